@@ -1,0 +1,11 @@
+/** Generates a migration from the difference between the entities and the database (`npm run migration:create`). */
+import { loadConfig } from '../src/db/config.js';
+import { openDatabase } from '../src/db/orm.js';
+
+const db = await openDatabase(loadConfig(), { inMemory: !process.env.DATABASE_URL });
+try {
+  const result = await db.orm.getMigrator().createMigration('migrations', false, process.argv.includes('--initial'));
+  console.log(result.fileName ? `created migrations/${result.fileName}; add it to migrations/index.ts` : 'no changes');
+} finally {
+  await db.close();
+}

@@ -1,0 +1,59 @@
+import { EntitySchema, type EntityProperty } from '@mikro-orm/core';
+import { isRef, type EntityDef, type FieldDef } from '../model/dsl.js';
+import { entityDefs } from '../model/index.js';
+
+/** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
+export type Row = Record<string, unknown>;
+
+type PropertyOptions = Partial<EntityProperty> & Record<string, unknown>;
+
+function scalarProperty(f: FieldDef): PropertyOptions {
+  const nullable = !f.required;
+  switch (f.kind) {
+    case 'string': case 'enum': return { type: 'string', columnType: 'text', nullable, index: !!('index' in f && f.index) };
+    case 'date': return { type: 'string', columnType: 'date', nullable };
+    case 'datetime': return { type: 'Date', columnType: 'timestamptz', nullable };
+    case 'float': return { type: 'double', columnType: 'double precision', nullable };
+    case 'int': return { type: 'integer', nullable };
+    case 'boolean': return { type: 'boolean', nullable };
+    case 'strings': return { type: 'string[]', columnType: 'text[]', nullable };
+    case 'json': return { type: 'json', columnType: 'jsonb', nullable };
+    case 'ref': return {
+      kind: 'm:1', entity: f.target, nullable, index: true, primary: !!f.primary,
+      deleteRule: f.primary ? 'cascade' : 'no action', updateRule: 'cascade',
+    };
+  }
+}
+
+/** The OneRoster base fields every top-level class carries (model.md §0.1). */
+const baseProperties: Record<string, PropertyOptions> = {
+  sourcedId: { type: 'string', columnType: 'text', primary: true },
+  status: { type: 'string', columnType: 'text', default: 'active' },
+  dateLastModified: {
+    type: 'Date', columnType: 'timestamptz', index: true, defaultRaw: 'now()',
+    onCreate: () => new Date(), onUpdate: () => new Date(),
+  },
+  metadata: { type: 'json', columnType: 'jsonb', nullable: true },
+};
+
+function schemaOf(def: EntityDef): EntitySchema {
+  const properties: Record<string, PropertyOptions> = def.base ? { ...baseProperties } : {};
+  for (const [name, f] of Object.entries(def.fields)) properties[name] = scalarProperty(f);
+  // Pothos/loader code reads rows, not class instances; a plain schema without a class is enough.
+  return new EntitySchema({ name: def.name, tableName: def.table, properties: properties as never });
+}
+
+/** API clients of the OAuth 2 token endpoint; the secret is stored only as a scrypt hash. */
+export const OAuthClient = new EntitySchema({
+  name: 'OAuthClient',
+  tableName: 'oauth_clients',
+  properties: {
+    clientId: { type: 'string', columnType: 'text', primary: true },
+    name: { type: 'string', columnType: 'text' },
+    secretHash: { type: 'string', columnType: 'text' },
+    scopes: { type: 'string[]', columnType: 'text[]' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
+  } as never,
+});
+
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient];

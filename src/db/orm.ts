@@ -1,0 +1,80 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations/index.js';
+import type { AppConfig } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { entitySchemas } from './entities.js';
+
+export interface Database {
+  orm: MikroORM;
+  /** `postgres server` or the embedded data directory, for start-up messages. */
+  location: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
+  return {
+    entities: entitySchemas,
+    clientUrl,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    // Every session speaks UTC, so timestamptz text is always `...+00` and dates are never shifted.
+    pool: {
+      min: 0,
+      max: poolMax,
+      afterCreate: (conn: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
+        conn.query(`SET TIME ZONE 'UTC'; SET statement_timeout = ${Number(statementTimeoutMs)}`, (err) => done(err, conn));
+      },
+    },
+    migrations: {
+      migrationsList,
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+      path: 'migrations',
+      pathTs: 'migrations',
+      emit: 'ts',
+      disableForeignKeys: false,
+    },
+    allowGlobalContext: false,
+    debug: false,
+  };
+}
+
+/** Opens the database named by DATABASE_URL, or the embedded one in DATA_DIR, and migrates it. */
+export async function openDatabase(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'embeddedConnections' | 'statementTimeoutMs'>,
+  opts: { inMemory?: boolean; migrate?: boolean } = {},
+): Promise<Database> {
+  let embedded: EmbeddedPostgres | undefined;
+  let clientUrl = config.databaseUrl;
+  if (!clientUrl) {
+    embedded = await startEmbeddedPostgres(opts.inMemory ? undefined : config.dataDir, config.embeddedConnections);
+    clientUrl = embedded.url;
+  }
+  // On the embedded database the pool must not outnumber the socket's connections, or a query waits forever.
+  const poolMax = embedded ? config.embeddedConnections : 10;
+  const orm = await MikroORM.init(ormOptions(clientUrl, poolMax, config.statementTimeoutMs));
+  if (opts.migrate !== false) await orm.getMigrator().up();
+  return {
+    orm,
+    location: embedded ? `embedded PostgreSQL (PGlite) in ${embedded.location}` : `PostgreSQL at ${redact(clientUrl)}`,
+    embedded: !!embedded,
+    async close() {
+      await orm.close(true);
+      await embedded?.stop();
+    },
+  };
+}
+
+/** A connection string without its password, safe to print. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'PostgreSQL';
+  }
+}

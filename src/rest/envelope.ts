@@ -1,0 +1,62 @@
+import type { CodeMinor } from './errors.js';
+
+export type ApiVersion = 'v1p2' | 'v1p1';
+
+export interface StatusSource {
+  status: number;
+  codeMinor: CodeMinor;
+  description: string;
+}
+
+/** imsx_StatusInfo as the whole response body (rest.md §5); the OAS has no `imsx_StatusInfo` wrapper. */
+export interface StatusBody {
+  imsx_codeMajor: 'success' | 'processing' | 'failure' | 'unsupported';
+  imsx_severity: 'status' | 'warning' | 'error';
+  imsx_description: string;
+  imsx_CodeMinor: {
+    imsx_codeMinorField: [{ imsx_codeMinorFieldName: 'TargetEndSystem'; imsx_codeMinorFieldValue: string }];
+  };
+}
+
+/**
+ * The 1.1 spelling of each 1.2 token (rest.md §7). 1.1 knows only full success, unknown object,
+ * invalid data, unauthorized and the three invalid_*_field tokens. Where 1.1 has no counterpart
+ * the 1.2 token is kept rather than borrowing a 1.1 token that would blame the consumer for a
+ * server-side condition (e.g. `invalid data` for a busy server would discourage a retry).
+ */
+const V1P1_CODE_MINOR: Record<CodeMinor, string> = {
+  fullsuccess: 'full success',
+  invalid_filter_field: 'invalid_filter_field',
+  invalid_selection_field: 'invalid_selection_field',
+  invalid_sort_field: 'invalid_sort_field',
+  invaliddata: 'invalid data',
+  unauthorisedrequest: 'unauthorized',
+  forbidden: 'unauthorized',
+  unknownobject: 'unknown object',
+  deletefailure: 'deletefailure',
+  server_busy: 'server_busy',
+  internal_server_error: 'internal_server_error',
+  unsupported: 'unsupported',
+};
+
+function codeMajor(source: StatusSource, version: ApiVersion): StatusBody['imsx_codeMajor'] {
+  if (source.status < 400) return 'success';
+  // codeMajor `unsupported` only exists from 1.2 on; 1.1 has just success and failure.
+  return source.codeMinor === 'unsupported' && version === 'v1p2' ? 'unsupported' : 'failure';
+}
+
+export function statusBody(source: StatusSource, version: ApiVersion): StatusBody {
+  return {
+    imsx_codeMajor: codeMajor(source, version),
+    imsx_severity: source.status < 400 ? 'status' : 'error',
+    imsx_description: source.description,
+    imsx_CodeMinor: {
+      imsx_codeMinorField: [
+        {
+          imsx_codeMinorFieldName: 'TargetEndSystem',
+          imsx_codeMinorFieldValue: version === 'v1p2' ? source.codeMinor : V1P1_CODE_MINOR[source.codeMinor],
+        },
+      ],
+    },
+  };
+}
