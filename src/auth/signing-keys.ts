@@ -8,7 +8,7 @@
  *    rewrites it atomically.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface SigningKey {
@@ -93,8 +93,12 @@ function parseKeyFile(text: string, path: string): KeyFile {
   return f as KeyFile;
 }
 
-/** Writes via a 0600 temp file + rename so readers never see a partial file and the mode is never wider. */
-async function writeKeyFile(dataDir: string, file: KeyFile): Promise<void> {
+/**
+ * Writes via a 0600 temp file so readers never see a partial file and the mode is never wider.
+ * `exclusive`: publish with link(), which fails with EEXIST if another process created the file
+ * first (first start race); otherwise rename() replaces the file atomically (rotation).
+ */
+async function writeKeyFile(dataDir: string, file: KeyFile, exclusive: boolean): Promise<void> {
   const target = join(dataDir, SIGNING_KEYS_FILE);
   const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
@@ -105,10 +109,10 @@ async function writeKeyFile(dataDir: string, file: KeyFile): Promise<void> {
     await fh.close();
   }
   try {
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
+    if (exclusive) await link(tmp, target);
+    else await rename(tmp, target);
+  } finally {
+    await unlink(tmp).catch(() => {}); // after link (or a failed rename) the temp name is left over
   }
 }
 
@@ -121,18 +125,12 @@ async function readOrCreate(dataDir: string, now: Date): Promise<KeyFile> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const file: KeyFile = { version: 1, keys: [newStoredKey(now)] };
-  // 'wx' = exclusive create: if another process won the race, use its file instead of overwriting it.
   try {
-    const fh = await open(path, 'wx', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(file, null, 2) + '\n');
-    } finally {
-      await fh.close();
-    }
+    await writeKeyFile(dataDir, file, true);
     return file;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return parseKeyFile(await readFile(path, 'utf8'), path);
+    return parseKeyFile(await readFile(path, 'utf8'), path); // another process won the race
   }
 }
 
@@ -160,6 +158,6 @@ export async function rotateSigningKey(dataDir: string, opts: { now?: Date } = {
     return now.getTime() - replacedAt < RETIRED_KEY_RETENTION_SECONDS * 1000;
   });
   const file: KeyFile = { version: 1, keys: kept };
-  await writeKeyFile(dataDir, file);
+  await writeKeyFile(dataDir, file, false);
   return toSigningKeys(file);
 }

@@ -1,4 +1,4 @@
-import { EntitySchema, type EntityProperty } from '@mikro-orm/core';
+import { EntitySchema, ReferenceKind, type EntityProperty } from '@mikro-orm/core';
 import { isRef, type EntityDef, type FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
 
@@ -19,7 +19,7 @@ function scalarProperty(f: FieldDef): PropertyOptions {
     case 'strings': return { type: 'string[]', columnType: 'text[]', nullable };
     case 'json': return { type: 'json', columnType: 'jsonb', nullable };
     case 'ref': return {
-      kind: 'm:1', entity: f.target, nullable, index: true, primary: !!f.primary,
+      kind: ReferenceKind.MANY_TO_ONE, entity: () => f.target, nullable, index: true, primary: !!f.primary,
       deleteRule: f.primary ? 'cascade' : 'no action', updateRule: 'cascade',
     };
   }

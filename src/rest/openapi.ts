@@ -108,7 +108,7 @@ function validator(service: Service, key: string, schema: Schema): ValidateFunct
   const cacheKey = `${service} ${key}`;
   let validate = validators.get(cacheKey);
   if (!validate) {
-    validate = getAjv().compile(rewriteRefs(schema, schemaId(service)));
+    validate = getAjv().compile(rewriteRefs(schema, schemaId(service)) as Schema);
     validators.set(cacheKey, validate);
   }
   return validate;
@@ -118,7 +118,7 @@ function rewriteRefs(node: unknown, id: string): unknown {
   if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, id));
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(
-    Object.entries(node).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#') ? id + v : rewriteRefs(v, id)]),
+    Object.entries(node).map(([k, v]): [string, unknown] => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#') ? id + v : rewriteRefs(v, id)]),
   );
 }
 
@@ -217,13 +217,10 @@ function toViolations(errors: ErrorObject[]): SchemaViolation[] {
   return violations;
 }
 
-// The OAS uses anyOf for extensible vocabularies: [enum of tokens, pattern '(ext:)…'].
+// The OAS uses anyOf for extensible vocabularies: [enum of tokens, pattern '(ext:)…'], in either order.
 function describeAnyOf(branches: ErrorObject[]): string {
   const parts: string[] = [];
-  for (const b of branches) {
-    if (b.keyword === 'enum') parts.push(`one of ${quote(b.params.allowedValues as unknown[])}`);
-    else if (b.keyword === 'pattern') parts.push(`match pattern ${String(b.params.pattern)}`);
-  }
-  if (parts.length === 0 && branches.some((b) => b.keyword === 'type')) parts.push(`of type ${String(branches[0]!.params.type)}`);
-  return parts.length ? `must be ${parts.join(' or ')}` : 'must match one of the allowed forms';
+  for (const b of branches) if (b.keyword === 'enum') parts.push(`be one of ${quote(b.params.allowedValues as unknown[])}`);
+  for (const b of branches) if (b.keyword === 'pattern') parts.push(`match pattern ${String(b.params.pattern)}`);
+  return parts.length ? `must ${parts.join(' or ')}` : 'must match one of the allowed forms';
 }

@@ -1,0 +1,42 @@
+import { columnOf, isRef, type EntityDef } from '../model/dsl.js';
+
+const quote = (name: string) => `"${name}"`;
+
+/** The SQL expression that reads one property of a row aliased `t`, in the shape the graph serves it. */
+export function columnExpr(def: EntityDef, prop: string, alias = 't'): string {
+  if (prop === 'sourcedId') return `${alias}.sourced_id`;
+  if (prop === 'status') return `${alias}.status`;
+  if (prop === 'dateLastModified') return `${alias}.date_last_modified`;
+  if (prop === 'metadata') return `${alias}.metadata`;
+  const f = def.fields[prop];
+  if (!f) throw new Error(`${def.name} has no field ${prop}`);
+  return `${alias}.${quote(columnOf(prop, f))}`;
+}
+
+/** ISO 8601 with milliseconds and Z, the form the OneRoster binding prescribes for DateTimes. */
+const isoDateTime = (expr: string) =>
+  `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const selectListCache = new Map<string, string>();
+
+/** `select` list returning each property under its own (camelCase) name; datetimes as ISO strings. */
+export function selectList(def: EntityDef, alias = 't'): string {
+  const key = `${def.name}:${alias}`;
+  const cached = selectListCache.get(key);
+  if (cached) return cached;
+  const parts: string[] = [];
+  if (def.base) {
+    parts.push(`${alias}.sourced_id as "sourcedId"`, `${alias}.status`,
+      `${isoDateTime(`${alias}.date_last_modified`)} as "dateLastModified"`, `${alias}.metadata`);
+  }
+  for (const [prop, f] of Object.entries(def.fields)) {
+    const expr = columnExpr(def, prop, alias);
+    parts.push(`${f.kind === 'datetime' ? isoDateTime(expr) : expr} as ${quote(prop)}`);
+  }
+  const list = parts.join(', ');
+  selectListCache.set(key, list);
+  return list;
+}
+
+export const refColumns = (def: EntityDef) =>
+  Object.entries(def.fields).filter(([, f]) => isRef(f)).map(([p]) => p);

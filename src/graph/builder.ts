@@ -1,0 +1,46 @@
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { DateResolver, JSONObjectResolver, JSONResolver, NonNegativeIntResolver } from 'graphql-scalars';
+import { CodedError, forbidden } from '../shared/errors.js';
+import type { Context } from './context.js';
+import { DateTimeScalar } from './scalars.js';
+
+export interface BuilderTypes {
+  Context: Context;
+  AuthScopes: { anyScope: readonly string[] };
+  Scalars: {
+    DateTime: { Input: string; Output: string };
+    Date: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    NonNegativeInt: { Input: number; Output: number };
+  };
+  DefaultFieldNullability: false;
+}
+
+/** Plugins and scalars only; the types live in the files that describe them. */
+export const builder = new SchemaBuilder<BuilderTypes>({
+  plugins: [ScopeAuthPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({ anyScope: (required) => required.some((s) => ctx.scopes.has(s)) }),
+    unauthorizedError: (_parent, _ctx, info) =>
+      forbidden(`the access token lacks a scope for ${info.parentType.name}.${info.fieldName}`),
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ({ depth: ctx.limits.maxDepth, complexity: ctx.limits.maxComplexity, breadth: 200 }),
+    complexityError: (kind, result) => new CodedError('QUERY_TOO_COMPLEX',
+      `query ${kind.toLowerCase()} ${result[kind.toLowerCase() as 'depth']} exceeds the limit of ${result[`max${kind}` as 'maxDepth']}`),
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeScalar);
+builder.addScalarType('Date', DateResolver as never);
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
+builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,49 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Exec, Row } from '../data/queries.js';
+
+/** What every resolver sees: the request's database handle, its scopes and its loaders. */
+export interface Context {
+  readonly em: EntityManager;
+  readonly exec: Exec;
+  readonly scopes: ReadonlySet<string>;
+  readonly clientId?: string;
+  /** Per-request DataLoaders, keyed by relation and arguments. */
+  readonly loaders: Map<string, DataLoader<string, unknown>>;
+  /** SQL statements run for this request (tests and benchmarks read it). */
+  readonly stats: { statements: number };
+  readonly limits: Limits;
+}
+
+export interface Limits { maxLimit: number; maxDepth: number; maxComplexity: number }
+
+export interface ContextOptions {
+  em: EntityManager;
+  scopes: ReadonlySet<string>;
+  clientId?: string;
+  limits: Limits;
+}
+
+export function createContext(opts: ContextOptions): Context {
+  const em = opts.em.fork();
+  const stats = { statements: 0 };
+  const connection = em.getConnection();
+  const exec: Exec = async (sql, values) => {
+    stats.statements++;
+    return (await connection.execute(sql, values, 'all', em.getTransactionContext())) as Row[];
+  };
+  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits };
+}
+
+/** The loader for `key`, created on first use in this request. */
+export function loader<V>(ctx: Context, key: string, batch: (keys: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V> {
+  let l = ctx.loaders.get(key) as DataLoader<string, V> | undefined;
+  if (!l) {
+    l = new DataLoader<string, V>(async (keys) => {
+      const found = await batch(keys);
+      return keys.map((k) => found.get(k) as V);
+    }, { maxBatchSize: 5000 });
+    ctx.loaders.set(key, l as DataLoader<string, unknown>);
+  }
+  return l;
+}

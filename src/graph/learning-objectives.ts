@@ -1,0 +1,43 @@
+import type { Row } from '../data/queries.js';
+import { listNested } from '../data/queries.js';
+import { relationsOf } from '../model/relations.js';
+import { builder } from './builder.js';
+import { loader, type Context } from './context.js';
+import { LearningObjectiveScoreSetType, LearningObjectiveSetType } from './embedded-types.js';
+import { nodeRefs } from './types.js';
+
+/**
+ * Line items and results keep their learning objectives as rows (as the CSV files carry them);
+ * the REST shape groups them by source.
+ */
+function groupBySource<T>(rows: Row[], item: (r: Row) => T) {
+  const sets = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = sets.get(String(r.source)) ?? [];
+    list.push(item(r));
+    sets.set(String(r.source), list);
+  }
+  return [...sets].map(([source, items]) => ({ source, items }));
+}
+
+async function objectiveRows(owner: 'LineItem' | 'Result', name: string, row: Row, ctx: Context) {
+  const rel = relationsOf(owner).find((r) => r.name === name)!;
+  const args = { offset: 0, limit: 10_000, withTotal: false };
+  const page = await loader(ctx, `${owner}.${name}`, (ids) => listNested(ctx.exec, rel, ids, args)).load(String(row.sourcedId));
+  return page.rows;
+}
+
+builder.objectField(nodeRefs.get('LineItem')!, 'learningObjectiveSet', (t) => t.field({
+  type: [LearningObjectiveSetType],
+  description: 'Learning objectives this line item is aligned with, grouped by source.',
+  resolve: async (row, _args, ctx) => groupBySource(await objectiveRows('LineItem', 'learningObjectives', row, ctx),
+    (r) => String(r.learningObjectiveId)).map(({ source, items }) => ({ source, learningObjectiveIds: items })),
+}));
+
+builder.objectField(nodeRefs.get('Result')!, 'learningObjectiveSet', (t) => t.field({
+  type: [LearningObjectiveScoreSetType],
+  description: 'Per-objective mastery scores, grouped by source.',
+  resolve: async (row, _args, ctx) => groupBySource(await objectiveRows('Result', 'learningObjectiveResults', row, ctx),
+    (r) => ({ learningObjectiveId: r.learningObjectiveId, score: r.score, textScore: r.textScore }))
+    .map(({ source, items }) => ({ source, learningObjectiveResults: items })),
+}));

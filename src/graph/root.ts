@@ -1,0 +1,78 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { listRoot, type Row } from '../data/queries.js';
+import type { EntityName } from '../model/dsl.js';
+
+import { builder } from './builder.js';
+import { listArgs, selects, type CollectionArgs } from './connections.js';
+import type { Context } from './context.js';
+import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
+
+/**
+ * Root fields: one object by sourcedId and one paginated collection per type, plus the views the
+ * OneRoster endpoints name (schools, terms, grading periods, students, teachers).
+ */
+interface RootView {
+  entity: EntityName;
+  single: string;
+  plural: string;
+  /** Condition on `t` that defines the view. */
+  where?: string;
+  description: string;
+}
+
+/** A user is a student (teacher) when any of their roles is student (teacher); README: "Roles". */
+const hasRole = (role: string) =>
+  `exists (select 1 from user_roles ur where ur.user_sourced_id = t.sourced_id and ur.role = '${role}')`;
+
+export const rootViews: RootView[] = [
+  { entity: 'Org', single: 'org', plural: 'orgs', description: 'Orgs of every type.' },
+  { entity: 'Org', single: 'school', plural: 'schools', where: `t.type = 'school'`, description: 'Orgs of type school.' },
+  { entity: 'AcademicSession', single: 'academicSession', plural: 'academicSessions', description: 'Academic sessions of every type.' },
+  { entity: 'AcademicSession', single: 'term', plural: 'terms', where: `t.type = 'term'`, description: 'Academic sessions of type term.' },
+  { entity: 'AcademicSession', single: 'gradingPeriod', plural: 'gradingPeriods', where: `t.type = 'gradingPeriod'`, description: 'Academic sessions of type gradingPeriod.' },
+  { entity: 'Course', single: 'course', plural: 'courses', description: 'Courses.' },
+  { entity: 'Class', single: 'class', plural: 'classes', description: 'Classes.' },
+  { entity: 'User', single: 'user', plural: 'users', description: 'Users of every role.' },
+  { entity: 'User', single: 'student', plural: 'students', where: hasRole('student'), description: 'Users with a student role (in any org).' },
+  { entity: 'User', single: 'teacher', plural: 'teachers', where: hasRole('teacher'), description: 'Users with a teacher role (in any org).' },
+  { entity: 'Enrollment', single: 'enrollment', plural: 'enrollments', description: 'Enrollments.' },
+  { entity: 'Demographics', single: 'demographic', plural: 'demographics', description: 'Demographics records (one per user).' },
+  { entity: 'Category', single: 'category', plural: 'categories', description: 'Line item categories.' },
+  { entity: 'LineItem', single: 'lineItem', plural: 'lineItems', description: 'Line items.' },
+  { entity: 'Result', single: 'result', plural: 'results', description: 'Results.' },
+  { entity: 'ScoreScale', single: 'scoreScale', plural: 'scoreScales', description: 'Score scales.' },
+  { entity: 'AssessmentLineItem', single: 'assessmentLineItem', plural: 'assessmentLineItems', description: 'Assessment line items.' },
+  { entity: 'AssessmentResult', single: 'assessmentResult', plural: 'assessmentResults', description: 'Assessment results.' },
+  { entity: 'Resource', single: 'resource', plural: 'resources', description: 'Resources.' },
+];
+
+/** Reads one record of a view, or null when it does not exist or falls outside the view. */
+export async function findInView(view: RootView, sourcedId: string, ctx: Context): Promise<Row | null> {
+  if (!view.where) return (await byId(ctx, view.entity).load(sourcedId)) ?? null;
+  const page = await listRoot(ctx.exec, view.entity, view.where, {
+    filter: { sourcedId: { eq: sourcedId } }, offset: 0, limit: 1, withTotal: false,
+  });
+  return page.rows[0] ?? null;
+}
+
+for (const view of rootViews) {
+  builder.queryField(view.single, (t) => t.field({
+    type: nodeRefs.get(view.entity)!,
+    nullable: true,
+    description: `${view.description} One by sourcedId; null when there is none.`,
+    args: { sourcedId: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => findInView(view, String(args.sourcedId), ctx),
+  }));
+  builder.queryField(view.plural, (t) => t.field({
+    type: connectionOf(view.entity),
+    description: view.description,
+    args: collectionArgs(t, view.entity) as never,
+    complexity: collectionComplexity as never,
+    resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
+      const list = listArgs(args as CollectionArgs, ctx, selects(info, 'totalCount'));
+      return { page: await listRoot(ctx.exec, view.entity, view.where, list), fromEnd: !!list.fromEnd };
+    },
+  }));
+}
+
+

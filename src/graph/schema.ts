@@ -1,0 +1,8 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types.js';
+import './learning-objectives.js';
+import './root.js';
+
+/** The whole graph. Importing this module builds it once; schema/schema.graphql is printed from it. */
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,166 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { findByIds, listNested, type Row } from '../data/queries.js';
+import { isRef, type EntityDef, type EntityName, type FieldDef, type Vocabulary } from '../model/dsl.js';
+import { entityDefs } from '../model/index.js';
+import { relationsOf, type Relation } from '../model/relations.js';
+import { StatusType } from '../model/vocabularies.js';
+import { builder } from './builder.js';
+import { connectionType, listArgs, selects, type CollectionArgs } from './connections.js';
+import { loader, type Context } from './context.js';
+import { jsonTypes } from './embedded-types.js';
+import { defineFilter, defineOrder, filterRef } from './inputs.js';
+import { readScopes } from './scopes.js';
+
+/** Link tables are not types of their own; they surface as relations of the classes they join. */
+const HIDDEN: EntityName[] = ['UserAgent', 'ClassTerm', 'CourseResource', 'ClassResource', 'UserResource', 'LineItemScoreScale', 'ResultScoreScale'];
+export const exposedDefs = entityDefs.filter((d) => !HIDDEN.includes(d.name));
+
+export const typeNameOf = (name: string) => (name === 'UserRole' ? 'Role' : name);
+
+type NodeRef = ReturnType<typeof builder.objectRef<Row>>;
+export const nodeRefs = new Map<EntityName, NodeRef>();
+const connections = new Map<EntityName, ReturnType<typeof connectionType>>();
+const orders = new Map<EntityName, ReturnType<typeof defineOrder>>();
+
+for (const def of exposedDefs) nodeRefs.set(def.name, builder.objectRef<Row>(typeNameOf(def.name)));
+for (const def of exposedDefs) {
+  const name = typeNameOf(def.name);
+  defineFilter(def, name, (n) => typeNameOf(n));
+  orders.set(def.name, defineOrder(def, name));
+  connections.set(def.name, connectionType(name, nodeRefs.get(def.name)!));
+}
+
+/** GraphQL enum name of a OneRoster token: `fully graded` → `fully_graded`. */
+export const enumValueName = (token: string) => token.replace(/[^A-Za-z0-9_]/g, '_');
+export const EXTENSION = 'EXTENSION';
+const enums = new Map<string, ReturnType<typeof builder.enumType>>();
+function enumFor(v: Vocabulary) {
+  let e = enums.get(v.name);
+  if (!e) {
+    const values: Record<string, { value: string; description?: string }> =
+      Object.fromEntries(v.values.map((token) => [enumValueName(token), { value: token }]));
+    if (v.ext) values[EXTENSION] = { value: EXTENSION, description: 'An `ext:` token; read the `...Token` field for its value.' };
+    enums.set(v.name, (e = builder.enumType(v.name, { values })));
+  }
+  return e;
+}
+const asEnum = (v: Vocabulary, token: unknown) =>
+  token == null ? null : v.values.includes(String(token)) ? token : v.ext ? EXTENSION : token;
+
+/** True when the selection under this field is only `sourcedId` (and `__typename`). */
+function onlySourcedId(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.every((n) => n.selectionSet?.selections.every((s) =>
+    s.kind === 'Field' && (s.name.value === 'sourcedId' || s.name.value === '__typename')));
+}
+
+export const byId = (ctx: Context, name: EntityName) =>
+  loader<Row | undefined>(ctx, `byId:${name}`, (ids) => findByIds(ctx.exec, name, ids));
+
+/** Resolves a reference; a reference read only for its sourcedId needs no query (the foreign key guarantees it). */
+export async function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo) {
+  if (id == null) return null;
+  if (onlySourcedId(info)) return { sourcedId: id } as Row;
+  return (await byId(ctx, target).load(String(id))) ?? null;
+}
+
+export const collectionArgs = (t: any, name: EntityName) => ({
+  filter: t.arg({ type: filterRef(typeNameOf(name)), required: false }),
+  orderBy: t.arg({ type: [orders.get(name)!], required: false, description: 'Sort keys; sourcedId is always the final tiebreaker.' }),
+  first: t.arg.int({ required: false }),
+  after: t.arg.string({ required: false }),
+  last: t.arg.int({ required: false }),
+  before: t.arg.string({ required: false }),
+  offset: t.arg.int({ required: false, description: 'Offset paging (as REST uses); not combinable with first/after.' }),
+  limit: t.arg.int({ required: false }),
+});
+
+export const collectionComplexity = (args: CollectionArgs) =>
+  ({ field: 1, multiplier: args.first ?? args.last ?? args.limit ?? 10 });
+
+export const connectionOf = (name: EntityName) => connections.get(name)!;
+
+const stableKey = (args: unknown) => JSON.stringify(args);
+
+function relationField(t: any, rel: Relation) {
+  const target = nodeRefs.get(rel.target)!;
+  if (rel.single || rel.list) {
+    const many = !!rel.list;
+    return t.field({
+      type: many ? [target] : target,
+      nullable: !many,
+      description: rel.description,
+      resolve: async (row: Row, _args: unknown, ctx: Context) => {
+        const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false };
+        const l = loader(ctx, `${rel.owner}.${rel.name}`, (ids) => listNested(ctx.exec, rel, ids, args));
+        const page = await l.load(String(row.sourcedId));
+        return many ? page.rows : (page.rows[0] ?? null);
+      },
+    });
+  }
+  return t.field({
+    type: connectionOf(rel.target),
+    description: rel.description,
+    args: collectionArgs(t, rel.target),
+    complexity: collectionComplexity,
+    resolve: async (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
+      const list = listArgs(args, ctx, selects(info, 'totalCount'));
+      const l = loader(ctx, `${rel.owner}.${rel.name}:${stableKey(list)}`, (ids) => listNested(ctx.exec, rel, ids, list));
+      return { page: await l.load(String(row.sourcedId)), fromEnd: !!list.fromEnd };
+    },
+  });
+}
+
+function scalarField(t: any, name: string, f: FieldDef) {
+  const nullable = !f.required;
+  const description = 'description' in f ? f.description : undefined;
+  switch (f.kind) {
+    case 'string': return t.string({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'enum': return t.field({ type: enumFor(f.vocab!), nullable, description, resolve: (r: Row) => asEnum(f.vocab!, r[name]) });
+    case 'date': return t.field({ type: 'Date', nullable, description, resolve: (r: Row) => r[name] });
+    case 'datetime': return t.field({ type: 'DateTime', nullable, description, resolve: (r: Row) => r[name] });
+    case 'float': return t.float({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'int': return t.int({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'boolean': return t.boolean({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'strings': return t.stringList({ description, resolve: (r: Row) => (r[name] as string[] | null) ?? [] });
+    case 'json': return t.field({ type: [jsonTypes[f.jsonType!]], description, resolve: (r: Row) => (r[name] as unknown[] | null) ?? [] });
+    case 'ref': return t.field({
+      type: nodeRefs.get(f.target)!, nullable, description,
+      resolve: (r: Row, _a: unknown, ctx: Context, info: GraphQLResolveInfo) => resolveRef(f.target, r[name], ctx, info),
+    });
+  }
+}
+
+function fieldsOf(def: EntityDef) {
+  return (t: any) => {
+    const fields: Record<string, unknown> = {};
+    if (def.base) {
+      fields.sourcedId = t.exposeID('sourcedId', { description: 'The interoperability identifier of the record.' });
+      fields.status = t.field({ type: enumFor(StatusType), resolve: (r: Row) => r.status });
+      fields.dateLastModified = t.field({ type: 'DateTime', description: 'Last change; the basis of delta sync.', resolve: (r: Row) => r.dateLastModified });
+      fields.metadata = t.field({ type: 'JSONObject', nullable: true, description: 'Extension properties.', resolve: (r: Row) => r.metadata });
+    }
+    for (const [name, f] of Object.entries(def.fields)) {
+      fields[name] = scalarField(t, name, f);
+      if (f.kind === 'enum') {
+        fields[`${name}Token`] = t.string({
+          nullable: !f.required, description: `The OneRoster token of ${name}, including ext: values.`,
+          resolve: (r: Row) => r[name],
+        });
+      }
+    }
+    for (const rel of relationsOf(def.name)) fields[rel.name] = relationField(t, rel);
+    return fields;
+  };
+}
+
+for (const def of exposedDefs) {
+  const scopes = readScopes[def.name];
+  if (!scopes) throw new Error(`no read scope declared for ${def.name}`);
+  nodeRefs.get(def.name)!.implement({
+    description: def.description,
+    authScopes: { anyScope: scopes },
+    fields: fieldsOf(def) as never,
+  });
+}
+
+
