@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Exec, Row } from '../data/queries.js';
+import type { Exec } from '../data/queries.js';
+import { runSql } from '../db/sql.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
 export interface Context {
@@ -27,10 +28,9 @@ export interface ContextOptions {
 export function createContext(opts: ContextOptions): Context {
   const em = opts.em.fork();
   const stats = { statements: 0 };
-  const connection = em.getConnection();
   const exec: Exec = async (sql, values) => {
     stats.statements++;
-    return (await connection.execute(sql, values, 'all', em.getTransactionContext())) as Row[];
+    return runSql(em, sql, values);
   };
   return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits };
 }

@@ -1,0 +1,56 @@
+import { createYoga } from 'graphql-yoga';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from './context.js';
+import { schema } from './schema.js';
+
+export interface YogaServerContext { req: FastifyRequest; reply: FastifyReply }
+
+const DEFAULT_QUERY = `# Welcome to oneroster-graph. Send an access token in the Headers tab:
+#   { "Authorization": "Bearer <token from POST /oauth/token>" }
+# A demo district: its schools, their classes with teachers and students.
+query Dashboard {
+  schools(first: 3, orderBy: [{ field: name }]) {
+    totalCount
+    nodes {
+      sourcedId
+      name
+      classes(first: 5) {
+        totalCount
+        nodes {
+          title
+          course { title }
+          teachers(first: 2) { nodes { givenName familyName } }
+          students(first: 5, orderBy: [{ field: familyName }]) {
+            totalCount
+            nodes { sourcedId givenName familyName }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+/**
+ * graphql-yoga over the Pothos schema. Error masking stays on: only coded GraphQLErrors reach the
+ * client, anything unexpected becomes "Unexpected error." and is logged.
+ */
+export function createGraphQLServer(opts: {
+  context: (req: FastifyRequest) => Promise<Context>;
+  logger: { error: (obj: unknown, msg?: string) => void };
+  graphiqlHeaders?: string;
+}) {
+  return createYoga<YogaServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    context: ({ req }) => opts.context(req),
+    graphiql: { title: 'oneroster-graph', defaultQuery: DEFAULT_QUERY, headers: opts.graphiqlHeaders ?? '{\n  "Authorization": "Bearer "\n}' },
+    logging: {
+      debug: () => {}, info: () => {}, warn: () => {},
+      error: (...args: unknown[]) => opts.logger.error({ err: args[0] }, 'graphql error'),
+    },
+    landingPage: false,
+  });
+}
+
+

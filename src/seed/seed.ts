@@ -1,0 +1,27 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { insertRows } from '../db/bulk.js';
+import { generateDistrict, type DistrictOptions } from './district.js';
+
+export interface SeedReport { rows: Record<string, number>; total: number; seconds: number }
+
+/** Loads a generated district in one transaction: all of it or nothing. */
+export async function seedDistrict(em: EntityManager, opts: DistrictOptions, onBatch?: (entity: string, n: number) => void): Promise<SeedReport> {
+  const started = performance.now();
+  const rows: Record<string, number> = {};
+  await em.fork().transactional(async (tx) => {
+    for (const batch of generateDistrict(opts)) {
+      if (!batch.rows.length) continue;
+      await insertRows(tx, batch.entity, batch.rows);
+      rows[batch.entity] = (rows[batch.entity] ?? 0) + batch.rows.length;
+      onBatch?.(batch.entity, batch.rows.length);
+    }
+  });
+  const total = Object.values(rows).reduce((a, b) => a + b, 0);
+  return { rows, total, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Whether the store holds no OneRoster data yet (a fresh embedded database). */
+export async function isEmptyStore(em: EntityManager): Promise<boolean> {
+  const [row] = await em.fork().getConnection().execute('select not exists (select 1 from orgs) as empty');
+  return !!row.empty;
+}
