@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { ANONYMOUS, authenticate } from './auth/request-auth.js';
@@ -9,6 +9,7 @@ import type { AppConfig } from './db/config.js';
 import type { Database } from './db/orm.js';
 import { createContext, type Context } from './graph/context.js';
 import { createGraphQLServer } from './graph/yoga.js';
+import { guardRestRoutes } from './rest/guard.js';
 
 export interface AppOptions {
   db: Database;
@@ -37,6 +38,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
     createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits });
   app.decorate('graphContext', contextFor);
+  app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
+  guardRestRoutes(app);
 
   await app.register(tokenRoute({
     keys, clients: new ClientStore(db.orm.em), ttlSeconds: config.tokenTtlSeconds, limiter: new FailureLimiter(),

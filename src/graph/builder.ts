@@ -30,7 +30,8 @@ export const builder = new SchemaBuilder<BuilderTypes>({
   },
   complexity: {
     defaultComplexity: 1,
-    defaultListMultiplier: 10,
+    // Connections carry their page size as multiplier; the `nodes`/`edges` lists must not multiply again.
+    defaultListMultiplier: 1,
     limit: (ctx) => ({ depth: ctx.limits.maxDepth, complexity: ctx.limits.maxComplexity, breadth: 200 }),
     complexityError: (kind, result) => new CodedError('QUERY_TOO_COMPLEX',
       `query ${kind.toLowerCase()} ${result[kind.toLowerCase() as 'depth']} exceeds the limit of ${result[`max${kind}` as 'maxDepth']}`),
@@ -43,4 +44,4 @@ builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);
 builder.queryType({});
-builder.mutationType({});
+

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ClientStore } from './auth/clients.js';
+import { loadConfig } from './db/config.js';
+import { openDatabase } from './db/orm.js';
+import { seedDistrict } from './seed/seed.js';
+import { closeOnSignals, startServer } from './server.js';
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+
+/** Opens the configured database, runs `work`, and always closes it. */
+async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig());
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export const program = new Command('oneroster-graph')
+  .description('OneRoster 1.2 provider: GraphQL gateway, REST compatibility layer, CSV import/export')
+  .showHelpAfterError();
+
+program.command('serve').description('serve GraphQL, REST and the token endpoint on PORT (default 4000)')
+  .action(async () => {
+    const server = await startServer(loadConfig());
+    closeOnSignals(server);
+  });
+
+program.command('migrate').description('apply pending database migrations')
+  .action(async () => {
+    // openDatabase migrates; this command reports what it did.
+    await withDatabase(async (db) => {
+      const executed = await db.orm.getMigrator().getExecutedMigrations();
+      console.log(`${db.location}: ${executed.length} migrations applied, none pending`);
+    });
+  });
+
+program.command('seed').description('load a generated, deterministic district')
+  .option('--demo', 'generate a synthetic district (the only generator there is)', true)
+  .option('--schools <n>', 'number of schools', positiveInt, 3)
+  .option('--students <n>', 'number of students', positiveInt, 300)
+  .option('--seed <s>', 'random seed', positiveInt, 42)
+  .option('--line-items <n>', 'line items per class', positiveInt, 2)
+  .action(async (opts: { schools: number; students: number; seed: number; lineItems: number }) => {
+    await withDatabase(async (db) => {
+      const report = await seedDistrict(db.orm.em, { schools: opts.schools, students: opts.students, seed: opts.seed, lineItemsPerClass: opts.lineItems });
+      console.log(`seeded ${report.total} records in ${report.seconds.toFixed(1)} s into ${db.location}`);
+      for (const [entity, n] of Object.entries(report.rows)) console.log(`  ${entity.padEnd(28)} ${n}`);
+    });
+  });
+
+const clients = program.command('clients').description('manage OAuth 2 API clients');
+clients.command('add <name>').description('create a client; prints {client_id, client_secret} once')
+  .requiredOption('--scopes <scopes>', 'space- or comma-separated scope URIs or short names (roster.readonly)')
+  .action(async (name: string, opts: { scopes: string }) => {
+    await withDatabase(async (db) => {
+      const scopes = opts.scopes.split(/[\s,]+/).filter(Boolean);
+      console.log(JSON.stringify(await new ClientStore(db.orm.em).add(name, scopes), null, 2));
+    });
+  });
+clients.command('list').description('list clients (never their secrets)')
+  .action(async () => withDatabase(async (db) => console.log(JSON.stringify(await new ClientStore(db.orm.em).list(), null, 2))));
+clients.command('remove <clientId>').description('delete a client; its tokens stop working when they expire')
+  .action(async (clientId: string) => withDatabase(async (db) => {
+    if (!(await new ClientStore(db.orm.em).remove(clientId))) throw new Error(`no client ${clientId}`);
+    console.log(`removed ${clientId}`);
+  }));
+clients.command('rotate-secret <clientId>').description('issue a new secret; the old one stops working at once')
+  .action(async (clientId: string) => withDatabase(async (db) => {
+    const rotated = await new ClientStore(db.orm.em).rotateSecret(clientId);
+    if (!rotated) throw new Error(`no client ${clientId}`);
+    console.log(JSON.stringify(rotated, null, 2));
+  }));
+
+/** Every failure is one clear line on stderr and a non-zero exit. */
+export async function main(argv = process.argv) {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    console.error(`oneroster-graph: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli.ts')) await main();

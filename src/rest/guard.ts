@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { hasAnyScope } from '../auth/scopes.js';
+import { AuthError } from '../auth/tokens.js';
+import { statusBody, type ApiVersion } from './envelope.js';
+
+/** Route config every REST route carries: the scopes of rest.md (any one suffices) and the API version. */
+export interface RestRouteConfig { scopes: readonly string[]; version: ApiVersion }
+
+export const REST_PREFIX = '/ims/';
+export const BEARER_CHALLENGE = 'Bearer realm="oneroster-graph"';
+
+/**
+ * Registers the authentication and scope check for every route under /ims/, and refuses (at start-up)
+ * any such route that does not declare its scopes: a route cannot be added without its scope.
+ */
+export function guardRestRoutes(app: FastifyInstance) {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.url.startsWith(REST_PREFIX)) return;
+    const config = route.config as Partial<RestRouteConfig> | undefined;
+    if (!config?.scopes?.length || !config.version) {
+      throw new Error(`REST route ${String(route.method)} ${route.url} declares no scopes`);
+    }
+    const checks = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [restAuthorize(app, config as RestRouteConfig), ...checks] as never;
+  });
+}
+
+function restAuthorize(app: FastifyInstance, config: RestRouteConfig) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      req.principal = await app.authenticatePrincipal(req);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      return reply.code(401)
+        .header('WWW-Authenticate', `${BEARER_CHALLENGE}, error="invalid_token", error_description="${err.reason}"`)
+        .send(statusBody({ status: 401, codeMinor: 'unauthorisedrequest', description: err.message }, config.version));
+    }
+    if (!hasAnyScope(req.principal.scopes, config.scopes)) {
+      return reply.code(403).send(statusBody({
+        status: 403, codeMinor: 'forbidden', description: `this endpoint needs one of the scopes: ${config.scopes.join(' ')}`,
+      }, config.version));
+    }
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticatePrincipal: (req: FastifyRequest) => Promise<import('../auth/request-auth.js').Principal>;
+  }
+}
