@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ClientStore } from './auth/clients.js';
+import { rotateSigningKey } from './auth/signing-keys.js';
 import { loadConfig } from './db/config.js';
 import { openDatabase } from './db/orm.js';
 import { seedDistrict } from './seed/seed.js';
@@ -24,7 +25,8 @@ async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase
 
 export const program = new Command('oneroster-graph')
   .description('OneRoster 1.2 provider: GraphQL gateway, REST compatibility layer, CSV import/export')
-  .showHelpAfterError();
+  .exitOverride()
+  .configureOutput({ writeErr: () => {} });
 
 program.command('serve').description('serve GraphQL, REST and the token endpoint on PORT (default 4000)')
   .action(async () => {
@@ -78,14 +80,26 @@ clients.command('rotate-secret <clientId>').description('issue a new secret; the
     console.log(JSON.stringify(rotated, null, 2));
   }));
 
+program.command('keys').description('JWT signing keys').command('rotate')
+  .description('make a new signing key in DATA_DIR; tokens signed by the previous key stay valid until they expire')
+  .action(async () => {
+    const config = loadConfig();
+    if (process.env.JWT_SIGNING_KEY) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
+    const keys = await rotateSigningKey(config.dataDir);
+    console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);
+  });
+
 /** Every failure is one clear line on stderr and a non-zero exit. */
 export async function main(argv = process.argv) {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    console.error(`oneroster-graph: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof CommanderError && (err.exitCode === 0 || err.code === 'commander.help')) return;
+    const message = err instanceof Error ? err.message.replace(/^error: /, '') : String(err);
+    console.error(`oneroster-graph: ${message.split('\n')[0]}`);
     process.exitCode = 1;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli.ts')) await main();
+// `npm start` runs this file directly; the bin/ wrapper imports it and calls main().
+if (process.argv[1]?.endsWith('cli.ts')) await main();

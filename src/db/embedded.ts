@@ -16,9 +16,11 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(dataDir: string | undefined, maxConnections: number): Promise<EmbeddedPostgres> {
   let location = 'memory';
+  let unlock = async () => {};
   if (dataDir) {
     location = path.join(dataDir, 'pgdata');
     await fs.mkdir(location, { recursive: true });
+    unlock = await lockDataDir(dataDir);
   }
   const db = await PGlite.create(dataDir ? location : undefined);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
@@ -30,6 +32,38 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, maxConn
     async stop() {
       await server.stop();
       await db.close();
+      await unlock();
     },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it.
+ * A lock file holding our pid refuses that with a clear message (a stale lock of a dead pid is taken over).
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = path.join(dataDir, 'oneroster-graph.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`the embedded database in ${dataDir} is in use by process ${pid}; stop it first (or set DATABASE_URL)`);
+      }
+      await fs.rm(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

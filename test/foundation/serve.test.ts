@@ -1,0 +1,69 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exited, freePort, runCli, startServe } from '../support/cli.js';
+
+/**
+ * The two-command promise of the README: `npm start` on a bare machine serves the demo district from
+ * the embedded database, stops cleanly on SIGTERM, and finds the same data after a restart.
+ */
+describe('serve on the embedded database', () => {
+  let dataDir: string;
+  const env = () => ({ DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' });
+  afterAll(async () => { if (dataDir) await fs.rm(dataDir, { recursive: true, force: true }); });
+
+  it('seeds the demo district, answers health and GraphQL, and keeps its data across a restart', async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'og-serve-'));
+    const port = freePort();
+    const first = await startServe(env(), port);
+    const base = `http://127.0.0.1:${port}`;
+    expect(first.output()).toContain('Loaded the demo district');
+    expect(first.output()).toContain(`embedded PostgreSQL (PGlite) in ${dataDir}`);
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+
+    const typename = await fetch(`${base}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await typename.json()).toEqual({ data: { __typename: 'Query' } });
+
+    // GraphiQL comes pre-filled with a working demo token.
+    const page = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
+    const token = /Bearer (ey[A-Za-z0-9._-]+)/.exec(page)?.[1];
+    expect(token).toBeTruthy();
+    const count = async () => {
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ users { totalCount } schools { totalCount } }' }),
+      });
+      return (await res.json()) as { data: { users: { totalCount: number }; schools: { totalCount: number } } };
+    };
+    const before = await count();
+    expect(before.data.schools.totalCount).toBe(3);
+    expect(before.data.users.totalCount).toBeGreaterThan(300);
+
+    first.child.kill('SIGTERM');
+    expect(await exited(first.child)).toBe(0);
+    await expect(fs.stat(path.join(dataDir, 'oneroster-graph.lock'))).rejects.toThrow();
+
+    const second = await startServe(env(), port);
+    expect(second.output()).not.toContain('Loaded the demo district');
+    expect(await count()).toEqual(before);
+    second.child.kill('SIGINT');
+    expect(await exited(second.child)).toBe(0);
+  });
+
+  it('refuses a second process on the same data directory with one clear line', async () => {
+    const port = freePort();
+    const server = await startServe(env(), port);
+    try {
+      const other = await runCli(['migrate'], env());
+      expect(other.code).not.toBe(0);
+      expect(other.stderr.trim().split('\n')).toHaveLength(1);
+      expect(other.stderr).toMatch(/in use by process \d+/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+  });
+});
