@@ -54,6 +54,20 @@ export const LearningObjectiveScoreSetType = builder.objectRef<Obj>('LearningObj
   }),
 });
 
+/** The answer of a create operation that allocated new sourcedIds (model.md §2.4.5). */
+export const GUIDPairType = builder.objectRef<{ suppliedSourcedId: string; allocatedSourcedId: string }>('GUIDPair').implement({
+  description: 'A temporary sourcedId sent by a consumer and the sourcedId the provider allocated for it.',
+  fields: (t) => ({
+    suppliedSourcedId: t.exposeString('suppliedSourcedId'),
+    allocatedSourcedId: t.exposeString('allocatedSourcedId'),
+  }),
+});
+
+export const GUIDPairSetType = builder.objectRef<{ sourcedIdPairs: { suppliedSourcedId: string; allocatedSourcedId: string }[] }>('GUIDPairSet').implement({
+  description: 'The sourcedId pairs of one create operation.',
+  fields: (t) => ({ sourcedIdPairs: t.field({ type: [GUIDPairType], resolve: (o) => o.sourcedIdPairs }) }),
+});
+
 export const jsonTypes: Record<string, typeof UserIdType> = {
   UserId: UserIdType,
   Credential: CredentialType,

@@ -139,8 +139,18 @@ function fieldsOf(def: EntityDef) {
       fields.dateLastModified = t.field({ type: 'DateTime', description: 'Last change; the basis of delta sync.', resolve: (r: Row) => r.dateLastModified });
       fields.metadata = t.field({ type: 'JSONObject', nullable: true, description: 'Extension properties.', resolve: (r: Row) => r.metadata });
     }
+    // A user profile's sourcedId is its profileId (model.md §1.5.3); REST and CSV call it that.
+    if (def.name === 'UserProfile') fields.profileId = t.exposeID('sourcedId', { description: 'Unique within the user; Role.userProfile refers to it.' });
     for (const [name, f] of Object.entries(def.fields)) {
       fields[name] = scalarField(t, name, f);
+      // A list of vocabulary tokens stays a token list (what REST serves); the enum view sits beside it.
+      if (f.kind === 'strings' && f.vocab) {
+        const v = f.vocab;
+        fields[`${name}Enum`] = t.field({
+          type: [enumFor(v)], description: `${name} as ${v.name} values; ext: tokens read as EXTENSION.`,
+          resolve: (r: Row) => ((r[name] as string[] | null) ?? []).map((token) => asEnum(v, token)),
+        });
+      }
       if (f.kind === 'enum') {
         fields[`${name}Token`] = t.string({
           nullable: !f.required, description: `The OneRoster token of ${name}, including ext: values.`,

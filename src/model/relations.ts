@@ -39,6 +39,8 @@ export const relations: Relation[] = [
     source: { link: 'select c.school_sourced_id as owner, ct.term_sourced_id as target from class_terms ct join classes c on c.sourced_id = ct.class_sourced_id' },
     description: 'Terms in which classes of this school run.' },
   { owner: 'Org', name: 'users', target: 'User', source: { link: roleHolders() }, description: 'Users holding any role in this org.' },
+  { owner: 'Org', name: 'roles', target: 'UserRole', source: { fk: 'org_sourced_id' }, description: 'Roles held in this org (the inverse of Role.org).' },
+  { owner: 'Org', name: 'primaryOrgUsers', target: 'User', source: { fk: 'primary_org_sourced_id' }, description: 'Users whose primaryOrg is this org.' },
   { owner: 'Org', name: 'students', target: 'User', source: { link: roleHolders('student') }, description: 'Users with the student role in this org.' },
   { owner: 'Org', name: 'teachers', target: 'User', source: { link: roleHolders('teacher') }, description: 'Users with the teacher role in this org.' },
   { owner: 'Org', name: 'lineItems', target: 'LineItem', source: { fk: 'school_sourced_id' }, description: 'Line items of this school.' },
@@ -51,7 +53,13 @@ export const relations: Relation[] = [
   { owner: 'AcademicSession', name: 'gradingPeriods', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, where: `t.type = 'gradingPeriod'`, description: 'Grading periods of this term.' },
   { owner: 'AcademicSession', name: 'classes', target: 'Class',
     source: { link: 'select term_sourced_id as owner, class_sourced_id as target from class_terms' }, description: 'Classes running in this session.' },
+  { owner: 'AcademicSession', name: 'schools', target: 'Org',
+    source: { link: 'select ct.term_sourced_id as owner, c.school_sourced_id as target from class_terms ct join classes c on c.sourced_id = ct.class_sourced_id' },
+    description: 'Schools with classes running in this session (the inverse of Org.terms).' },
   { owner: 'AcademicSession', name: 'courses', target: 'Course', source: { fk: 'school_year_sourced_id' }, description: 'Courses of this school year.' },
+  { owner: 'AcademicSession', name: 'lineItems', target: 'LineItem',
+    source: { link: 'select grading_period_sourced_id as owner, sourced_id as target from line_items union all select academic_session_sourced_id, sourced_id from line_items' },
+    description: 'Line items of this session, as their gradingPeriod or their academicSession.' },
 
   // Course
   { owner: 'Course', name: 'classes', target: 'Class', source: { fk: 'course_sourced_id' }, description: 'Classes of this course.' },
@@ -99,6 +107,8 @@ export const relations: Relation[] = [
     source: { link: 'select sourced_id as owner, sourced_id as target from users' }, description: 'The user these demographics describe.' },
 
   // Gradebook
+  { owner: 'Category', name: 'classes', target: 'Class',
+    source: { link: 'select category_sourced_id as owner, class_sourced_id as target from line_items' }, description: 'Classes with line items in this category.' },
   { owner: 'Category', name: 'lineItems', target: 'LineItem', source: { fk: 'category_sourced_id' }, description: 'Line items in this category.' },
   { owner: 'LineItem', name: 'results', target: 'Result', source: { fk: 'line_item_sourced_id' }, description: 'Results of this line item.' },
   { owner: 'LineItem', name: 'scoreScale', target: 'ScoreScale', single: true,
@@ -111,6 +121,8 @@ export const relations: Relation[] = [
     source: { link: 'select score_scale_sourced_id as owner, line_item_sourced_id as target from line_item_score_scales' }, description: 'Line items using this scale.' },
   { owner: 'ScoreScale', name: 'results', target: 'Result',
     source: { link: 'select score_scale_sourced_id as owner, result_sourced_id as target from result_score_scales' }, description: 'Results using this scale.' },
+  { owner: 'ScoreScale', name: 'assessmentLineItems', target: 'AssessmentLineItem', source: { fk: 'score_scale_sourced_id' }, description: 'Assessment line items using this scale.' },
+  { owner: 'ScoreScale', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'score_scale_sourced_id' }, description: 'Assessment results using this scale.' },
   { owner: 'AssessmentLineItem', name: 'children', target: 'AssessmentLineItem', source: { fk: 'parent_assessment_line_item_sourced_id' }, description: 'Parts of this assessment.' },
   { owner: 'AssessmentLineItem', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'assessment_line_item_sourced_id' }, description: 'Results of this assessment line item.' },
 
