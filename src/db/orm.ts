@@ -36,6 +36,7 @@ export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutM
       pathTs: 'migrations',
       emit: 'ts',
       disableForeignKeys: false,
+      silent: true,
     },
     allowGlobalContext: false,
     debug: false,
