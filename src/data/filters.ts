@@ -26,6 +26,8 @@ const castOf = (f: FieldDef | undefined): string => {
 };
 
 const OPS: Record<string, string> = { eq: '=', ne: 'is distinct from', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+/** `element op value` written as `value mirrored-op any(list)`. */
+const MIRRORED: Record<string, string> = { eq: '=', gt: '<', gte: '<=', lt: '>', lte: '>=' };
 
 function compareScalar(expr: string, f: FieldDef | undefined, c: Comparison, p: SqlParams): string[] {
   const out: string[] = [];
@@ -34,7 +36,9 @@ function compareScalar(expr: string, f: FieldDef | undefined, c: Comparison, p: 
   for (const [op, value] of Object.entries(c)) {
     if (value === undefined || value === null) continue;
     if (op === 'isNull') {
-      out.push(value ? `${expr} is null` : `${expr} is not null`);
+      // A list field reads as [] when null, so an empty list counts as null too.
+      const empty = list ? `coalesce(cardinality(${expr}), 0) = 0` : `${expr} is null`;
+      out.push(value ? empty : `not (${empty})`);
     } else if (op === 'contains') {
       const needle = p.add(String(value));
       // Case-insensitive substring, on each element for list fields.
@@ -47,9 +51,10 @@ function compareScalar(expr: string, f: FieldDef | undefined, c: Comparison, p: 
         ? `${expr} && array(select jsonb_array_elements_text(${values}::jsonb))`
         : `${expr} in (select jsonb_array_elements_text(${values}::jsonb)${cast})`);
     } else if (list) {
-      // A list field "equals" a value when any element does (grades='09'), as REST clients expect.
+      // A list field matches when any element does (grades='09'), as REST clients expect; `ne` when none
+      // does, null lists included. The value stands left of ANY, so the operator is mirrored.
       const v = p.add(String(value));
-      out.push(op === 'ne' ? `not (${v} = any(${expr}))` : `${v} ${OPS[op]} any(${expr})`);
+      out.push(op === 'ne' ? `not coalesce(${v} = any(${expr}), false)` : `${v} ${MIRRORED[op]} any(${expr})`);
     } else {
       out.push(`${expr} ${OPS[op]} ${p.add(value)}${cast}`);
     }
