@@ -10,6 +10,7 @@ import type { Database } from './db/orm.js';
 import { createContext, type Context } from './graph/context.js';
 import { createGraphQLServer } from './graph/yoga.js';
 import { guardRestRoutes } from './rest/guard.js';
+import { restRoutes } from './rest/routes.js';
 
 export interface AppOptions {
   db: Database;
@@ -30,6 +31,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ...(opts.logStream ? { stream: opts.logStream } : {}),
       // Credentials never reach the log, whatever a handler does with the request.
       redact: ['req.headers.authorization', 'req.body.client_secret', 'headers.authorization'],
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
     },
     bodyLimit: 50 * 1024 * 1024,
   });
@@ -40,6 +44,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('graphContext', contextFor);
   app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
   guardRestRoutes(app);
+  await app.register(restRoutes);
 
   await app.register(tokenRoute({
     keys, clients: new ClientStore(db.orm.em), ttlSeconds: config.tokenTtlSeconds, limiter: new FailureLimiter(),
@@ -78,6 +83,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   return app;
 }
+
+const SENSITIVE_PARAMS = /([?&](?:access_token|token|client_secret|secret|password)=)[^&#]*/gi;
+
+/** A request URL safe to log: credential-like query parameters are blanked. */
+export const redactUrl = (url: string) => url.replace(SENSITIVE_PARAMS, '$1***');
 
 declare module 'fastify' {
   interface FastifyInstance {
