@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute } from 'graphql';
+import type { Principal } from '../auth/request-auth.js';
+import type { Context } from '../graph/context.js';
+import { schema } from '../graph/schema.js';
+import { readScopes } from '../graph/scopes.js';
+import { ENDPOINTS, type Endpoint } from './endpoints.js';
+import { statusBody, type ApiVersion } from './envelope.js';
+import { RestError } from './errors.js';
+import type { RestRouteConfig } from './guard.js';
+import { parseCollectionParams, parseFieldsParam } from './params.js';
+import { routePath, Translator, type RestRequest } from './translate.js';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * The graph's read scopes, one per type. A REST request that passed the guard (the endpoint's own
+ * scopes, rest.md §2.1) runs its fixed document with these: the document reaches only the endpoint's
+ * entity, the parents named in its path, and the sourcedIds of referenced objects (a line item's
+ * class, a user's resources), which the OneRoster bodies carry whatever service the reference
+ * points into. It also lets a v1.1 token read the v1.2-scoped graph.
+ */
+const GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).map((s) => s![0]!));
+
+/** Fastify route URL: the OAS path with positional parameter names, so `/classes/{sourcedId}` and `/classes/{classSourcedId}/students` share a node. */
+export function fastifyUrl(e: Endpoint): string {
+  let n = 0;
+  return routePath(e).replace(/\{[^}]+\}/g, () => `:p${n++}`);
+}
+
+function requestUrl(req: FastifyRequest): URL {
+  return new URL(req.url, `${req.protocol}://${req.host}`);
+}
+
+/** Runs one REST read through the graph: translate, execute in process, translate back. */
+async function answer(app: FastifyInstance, translator: Translator, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
+  const principal: Principal = { clientId: req.principal?.clientId, scopes: GRAPH_READ_SCOPES };
+  const ctx = await app.graphContext(principal);
+  // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
+  const contextValue: Context = { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
+  const maxLimit = ctx.limits.maxLimit;
+  const params = Object.values(req.params as Record<string, string>);
+  const query = req.query as Query;
+  const restRequest: RestRequest = {
+    endpoint, params,
+    query: endpoint.list
+      ? parseCollectionParams(query, { maxLimit })
+      : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },
+  };
+  const translation = translator.translate(restRequest, maxLimit);
+  const result = await execute({ schema, document: translation.document, variableValues: translation.variables, contextValue });
+  const response = translator.respond(restRequest, translation, result, requestUrl(req));
+  return reply.code(response.status).headers(response.headers).send(response.body);
+}
+
+/** Every OneRoster GET (v1.2 rostering, gradebook, resources and their v1.1 twins), answered from the graph. */
+export async function restRoutes(app: FastifyInstance) {
+  const translator = new Translator({ schema });
+
+  app.setErrorHandler((error: Error, req, reply) => {
+    const version = (req.routeOptions.config as Partial<RestRouteConfig>).version ?? 'v1p2';
+    if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(400).send(statusBody({ status: 400, codeMinor: 'invaliddata', description: error.message }, version));
+    }
+    req.log.error({ err: error }, 'REST read failed');
+    return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
+  });
+
+  for (const endpoint of ENDPOINTS) {
+    const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version as ApiVersion };
+    app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, endpoint, req, reply));
+  }
+}

@@ -1,0 +1,197 @@
+import { parse, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import type { FilterInput } from '../data/filters.js';
+import { basePath, type Endpoint } from './endpoints.js';
+import { RestError, type CodeMinor } from './errors.js';
+import { filterInput, sortableFields } from './filter-input.js';
+import { linkHeader } from './links.js';
+import type { CollectionParams } from './params.js';
+import { compileSerialiser, RefMaker, type Serialiser } from './serialize.js';
+import { REF_LIMIT, V1P1_SHAPES, V1P2_SHAPES, type Shape } from './shapes.js';
+
+/**
+ * The REST ↔ GraphQL translation, free of HTTP: a request (endpoint, path parameters, query
+ * parameters) becomes a GraphQL document and variables; the execution result becomes the OneRoster
+ * body and its paging headers. Documents are parsed and validated once per endpoint and field
+ * selection and reused.
+ */
+export interface RestRequest {
+  endpoint: Endpoint;
+  /** Path parameters in path order. */
+  params: string[];
+  /** Collection parameters; for single reads only `fields` is read. */
+  query: Partial<CollectionParams> & { fields?: string[] };
+}
+
+export interface Translation {
+  document: DocumentNode;
+  variables: Record<string, unknown>;
+  prepared: Prepared;
+}
+
+export interface RestResponse {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+interface Prepared {
+  document: DocumentNode;
+  serialise: Serialiser;
+}
+
+export interface TranslatorOptions {
+  schema: GraphQLSchema;
+  /** Cached documents kept at most (field selections are client-chosen, so the cache is bounded). */
+  cacheSize?: number;
+}
+
+export const shapeOf = (e: Endpoint): Shape => (e.version === 'v1p1' ? V1P1_SHAPES : V1P2_SHAPES)[e.shape];
+
+/** The OneRoster 1.2 rostering and gradebook enumerations have no invalid_sort_field (rest.md §4.3); 1.1 and resources do. */
+export const sortCodeMinor = (e: Endpoint): CodeMinor =>
+  e.version === 'v1p1' || e.service === 'resources' ? 'invalid_sort_field' : 'invaliddata';
+
+export class Translator {
+  private readonly cache = new Map<string, Prepared>();
+  private readonly sortable = new Map<string, Set<string>>();
+
+  constructor(private readonly opts: TranslatorOptions) {}
+
+  /** `maxLimit` is the page-size cap; it also caps reference lists (agents, terms, ...). */
+  translate(req: RestRequest, maxLimit: number): Translation {
+    const { endpoint, params, query } = req;
+    const shape = shapeOf(endpoint);
+    const fields = this.selectedFields(shape, query.fields);
+    const prepared = this.prepare(endpoint, shape, fields);
+    const variables: Record<string, unknown> = { refLimit: maxLimit };
+    params.forEach((p, i) => { variables[`p${i}`] = p; });
+    if (endpoint.list) {
+      variables.limit = query.limit ?? Math.min(100, maxLimit);
+      variables.offset = query.offset ?? 0;
+      variables.filter = this.filter(endpoint, shape, params, query);
+      variables.orderBy = this.orderBy(endpoint, shape, query);
+    }
+    return { document: prepared.document, variables, prepared };
+  }
+
+  /** The OneRoster body and headers, or a RestError (404 for a missing object or parent). */
+  respond(req: RestRequest, t: Translation, result: ExecutionResult, url: URL): RestResponse {
+    if (result.errors?.length) throw restErrorOf(result.errors);
+    const data = result.data as Record<string, any>;
+    const { endpoint, params } = req;
+    endpoint.parents.forEach((parent, i) => {
+      const found = data[`p${i}`];
+      if (!found) throw unknownObject(`${parent.field} ${params[i]} does not exist`);
+      const within = parent.within;
+      if (within && found.__within?.sourcedId !== params[within.parent]) {
+        throw unknownObject(`${parent.field} ${params[i]} does not belong to ${endpoint.parents[within.parent]!.field} ${params[within.parent]}`);
+      }
+    });
+    const refs = new RefMaker(url.origin, endpoint.version);
+    if (endpoint.single) {
+      if (!data.item) throw unknownObject(`${endpoint.single} ${params[params.length - 1]} does not exist`);
+      return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {} };
+    }
+    const from = endpoint.list!.from;
+    const list = from === 'root' ? data.list : data[`p${from}`].list;
+    const total = list.totalCount as number;
+    const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
+    return {
+      status: 200,
+      body: { [endpoint.wrapper]: (list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)) },
+      headers: { 'x-total-count': String(total), link: linkHeader(url, page) },
+    };
+  }
+
+  private selectedFields(shape: Shape, requested: string[] | undefined): string[] {
+    const all = Object.keys(shape.properties);
+    if (!requested) return all;
+    const unknown = requested.filter((f) => !Object.hasOwn(shape.properties, f));
+    if (unknown.length) {
+      throw new RestError(400, 'invalid_selection_field', `fields: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `'${f}'`).join(', ')}; known: ${all.join(', ')}`);
+    }
+    // The response keeps the schema's property order whatever order the client listed.
+    return all.filter((f) => requested.includes(f));
+  }
+
+  private filter(endpoint: Endpoint, shape: Shape, params: string[], query: RestRequest['query']): FilterInput | null {
+    const parts: FilterInput[] = [];
+    if (endpoint.list!.where) parts.push(endpoint.list!.where(params));
+    if (query.filter) parts.push(filterInput(this.opts.schema, shape.typeName, query.filter, endpoint.version === 'v1p1'));
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? parts[0]! : { AND: parts };
+  }
+
+  private orderBy(endpoint: Endpoint, shape: Shape, query: RestRequest['query']) {
+    if (!query.sort) return null;
+    let sortable = this.sortable.get(shape.typeName);
+    if (!sortable) this.sortable.set(shape.typeName, (sortable = sortableFields(this.opts.schema, shape.typeName)));
+    if (!sortable.has(query.sort) || !Object.hasOwn(shape.properties, query.sort)) {
+      throw new RestError(400, sortCodeMinor(endpoint), `sort: '${query.sort}' is not a sortable field; sortable: ${[...sortable].filter((f) => f in shape.properties).join(', ')}`);
+    }
+    return [{ field: query.sort, direction: query.orderBy === 'desc' ? 'DESC' : 'ASC' }];
+  }
+
+  private prepare(endpoint: Endpoint, shape: Shape, fields: string[]): Prepared {
+    const key = `${endpoint.version} ${endpoint.service} ${endpoint.path} ${fields.join(',')}`;
+    let prepared = this.cache.get(key);
+    if (prepared) return prepared;
+    const document = parse(documentText(endpoint, shape, fields));
+    const errors = validate(this.opts.schema, document);
+    // The documents are ours: a validation error is a bug in this module, not in the request.
+    if (errors.length) throw new Error(`REST document for ${endpoint.operationId} is invalid: ${errors.map((e) => e.message).join('; ')}`);
+    prepared = { document, serialise: compileSerialiser(shape, fields) };
+    if (this.cache.size >= (this.opts.cacheSize ?? 2000)) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, prepared);
+    return prepared;
+  }
+}
+
+/** The GraphQL text for an endpoint and a field selection. */
+export function documentText(endpoint: Endpoint, shape: Shape, fields: string[]): string {
+  // Identical selections (the 1.1 role and orgs read the same roles) are merged by GraphQL; dedupe for tidiness.
+  const selection = [...new Set(fields.map((f) => shape.properties[f]!.select))].join(' ');
+  const vars: string[] = [];
+  const roots: string[] = [];
+  const list = endpoint.list;
+  const listText = list && `list: ${list.field}(limit: $limit, offset: $offset, filter: $filter, orderBy: $orderBy) { totalCount nodes { ${selection} } }`;
+  endpoint.parents.forEach((parent, i) => {
+    vars.push(`$p${i}: ID!`);
+    const within = parent.within ? ` __within: ${parent.within.ref} { sourcedId }` : '';
+    const inner = list?.from === i ? ` ${listText}` : '';
+    roots.push(`p${i}: ${parent.field}(sourcedId: $p${i}) { sourcedId${within}${inner} }`);
+  });
+  if (endpoint.single) {
+    const i = endpoint.parents.length;
+    vars.push(`$p${i}: ID!`);
+    roots.push(`item: ${endpoint.single}(sourcedId: $p${i}) { ${selection} }`);
+  }
+  if (list) {
+    vars.push('$limit: Int!', '$offset: Int!', `$filter: ${shape.typeName}Filter`, `$orderBy: [${shape.typeName}Order!]`);
+    if (list.from === 'root') roots.push(listText!);
+  }
+  const text = roots.join(' ');
+  if (text.includes(REF_LIMIT)) vars.push(`${REF_LIMIT}: Int!`);
+  return `query ${endpoint.operationId}(${vars.join(', ')}) { ${text} }`;
+}
+
+function unknownObject(description: string) {
+  return new RestError(404, 'unknownobject', `Unknown Object: ${description}`);
+}
+
+/** Graph errors a request can cause, as REST statuses; anything else is a server fault. */
+function restErrorOf(errors: readonly GraphQLError[]): Error {
+  const error = errors[0]!;
+  switch (error.extensions?.code) {
+    case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX': case 'INVALID_FILTER_FIELD':
+      return new RestError(400, 'invaliddata', error.message);
+    case 'FORBIDDEN':
+      return new RestError(403, 'forbidden', error.message);
+    case 'NOT_FOUND':
+      return new RestError(404, 'unknownobject', error.message);
+    default:
+      return error.originalError ?? error;
+  }
+}
+
+export const routePath = (e: Endpoint) => `${basePath(e.service, e.version)}${e.path}`;
