@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ClientStore } from './auth/clients.js';
+import { registerCsvCommands } from './csv/commands.js';
 import { rotateSigningKey } from './auth/signing-keys.js';
 import { loadConfig } from './db/config.js';
 import { openDatabase } from './db/orm.js';
@@ -88,6 +89,8 @@ program.command('keys').description('JWT signing keys').command('rotate')
     const keys = await rotateSigningKey(config.dataDir);
     console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);
   });
+
+registerCsvCommands(program);
 
 /** Every failure is one clear line on stderr and a non-zero exit. */
 export async function main(argv = process.argv) {

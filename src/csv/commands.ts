@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../db/config.js';
+import { openDatabase } from '../db/orm.js';
+import { exportPackage } from './export.js';
+import { importPackage, type ImportOptions } from './import.js';
+import { formatReport } from './report.js';
+import { folderSink, zipSink } from './sinks.js';
+import { parseSince } from './since.js';
+
+async function withDb<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig());
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Progress per file: bars on a terminal, one line per file otherwise (on stderr, so stdout stays the report). */
+function progress(json: boolean): { opts: ImportOptions; stop(): void } {
+  if (json) return { opts: {}, stop: () => undefined };
+  if (!process.stderr.isTTY) {
+    return {
+      opts: {
+        onFile: (file) => process.stderr.write(`reading ${file}\n`),
+        onLoad: () => process.stderr.write('package is valid; loading\n'),
+      },
+      stop: () => undefined,
+    };
+  }
+  const bars = new cliProgress.MultiBar({
+    format: '{file} |{bar}| {percentage}% {rows} rows {rate} rows/s', hideCursor: true, clearOnComplete: false, stream: process.stderr,
+  }, cliProgress.Presets.shades_classic);
+  let bar: cliProgress.SingleBar | undefined;
+  let t0 = 0;
+  return {
+    opts: {
+      onFile: (file, bytes) => {
+        bar?.update(bar.getTotal());
+        t0 = performance.now();
+        bar = bars.create(Math.max(bytes, 1), 0, { file: file.padEnd(34), rows: 0, rate: 0 });
+      },
+      onProgress: (_file, p) => bar?.update(p.bytes, { rows: p.rows, rate: Math.round(p.rows / ((performance.now() - t0) / 1000 || 1)) }),
+    },
+    stop: () => {
+      bar?.update(bar.getTotal());
+      bars.stop();
+    },
+  };
+}
+
+export function registerCsvCommands(program: Command) {
+  program.command('import <package>').description('import a OneRoster CSV package (ZIP or folder), bulk or delta per file, in one transaction')
+    .option('--dry-run', 'validate only; write nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (location: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      await withDb(async (db) => {
+        const shown = progress(!!opts.json);
+        const report = await importPackage(db, location, { dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
+        console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+
+  program.command('export <target>').description('export a OneRoster 1.2 CSV package to a folder or a .zip file (bulk, or delta with --since)')
+    .option('--since <datetime>', 'delta: records changed after this ISO datetime, tobedeleted ones included', parseSince)
+    .action(async (target: string, opts: { since?: string }) => {
+      await withDb(async (db) => {
+        const sink = target.endsWith('.zip') ? zipSink(fs.createWriteStream(target)) : await folderSink(target);
+        const report = await exportPackage(db, sink, { since: opts.since });
+        const rows = report.files.reduce((a, f) => a + f.rows, 0);
+        console.log(`exported ${report.mode} package to ${target}: ${report.files.length} files, ${rows} rows in ${report.seconds.toFixed(1)} s`);
+        for (const f of report.files) console.log(`  ${`${f.file}.csv`.padEnd(36)} ${String(f.rows).padStart(9)} rows  ${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(10)} rows/s`);
+      });
+    });
+}

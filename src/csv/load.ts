@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import { tableAssignments, type FileSpec, type Mode } from './columns.js';
+import { stagingTable } from './stage.js';
+
+export interface LoadCount { upserted: number; markedDeleted: number }
+
+/**
+ * Writes one staged file into its table, set-based. Upserts by sourcedId and changes a record only
+ * when a value differs, so an unchanged record keeps its dateLastModified (and stays out of delta
+ * exports). Bulk: every record of the table that the file does not list becomes tobedeleted
+ * ("complete" = all records of that type in the database). Delta: status and dateLastModified
+ * come from the file.
+ */
+export async function loadFile(client: pg.ClientBase, spec: FileSpec, mode: Mode): Promise<LoadCount> {
+  const stg = stagingTable(spec);
+  const assigned = tableAssignments(spec).filter(([c]) => c !== 'sourced_id' && c !== 'status' && c !== 'date_last_modified');
+  const cols = ['sourced_id', 'status', 'date_last_modified', ...assigned.map(([c]) => c)];
+  const exprs = ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)];
+  const compared = cols.filter((c) => c !== 'sourced_id' && (mode === 'delta' || c !== 'date_last_modified'));
+  const q = (c: string) => `"${c}"`;
+  const upsert = await client.query(`insert into ${spec.table} (${cols.map(q).join(', ')}) select ${exprs.join(', ')} from ${stg} s
+    on conflict (sourced_id) do update set ${cols.slice(1).map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}
+    where (${compared.map((c) => `${spec.table}.${q(c)}`).join(', ')}) is distinct from (${compared.map((c) => `excluded.${q(c)}`).join(', ')})`);
+  let markedDeleted = 0;
+  if (mode === 'bulk') {
+    const del = await client.query(`update ${spec.table} t set status = 'tobedeleted', date_last_modified = now()
+      where t.status <> 'tobedeleted' and not exists (select 1 from ${stg} s where s.sourced_id = t.sourced_id)`);
+    markedDeleted = del.rowCount ?? 0;
+  }
+  await loadLinks(client, spec);
+  return { upserted: upsert.rowCount ?? 0, markedDeleted };
+}
+
+/** List columns that live in link tables: each listed record's links are replaced by the file's list. */
+async function loadLinks(client: pg.ClientBase, spec: FileSpec) {
+  const stg = stagingTable(spec);
+  const replace = async (table: string, owner: string, other: string, list: string) => {
+    await client.query(`delete from ${table} l using ${stg} s where l.${owner} = s.sourced_id and not (l.${other} = any(coalesce(s.${list}, '{}')))`);
+    await client.query(`insert into ${table} (${owner}, ${other}) select s.sourced_id, r.id from ${stg} s cross join unnest(s.${list}) r(id)
+      on conflict do nothing`);
+  };
+  if (spec.extra.includes('terms')) await replace('class_terms', 'class_sourced_id', 'term_sourced_id', 'terms');
+  if (spec.extra.includes('agents')) await replace('user_agents', 'user_sourced_id', 'agent_sourced_id', 'agents');
+  if (spec.extra.includes('role_v11')) {
+    // 1.1 users carry one role for a list of orgs: one primary role per org, with a derived sourcedId.
+    // 1.1 "administrator" is no longer a user role in 1.2; siteAdministrator is its closest match.
+    await client.query(`insert into user_roles (sourced_id, status, date_last_modified, user_sourced_id, role_type, role, org_sourced_id)
+      select s.sourced_id || '-role-' || r.org, coalesce(s.status, 'active'), coalesce(s.date_last_modified, now()), s.sourced_id, 'primary',
+        case s.role_v11 when 'administrator' then 'siteAdministrator' else s.role_v11 end, r.org
+      from ${stg} s cross join unnest(s.org_ids) r(org)
+      on conflict (sourced_id) do update set status = excluded.status, role = excluded.role,
+        date_last_modified = case when user_roles.role is distinct from excluded.role or user_roles.status is distinct from excluded.status
+          then excluded.date_last_modified else user_roles.date_last_modified end`);
+  }
+}
