@@ -9,7 +9,9 @@ import type { AppConfig } from './db/config.js';
 import type { Database } from './db/orm.js';
 import { createContext, type Context } from './graph/context.js';
 import { createGraphQLServer } from './graph/yoga.js';
+import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
+import { gradebookWriteRoutes } from './rest/writes/routes.js';
 import { restRoutes } from './rest/routes.js';
 
 export interface AppOptions {
@@ -44,7 +46,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('graphContext', contextFor);
   app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
   guardRestRoutes(app);
+  await app.register(gradebookWriteRoutes);
   await app.register(restRoutes);
+  await app.register(csvRoutes(db));
 
   await app.register(tokenRoute({
     keys, clients: new ClientStore(db.orm.em), ttlSeconds: config.tokenTtlSeconds, limiter: new FailureLimiter(),
