@@ -16,7 +16,8 @@ export interface RunningServer { app: FastifyInstance; db: Database; url: string
  */
 export async function startServer(config: AppConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
   const db = await openDatabase(config);
-  const keys = await loadSigningKeys({ dataDir: db.embedded ? config.dataDir : undefined, env: process.env });
+  // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
+  const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
   let graphiqlHeaders: string | undefined;
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });

@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runSql } from '../../src/db/sql.js';
 import { exited, freePort, runCli, startServe } from '../support/cli.js';
+import { onServer, testDatabase } from '../support/db.js';
 
 /**
  * The two-command promise of the README: `npm start` on a bare machine serves the demo district from
@@ -64,6 +66,30 @@ describe('serve on the embedded database', () => {
     } finally {
       server.child.kill('SIGTERM');
       await exited(server.child);
+    }
+  });
+});
+
+describe.runIf(onServer())('serve with DATABASE_URL', () => {
+  it('migrates that database and never seeds it', async () => {
+    const db = await testDatabase();
+    try {
+      const url = db.orm.config.get('clientUrl')!;
+      const port = freePort();
+      const keysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'og-keys-'));
+      const server = await startServe({ DATABASE_URL: url, DATA_DIR: keysDir, LOG_LEVEL: 'warn' }, port);
+      expect(server.output()).toContain('Data: PostgreSQL at');
+      expect(server.output()).not.toContain('Loaded the demo district');
+      expect(server.output()).not.toContain('client_secret');
+      const [{ n }] = await runSql(db.orm.em.fork(), 'select count(*)::int as n from orgs');
+      expect(n).toBe(0);
+      server.child.kill('SIGTERM');
+      expect(await exited(server.child)).toBe(0);
+      // The generated signing key lives in DATA_DIR even when the data does not.
+      expect((await fs.stat(path.join(keysDir, 'signing-keys.json'))).mode & 0o777).toBe(0o600);
+      await fs.rm(keysDir, { recursive: true, force: true });
+    } finally {
+      await db.close();
     }
   });
 });
