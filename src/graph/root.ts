@@ -5,6 +5,7 @@ import type { EntityName } from '../model/dsl.js';
 import { builder } from './builder.js';
 import { listArgs, selects, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
+import { requireRead } from './scopes.js';
 import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
 
 /**
@@ -61,7 +62,10 @@ for (const view of rootViews) {
     nullable: true,
     description: `${view.description} One by sourcedId; null when there is none.`,
     args: { sourcedId: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => findInView(view, String(args.sourcedId), ctx),
+    resolve: (_root, args, ctx) => {
+      requireRead(ctx.scopes, view.entity, view.single);
+      return findInView(view, String(args.sourcedId), ctx);
+    },
   }));
   builder.queryField(view.plural, (t) => t.field({
     type: connectionOf(view.entity),
@@ -69,6 +73,7 @@ for (const view of rootViews) {
     args: collectionArgs(t, view.entity) as never,
     complexity: collectionComplexity as never,
     resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
+      requireRead(ctx.scopes, view.entity, view.plural);
       const list = listArgs(args as CollectionArgs, ctx, selects(info, 'totalCount'));
       return { page: await listRoot(ctx.exec, view.entity, view.where, list), fromEnd: !!list.fromEnd };
     },

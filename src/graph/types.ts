@@ -9,7 +9,7 @@ import { connectionType, listArgs, selects, type CollectionArgs } from './connec
 import { loader, type Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
 import { defineFilter, defineOrder, filterRef } from './inputs.js';
-import { readScopes } from './scopes.js';
+import { crossesScope, readScopes, requireRead } from './scopes.js';
 
 /** Link tables are not types of their own; they surface as relations of the classes they join. */
 const HIDDEN: EntityName[] = ['UserAgent', 'ClassTerm', 'CourseResource', 'ClassResource', 'UserResource', 'LineItemScoreScale', 'ResultScoreScale'];
@@ -60,6 +60,7 @@ export const byId = (ctx: Context, name: EntityName) =>
 export async function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo) {
   if (id == null) return null;
   if (onlySourcedId(info)) return { sourcedId: id } as Row;
+  requireRead(ctx.scopes, target, `${info.parentType.name}.${info.fieldName}`);
   return (await byId(ctx, target).load(String(id))) ?? null;
 }
 
@@ -83,13 +84,17 @@ const stableKey = (args: unknown) => JSON.stringify(args);
 
 function relationField(t: any, rel: Relation) {
   const target = nodeRefs.get(rel.target)!;
+  const where = `${typeNameOf(rel.owner)}.${rel.name}`;
+  // A navigation into another service's records may be refused; it is nullable so the rest of the answer survives.
+  const crossing = crossesScope(rel.owner, rel.target);
   if (rel.single || rel.list) {
     const many = !!rel.list;
     return t.field({
       type: many ? [target] : target,
-      nullable: !many,
+      nullable: !many || crossing,
       description: rel.description,
       resolve: async (row: Row, _args: unknown, ctx: Context) => {
+        requireRead(ctx.scopes, rel.target, where);
         const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false };
         const l = loader(ctx, `${rel.owner}.${rel.name}`, (ids) => listNested(ctx.exec, rel, ids, args));
         const page = await l.load(String(row.sourcedId));
@@ -99,10 +104,12 @@ function relationField(t: any, rel: Relation) {
   }
   return t.field({
     type: connectionOf(rel.target),
+    nullable: crossing,
     description: rel.description,
     args: collectionArgs(t, rel.target),
     complexity: collectionComplexity,
     resolve: async (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
+      requireRead(ctx.scopes, rel.target, where);
       const list = listArgs(args, ctx, selects(info, 'totalCount'));
       const l = loader(ctx, `${rel.owner}.${rel.name}:${stableKey(list)}`, (ids) => listNested(ctx.exec, rel, ids, list));
       return { page: await l.load(String(row.sourcedId)), fromEnd: !!list.fromEnd };
@@ -110,7 +117,7 @@ function relationField(t: any, rel: Relation) {
   });
 }
 
-function scalarField(t: any, name: string, f: FieldDef) {
+function scalarField(t: any, owner: EntityName, name: string, f: FieldDef) {
   const nullable = !f.required;
   const description = 'description' in f ? f.description : undefined;
   switch (f.kind) {
@@ -124,7 +131,7 @@ function scalarField(t: any, name: string, f: FieldDef) {
     case 'strings': return t.stringList({ description, resolve: (r: Row) => (r[name] as string[] | null) ?? [] });
     case 'json': return t.field({ type: [jsonTypes[f.jsonType!]], description, resolve: (r: Row) => (r[name] as unknown[] | null) ?? [] });
     case 'ref': return t.field({
-      type: nodeRefs.get(f.target)!, nullable, description,
+      type: nodeRefs.get(f.target)!, nullable: nullable || crossesScope(owner, f.target), description,
       resolve: (r: Row, _a: unknown, ctx: Context, info: GraphQLResolveInfo) => resolveRef(f.target, r[name], ctx, info),
     });
   }
@@ -142,7 +149,7 @@ function fieldsOf(def: EntityDef) {
     // A user profile's sourcedId is its profileId (model.md §1.5.3); REST and CSV call it that.
     if (def.name === 'UserProfile') fields.profileId = t.exposeID('sourcedId', { description: 'Unique within the user; Role.userProfile refers to it.' });
     for (const [name, f] of Object.entries(def.fields)) {
-      fields[name] = scalarField(t, name, f);
+      fields[name] = scalarField(t, def.name, name, f);
       // A list of vocabulary tokens stays a token list (what REST serves); the enum view sits beside it.
       if (f.kind === 'strings' && f.vocab) {
         const v = f.vocab;
@@ -164,13 +171,8 @@ function fieldsOf(def: EntityDef) {
 }
 
 for (const def of exposedDefs) {
-  const scopes = readScopes[def.name];
-  if (!scopes) throw new Error(`no read scope declared for ${def.name}`);
-  nodeRefs.get(def.name)!.implement({
-    description: def.description,
-    authScopes: { anyScope: scopes },
-    fields: fieldsOf(def) as never,
-  });
+  if (!readScopes[def.name]) throw new Error(`no read scope declared for ${def.name}`);
+  nodeRefs.get(def.name)!.implement({ description: def.description, fields: fieldsOf(def) as never });
 }
 
 
