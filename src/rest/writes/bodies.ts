@@ -1,0 +1,95 @@
+import { RestError } from '../errors.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Properties that are GUIDRefs in the OneRoster objects; the mutations take them as `{ sourcedId }`. */
+const REFS = new Set(['class', 'school', 'category', 'gradingPeriod', 'academicSession', 'scoreScale', 'lineItem', 'student',
+  'course', 'parentAssessmentLineItem', 'assessmentLineItem']);
+/** The OAS writes these flags as the strings "true"/"false"; the graph has booleans. */
+const FLAGS = new Set(['inProgress', 'incomplete', 'late', 'missing']);
+
+/**
+ * The OAS requires sourcedId, status and dateLastModified in every written object, but the server
+ * sets dateLastModified itself and the path already names the sourcedId. Real clients omit them, so
+ * missing ones are filled before the body is checked against the schema: sourcedId from the path,
+ * status `active`, dateLastModified now (a sent value is accepted and ignored). A sent sourcedId
+ * that differs from the path is refused by the mutation.
+ */
+export function fillBaseFields(record: unknown, sourcedId?: string): void {
+  if (!isObject(record)) return;
+  if (sourcedId !== undefined && record.sourcedId === undefined) record.sourcedId = sourcedId;
+  if (record.status === undefined) record.status = 'active';
+  if (record.dateLastModified === undefined) record.dateLastModified = new Date().toISOString();
+}
+
+/** A OneRoster object as a mutation input: refs become `{ sourcedId }`, flags booleans, dateLastModified is dropped. */
+export function toInput(record: Json): Json {
+  const input: Json = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'dateLastModified' || value === undefined) continue;
+    if (REFS.has(key) && isObject(value)) input[key] = { sourcedId: value.sourcedId };
+    else if (FLAGS.has(key) && typeof value === 'string') input[key] = value === 'true';
+    else input[key] = value;
+  }
+  return input;
+}
+
+type Kind = 'string' | 'number' | 'datetime' | 'date' | 'ref' | 'object';
+interface V1p1Field { kind: Kind; required?: boolean }
+
+const base: Record<string, V1p1Field> = {
+  sourcedId: { kind: 'string' }, status: { kind: 'string' }, dateLastModified: { kind: 'string' }, metadata: { kind: 'object' },
+};
+/**
+ * OneRoster 1.1 objects (rest.md §7, model.md §4): no OAS is at hand, so the check is ours. Required
+ * are the properties the store needs; 1.1's own extra requirements (gradingPeriod, resultValueMin/Max,
+ * score) are not enforced, and properties 1.1 did not have are ignored rather than refused.
+ */
+const V1P1: Record<string, Record<string, V1p1Field>> = {
+  category: { ...base, title: { kind: 'string', required: true } },
+  lineItem: {
+    ...base, title: { kind: 'string', required: true }, description: { kind: 'string' },
+    assignDate: { kind: 'datetime', required: true }, dueDate: { kind: 'datetime', required: true },
+    class: { kind: 'ref', required: true }, category: { kind: 'ref', required: true }, gradingPeriod: { kind: 'ref' },
+    resultValueMin: { kind: 'number' }, resultValueMax: { kind: 'number' },
+  },
+  result: {
+    ...base, lineItem: { kind: 'ref', required: true }, student: { kind: 'ref', required: true },
+    scoreStatus: { kind: 'string', required: true }, score: { kind: 'number' }, scoreDate: { kind: 'date', required: true },
+    comment: { kind: 'string' },
+  },
+};
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
+
+const invalid = (field: string, message: string) => new RestError(422, 'invaliddata', `${field}: ${message}`);
+
+/** Checks a 1.1 body and returns its object in 1.2 form (1.1 dates may lack a time; `inactive` means tobedeleted). */
+export function v1p1Record(body: unknown, wrapper: string): Json {
+  if (!isObject(body) || !isObject(body[wrapper])) throw invalid(wrapper, `the body must be {"${wrapper}": {...}}`);
+  const source = body[wrapper];
+  const out: Json = {};
+  for (const [name, f] of Object.entries(V1P1[wrapper]!)) {
+    const field = `${wrapper}.${name}`;
+    let value = source[name];
+    if (value === undefined || value === null) {
+      if (f.required) throw invalid(field, 'is required');
+      continue;
+    }
+    const ok = f.kind === 'number' ? typeof value === 'number' && Number.isFinite(value)
+      : f.kind === 'ref' ? isObject(value) && typeof value.sourcedId === 'string'
+        : f.kind === 'object' ? isObject(value) : typeof value === 'string';
+    if (!ok) throw invalid(field, `must be ${f.kind === 'ref' ? 'a reference {"sourcedId": ...}' : `a ${f.kind}`}`);
+    if (f.kind === 'datetime' && DATE.test(value as string)) value = `${String(value)}T00:00:00.000Z`;
+    if (f.kind === 'date' && DATE_TIME.test(value as string)) value = (value as string).slice(0, 10);
+    if (f.kind === 'date' && !DATE.test(value as string)) throw invalid(field, 'must be a date YYYY-MM-DD');
+    out[name] = value;
+  }
+  if (out.status === 'inactive') out.status = 'tobedeleted';
+  if (out.status !== undefined && out.status !== 'active' && out.status !== 'tobedeleted') {
+    throw invalid(`${wrapper}.status`, "must be 'active' or 'tobedeleted'");
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute, parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
+import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
+import { schema } from '../../graph/schema.js';
+import { statusBody, type ApiVersion } from '../envelope.js';
+import { RestError } from '../errors.js';
+import type { RestRouteConfig } from '../guard.js';
+import { validateRequestBody } from '../openapi.js';
+import { fillBaseFields, toInput, v1p1Record } from './bodies.js';
+
+/**
+ * The gradebook writes of rest.md §3.2/§3.5 (and the 1.1 PUT/DELETE twins). Each route turns its
+ * request into one of the gradebook mutations and executes it in process with the caller's scopes:
+ * the REST layer has no other way to the data.
+ *
+ * Statuses: PUT answers 201 with no body both when it created the object and when it replaced one
+ * (the OAS documents 201 as the only success of a PUT; `created` is visible in GraphQL). DELETE
+ * answers 204, also for a record that already was a tombstone, so a retried DELETE succeeds.
+ */
+type Json = Record<string, unknown>;
+
+interface Collection {
+  path: string;
+  wrapper: string;
+  type: string;
+  put: string;
+  delete: string;
+  v1p1: boolean;
+}
+
+const COLLECTIONS: Collection[] = [
+  { path: 'categories', wrapper: 'category', type: 'Category', put: 'gradebook.createput', delete: 'gradebook.delete', v1p1: true },
+  { path: 'lineItems', wrapper: 'lineItem', type: 'LineItem', put: 'gradebook.createput', delete: 'gradebook.delete', v1p1: true },
+  { path: 'results', wrapper: 'result', type: 'Result', put: 'gradebook.createput', delete: 'gradebook.delete', v1p1: true },
+  { path: 'scoreScales', wrapper: 'scoreScale', type: 'ScoreScale', put: 'gradebook.createput', delete: 'gradebook.delete', v1p1: false },
+  { path: 'assessmentLineItems', wrapper: 'assessmentLineItem', type: 'AssessmentLineItem', put: 'assessment.createput', delete: 'assessment.delete', v1p1: false },
+  { path: 'assessmentResults', wrapper: 'assessmentResult', type: 'AssessmentResult', put: 'assessment.createput', delete: 'assessment.delete', v1p1: false },
+];
+
+interface Post {
+  /** OAS path template; parameters become `:p0`, `:p1` as in the read routes, which share these path nodes. */
+  template: string;
+  mutation: string;
+  wrapper: 'lineItems' | 'results';
+  params: string[];
+  /** The reference each record may omit because the path names it. */
+  parentRef?: { property: string; href: (id: string) => string; type: string };
+}
+
+const POSTS: Post[] = [
+  { template: '/classes/{classSourcedId}/lineItems', mutation: 'postLineItemsForClass', wrapper: 'lineItems', params: ['classSourcedId'],
+    parentRef: { property: 'class', href: (id) => `/ims/oneroster/rostering/v1p2/classes/${id}`, type: 'class' } },
+  { template: '/schools/{schoolSourcedId}/lineItems', mutation: 'postLineItemsForSchool', wrapper: 'lineItems', params: ['schoolSourcedId'],
+    parentRef: { property: 'school', href: (id) => `/ims/oneroster/rostering/v1p2/schools/${id}`, type: 'org' } },
+  { template: '/lineItems/{lineItemSourcedId}/results', mutation: 'postResultsForLineItem', wrapper: 'results', params: ['lineItemSourcedId'],
+    parentRef: { property: 'lineItem', href: (id) => `/ims/oneroster/gradebook/v1p2/lineItems/${id}`, type: 'lineItem' } },
+  { template: '/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results', mutation: 'postResultsForAcademicSessionForClass',
+    wrapper: 'results', params: ['classSourcedId', 'academicSessionSourcedId'] },
+];
+
+const V1P2_BASE = '/ims/oneroster/gradebook/v1p2';
+const V1P1_BASE = '/ims/oneroster/v1p1';
+const positional = (template: string) => { let n = 0; return template.replace(/\{[^}]+\}/g, () => `:p${n++}`); };
+
+const documents = new Map<string, DocumentNode>();
+/** Parsed and validated once: a mistake in a document fails the first request loudly instead of silently. */
+function documentOf(text: string): DocumentNode {
+  let doc = documents.get(text);
+  if (!doc) {
+    doc = parse(text);
+    const errors = validate(schema, doc);
+    if (errors.length) throw new Error(`invalid REST write document: ${errors[0]!.message}`);
+    documents.set(text, doc);
+  }
+  return doc;
+}
+
+/** Graph errors as REST statuses; field paths of put inputs (`input.class`) are named by the body's wrapper (`lineItem.class`). */
+function restErrorOf(error: GraphQLError, wrapper: string): Error {
+  const message = error.message.replace(/^input\b/, wrapper).replace(/"input\./g, `"${wrapper}.`);
+  // Errors without a path are the variables' coercion errors: the body is well-formed JSON of the wrong shape.
+  if (!error.path) return new RestError(422, 'invaliddata', message);
+  switch (error.extensions?.code) {
+    case 'VALIDATION_FAILED': case 'BAD_USER_INPUT': return new RestError(422, 'invaliddata', message);
+    case 'NOT_FOUND': return new RestError(404, 'unknownobject', `Unknown Object: ${message}`);
+    case 'FORBIDDEN': return new RestError(403, 'forbidden', message);
+    default: return error.originalError ?? error;
+  }
+}
+
+async function run(app: FastifyInstance, req: FastifyRequest, text: string, variables: Json, wrapper: string): Promise<Json> {
+  const contextValue = await app.graphContext(req.principal);
+  const result = await execute({ schema, document: documentOf(text), variableValues: variables, contextValue });
+  if (result.errors?.length) throw restErrorOf(result.errors[0]!, wrapper);
+  return result.data as Json;
+}
+
+function requireBody(body: unknown): asserts body is Json {
+  if (body === undefined || body === null) throw new RestError(400, 'invaliddata', 'a JSON request body is required');
+}
+
+/** Schema violations of the OAS request body → 422 naming the field (JSON pointer) of the first few. */
+function checkAgainstOas(method: 'put' | 'post', template: string, body: unknown) {
+  const violations = validateRequestBody('gradebook', method, template, body);
+  if (violations.length) throw new RestError(422, 'invaliddata', violations.slice(0, 5).map((v) => v.message).join('; '));
+}
+
+function putHandler(app: FastifyInstance, c: Collection, version: ApiVersion) {
+  const text = `mutation put${c.type}($sourcedId: ID!, $input: ${c.type}Input!) { put${c.type}(sourcedId: $sourcedId, input: $input) { created } }`;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const sourcedId = (req.params as { p0: string }).p0;
+    requireBody(req.body);
+    let record: Json;
+    if (version === 'v1p2') {
+      fillBaseFields((req.body as Json)[c.wrapper], sourcedId);
+      checkAgainstOas('put', `/${c.path}/{sourcedId}`, req.body);
+      record = (req.body as Json)[c.wrapper] as Json;
+    } else {
+      record = v1p1Record(req.body, c.wrapper);
+    }
+    await run(app, req, text, { sourcedId, input: toInput(record) }, c.wrapper);
+    return reply.code(201).send();
+  };
+}
+
+function deleteHandler(app: FastifyInstance, c: Collection) {
+  const text = `mutation delete${c.type}($sourcedId: ID!) { delete${c.type}(sourcedId: $sourcedId) { deleted } }`;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    await run(app, req, text, { sourcedId: (req.params as { p0: string }).p0 }, c.wrapper);
+    return reply.code(204).send();
+  };
+}
+
+function postHandler(app: FastifyInstance, p: Post) {
+  const vars = p.params.map((_, i) => `$p${i}: ID!`).join(', ');
+  const args = p.params.map((name, i) => `${name}: $p${i}`).join(', ');
+  const inputType = p.wrapper === 'lineItems' ? 'LineItemInput' : 'ResultInput';
+  const text = `mutation ${p.mutation}(${vars}, $records: [${inputType}!]!) { ${p.mutation}(${args}, ${p.wrapper}: $records) {
+    sourcedIdPairs { suppliedSourcedId allocatedSourcedId } } }`;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const params = req.params as Record<string, string>;
+    requireBody(req.body);
+    const records = req.body[p.wrapper];
+    if (Array.isArray(records)) {
+      for (const record of records) {
+        fillBaseFields(record);
+        // The path names the parent; a record may leave that reference out.
+        if (p.parentRef && record && typeof record === 'object' && (record as Json)[p.parentRef.property] === undefined) {
+          const id = params.p0!;
+          (record as Json)[p.parentRef.property] = { href: `${req.protocol}://${req.host}${p.parentRef.href(encodeURIComponent(id))}`, sourcedId: id, type: p.parentRef.type };
+        }
+      }
+    }
+    checkAgainstOas('post', p.template, req.body);
+    const variables: Json = { records: (records as Json[]).map(toInput) };
+    p.params.forEach((_, i) => { variables[`p${i}`] = params[`p${i}`]; });
+    const data = await run(app, req, text, variables, p.wrapper);
+    return reply.code(201).send({ sourcedIdPairs: (data[p.mutation] as Json).sourcedIdPairs });
+  };
+}
+
+/** Malformed JSON and other request faults get the imsx body too; nothing has been written when they occur. */
+function errorHandler(error: Error, req: FastifyRequest, reply: FastifyReply) {
+  const version = (req.routeOptions.config as Partial<RestRouteConfig>).version ?? 'v1p2';
+  if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status && status >= 400 && status < 500) {
+    // 413/415 keep their meaning; every other request fault (malformed JSON, an empty JSON body) is a 400.
+    const code = status === 413 || status === 415 ? status : 400;
+    return reply.code(code).send(statusBody({ status: code, codeMinor: 'invaliddata', description: error.message }, version));
+  }
+  req.log.error({ err: error }, 'REST write failed');
+  return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
+}
+
+/** Fastify plugin: PUT/DELETE of the six gradebook collections, the four POSTs, and the 1.1 PUT/DELETE routes. */
+export async function gradebookWriteRoutes(app: FastifyInstance) {
+  app.setErrorHandler(errorHandler);
+  const v1p2 = (scope: string): RestRouteConfig => ({ scopes: [SCOPES[scope as keyof typeof SCOPES]], version: 'v1p2' });
+  const v1p1 = (scope: string): RestRouteConfig => ({ scopes: [V1P1_SCOPES[scope as keyof typeof V1P1_SCOPES]], version: 'v1p1' });
+  for (const c of COLLECTIONS) {
+    app.put(`${V1P2_BASE}/${c.path}/:p0`, { config: v1p2(c.put) }, putHandler(app, c, 'v1p2'));
+    app.delete(`${V1P2_BASE}/${c.path}/:p0`, { config: v1p2(c.delete) }, deleteHandler(app, c));
+    if (!c.v1p1) continue;
+    app.put(`${V1P1_BASE}/${c.path}/:p0`, { config: v1p1(c.put) }, putHandler(app, c, 'v1p1'));
+    app.delete(`${V1P1_BASE}/${c.path}/:p0`, { config: v1p1(c.delete) }, deleteHandler(app, c));
+  }
+  for (const p of POSTS) {
+    app.post(`${V1P2_BASE}${positional(p.template)}`, { config: v1p2('gradebook.createpost') }, postHandler(app, p));
+  }
+}
