@@ -12,7 +12,6 @@ import { createGraphQLServer } from './graph/yoga.js';
 import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
 import { gradebookWriteRoutes } from './rest/writes/routes.js';
-import { gradebookWriteRoutes } from './rest/writes/routes.js';
 import { restRoutes } from './rest/routes.js';
 
 export interface AppOptions {
@@ -47,7 +46,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('graphContext', contextFor);
   app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
   guardRestRoutes(app);
-  await app.register(gradebookWriteRoutes);
   await app.register(gradebookWriteRoutes);
   await app.register(restRoutes);
   await app.register(csvRoutes(db));
