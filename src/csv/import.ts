@@ -43,9 +43,14 @@ export async function importPackage(db: Database, location: string, opts: Import
           await client.query('set local statement_timeout = 0');
           await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
           const copy = opts.copy ?? !db.embedded;
-          for (const spec of specs) report.files.push(await stage(client, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts));
-          // Reference checks over half-staged files would only repeat the file-level errors.
-          if (!issues.items.some((i) => i.line <= 1)) await checkStaged(client, specs, issues);
+          let readable = true;
+          for (const spec of specs) {
+            const staged = await stage(client, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts);
+            report.files.push(staged.report);
+            readable &&= staged.readable;
+          }
+          // Reference checks over a half-read file would only repeat its error many times over.
+          if (readable) await checkStaged(client, specs, issues);
           if (issues.count > 0 || opts.dryRun) {
             await client.query('rollback');
             return;
@@ -70,14 +75,14 @@ export async function importPackage(db: Database, location: string, opts: Import
 }
 
 async function stage(client: pg.ClientBase, pkg: Awaited<ReturnType<typeof openPackage>>, spec: FileSpec, mode: 'bulk' | 'delta',
-  issues: IssueList, copy: boolean, opts: ImportOptions): Promise<FileReport> {
+  issues: IssueList, copy: boolean, opts: ImportOptions): Promise<{ report: FileReport; readable: boolean }> {
   const name = `${spec.key}.csv`;
   const t0 = performance.now();
   opts.onFile?.(name, pkg.size(name));
   await createStagingTable(client, spec);
   const stager = !copy ? insertStager(client, spec) : await copyStager(client, spec);
-  const rows = await stageFile(await pkg.open(name), spec, mode, stager, issues, (p) => opts.onProgress?.(name, p));
+  const { rows, readable } = await stageFile(await pkg.open(name), spec, mode, stager, issues, (p) => opts.onProgress?.(name, p));
   await client.query(`analyze ${stagingTable(spec)}`);
   const seconds = (performance.now() - t0) / 1000;
-  return { file: spec.key, mode, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 };
+  return { report: { file: spec.key, mode, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 }, readable };
 }

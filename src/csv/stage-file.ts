@@ -13,10 +13,11 @@ interface ParsedRecord { record: string[]; info: { lines: number; bytes: number 
 /**
  * Streams one CSV file through csv-parse, checks every cell and feeds valid rows to the stager.
  * Quoted line breaks are accepted (RFC 4180) although the binding forbids them; lines are physical
- * lines, so a record's line is where it starts. Returns the number of data rows read.
+ * lines, so a record's line is where it starts. `readable` is false when the header or the CSV
+ * syntax made the rest of the file unreadable.
  */
 export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, stager: Stager, issues: IssueList,
-  onProgress?: (p: StageProgress) => void): Promise<number> {
+  onProgress?: (p: StageProgress) => void): Promise<{ rows: number; readable: boolean }> {
   const file = `${spec.key}.csv`;
   const parser = parse({
     bom: true, info: true, relax_column_count: true, skip_empty_lines: true,
@@ -27,6 +28,7 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
   let layout: ReturnType<typeof checkHeader>;
   let first = true;
   let rows = 0;
+  let parsed = true;
   try {
     for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
       if (first) {
@@ -46,6 +48,7 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
   } catch (err) {
     const e = err as Error & { lines?: number; code?: string };
     if (!e.code?.startsWith('CSV_')) throw err;
+    parsed = false;
     issues.add({ file, line: e.lines ?? 0, column: '', value: '', reason: `not valid CSV: ${e.message}` });
   } finally {
     input.unpipe(parser);
@@ -54,5 +57,5 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
   if (first) issues.add({ file, line: 1, column: '', value: '', reason: 'the file is empty; it needs a header row' });
   else if (layout && rows === 0) issues.add({ file, line: 2, column: '', value: '', reason: 'the file has no data rows; declare it absent in the manifest instead' });
   await stager.end();
-  return rows;
+  return { rows, readable: parsed && !!layout };
 }

@@ -31,10 +31,12 @@ export function checkHeader(file: string, header: string[], spec: FileSpec, issu
 }
 
 /** Checks one record and turns it into a staging row; every problem becomes an issue naming the cell. */
-export function checkRow(file: string, line: number, record: string[], spec: FileSpec, mode: Mode, layout: HeaderLayout, issues: IssueList): StagedRow | undefined {
+export function checkRow(file: string, line: number, record: string[], spec: FileSpec, mode: Mode, layout: HeaderLayout, issues: IssueList): StagedRow {
   if (record.length !== layout.width) {
     issues.add({ file, line, column: '', value: '', reason: `expected ${layout.width} cells, found ${record.length}` });
-    return undefined;
+    // Still stage the sourcedId, so that references to this record do not pile up more errors.
+    const id = parseCell(record[0] ?? '', spec.columns[0]);
+    return [line, id.ok ? id.value : null, ...spec.columns.slice(1).map(() => null), null];
   }
   const row: StagedRow = [line];
   for (let i = 0; i < spec.columns.length; i++) {
