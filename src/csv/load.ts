@@ -27,17 +27,28 @@ export async function loadFile(client: pg.ClientBase, spec: FileSpec, mode: Mode
       where t.status <> 'tobedeleted' and not exists (select 1 from ${stg} s where s.sourced_id = t.sourced_id)`);
     markedDeleted = del.rowCount ?? 0;
   }
-  await loadLinks(client, spec);
-  return { upserted: upsert.rowCount ?? 0, markedDeleted };
+  const relinked = await loadLinks(client, spec);
+  return { upserted: (upsert.rowCount ?? 0) + relinked, markedDeleted };
 }
 
-/** List columns that live in link tables: each listed record's links are replaced by the file's list. */
-async function loadLinks(client: pg.ClientBase, spec: FileSpec) {
+/**
+ * List columns that live in link tables: each listed record's links are replaced by the file's
+ * list, and a record whose links changed counts as changed (its dateLastModified moves).
+ */
+async function loadLinks(client: pg.ClientBase, spec: FileSpec): Promise<number> {
   const stg = stagingTable(spec);
+  let changed = 0;
   const replace = async (table: string, owner: string, other: string, list: string) => {
-    await client.query(`delete from ${table} l using ${stg} s where l.${owner} = s.sourced_id and not (l.${other} = any(coalesce(s.${list}, '{}')))`);
-    await client.query(`insert into ${table} (${owner}, ${other}) select s.sourced_id, r.id from ${stg} s cross join unnest(s.${list}) r(id)
-      on conflict do nothing`);
+    const res = await client.query(`with gone as (
+        delete from ${table} l using ${stg} s where l.${owner} = s.sourced_id and not (l.${other} = any(coalesce(s.${list}, '{}')))
+        returning l.${owner} as id),
+      added as (
+        insert into ${table} (${owner}, ${other}) select s.sourced_id, r.id from ${stg} s cross join unnest(s.${list}) r(id)
+        on conflict do nothing returning ${owner} as id)
+      update ${spec.table} t set date_last_modified = coalesce(s.date_last_modified, now()) from ${stg} s
+      where s.sourced_id = t.sourced_id and t.date_last_modified is distinct from coalesce(s.date_last_modified, now())
+        and t.sourced_id in (select id from gone union select id from added)`);
+    changed += res.rowCount ?? 0;
   };
   if (spec.extra.includes('terms')) await replace('class_terms', 'class_sourced_id', 'term_sourced_id', 'terms');
   if (spec.extra.includes('agents')) await replace('user_agents', 'user_sourced_id', 'agent_sourced_id', 'agents');
@@ -52,4 +63,5 @@ async function loadLinks(client: pg.ClientBase, spec: FileSpec) {
         date_last_modified = case when user_roles.role is distinct from excluded.role or user_roles.status is distinct from excluded.status
           then excluded.date_last_modified else user_roles.date_last_modified end`);
   }
+  return changed;
 }
