@@ -19,21 +19,30 @@ const isoDateTime = (expr: string) =>
 
 const selectListCache = new Map<string, string>();
 
-/** `select` list returning each property under its own (camelCase) name; datetimes as ISO strings. */
-export function selectList(def: EntityDef, alias = 't'): string {
-  const key = `${def.name}:${alias}`;
+/**
+ * `select` list returning each property under its own (camelCase) name; datetimes as ISO strings.
+ * `props` narrows it to what a query reads (sourcedId is always there): fewer columns to read,
+ * sort, send and parse.
+ */
+export function selectList(def: EntityDef, alias = 't', props?: readonly string[]): string {
+  const key = `${def.name}:${alias}:${props?.join() ?? '*'}`;
   const cached = selectListCache.get(key);
   if (cached) return cached;
+  const wanted = (prop: string) => !props || prop === 'sourcedId' || props.includes(prop);
   const parts: string[] = [];
   if (def.base) {
-    parts.push(`${alias}.sourced_id as "sourcedId"`, `${alias}.status`,
-      `${isoDateTime(`${alias}.date_last_modified`)} as "dateLastModified"`, `${alias}.metadata`);
+    if (wanted('sourcedId')) parts.push(`${alias}.sourced_id as "sourcedId"`);
+    if (wanted('status')) parts.push(`${alias}.status`);
+    if (wanted('dateLastModified')) parts.push(`${isoDateTime(`${alias}.date_last_modified`)} as "dateLastModified"`);
+    if (wanted('metadata')) parts.push(`${alias}.metadata`);
   }
   for (const [prop, f] of Object.entries(def.fields)) {
+    if (!wanted(prop)) continue;
     const expr = columnExpr(def, prop, alias);
     parts.push(`${f.kind === 'datetime' ? isoDateTime(expr) : expr} as ${quote(prop)}`);
   }
-  const list = parts.join(', ');
+  // Link tables have no sourcedId; with nothing else asked for, their key columns identify the row.
+  const list = parts.length ? parts.join(', ') : selectList(def, alias);
   selectListCache.set(key, list);
   return list;
 }

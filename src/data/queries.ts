@@ -20,6 +20,8 @@ export interface ListArgs {
   withTotal: boolean;
   /** Read from the end (Relay `last` without `before`). */
   fromEnd?: boolean;
+  /** Properties to read (sourcedId always); all when absent. */
+  props?: readonly string[];
 }
 
 export interface Page { rows: Row[]; total?: number; hasMore: boolean; offset: number }
@@ -34,11 +36,11 @@ function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: strin
   return parts.join(', ');
 }
 
-export async function findByIds(exec: Exec, name: EntityName, ids: readonly string[]): Promise<Map<string, Row>> {
+export async function findByIds(exec: Exec, name: EntityName, ids: readonly string[], props?: readonly string[]): Promise<Map<string, Row>> {
   const def = entityDef(name);
   const p = new SqlParams();
   const { sql, values } = p.finish(
-    `select ${selectList(def)} from ${def.table} t where t.sourced_id in (select jsonb_array_elements_text(${p.add(JSON.stringify(ids))}::jsonb))`);
+    `select ${selectList(def, 't', props)} from ${def.table} t where t.sourced_id in (select jsonb_array_elements_text(${p.add(JSON.stringify(ids))}::jsonb))`);
   const rows = await exec(sql, values);
   return new Map(rows.map((r) => [r.sourcedId as string, r]));
 }
@@ -48,7 +50,7 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   const def = entityDef(name);
   const p = new SqlParams();
   const cond = `${where ?? 'true'} and ${compileFilter(name, args.filter, p)}`;
-  const page = p.finish(`select ${selectList(def)} from ${def.table} t where ${cond}
+  const page = p.finish(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${cond}
     order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`);
   const rows = await exec(page.sql, page.values);
   let total: number | undefined;
@@ -68,33 +70,32 @@ function pageOf(rows: Row[], args: ListArgs, total: number | undefined): Page {
 }
 
 /**
- * One statement for a nested collection of many owners at once: rows are numbered per owner by the
- * requested order, and each owner's page is cut with the window, so 10 or 1,000 parents cost the same.
+ * One statement for a nested collection of many owners at once, so 10 or 1,000 parents cost the
+ * same: for each owner id a LATERAL subquery reads that owner's page through the foreign-key (or
+ * link) index, ordered and cut with LIMIT/OFFSET, and a second LATERAL counts the owner's matches
+ * when totalCount is asked for. Many small per-owner sorts are cheaper than numbering all rows with
+ * a window, and an owner whose page is empty (offset past its end) still reports its total.
  */
 export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly string[], args: ListArgs): Promise<Map<string, Page>> {
   const def = entityDef(rel.target);
   const p = new SqlParams();
-  const owners = `(select jsonb_array_elements_text(${p.add(JSON.stringify(ownerIds))}::jsonb))`;
+  const owners = p.add(JSON.stringify(ownerIds));
   const direct = 'fk' in rel.source;
-  const owner = direct ? `t.${(rel.source as { fk: string }).fk}` : 'l.owner';
-  const from = direct ? `${def.table} t` : `(select distinct l0.owner, l0.target from (${(rel.source as { link: string }).link}) l0
-      where l0.owner in ${owners}) l join ${def.table} t on t.sourced_id = l.target`;
-  const cond = `${direct ? `${owner} in ${owners}` : 'true'} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
-  const order = orderSql(def, args.orderBy, 't', !!args.fromEnd);
-  const total = args.withTotal ? `, count(*) over (partition by ${owner})::int as "__total"` : '';
-  // With an offset, row 1 is kept too so that an owner whose page is empty still reports its total.
-  const keepFirst = args.withTotal && args.offset > 0 ? ' or "__rn" = 1' : '';
-  const { sql, values } = p.finish(`select * from (
-      select ${selectList(def)}, ${owner} as "__owner", row_number() over (partition by ${owner} order by ${order}) as "__rn"${total}
-      from ${from} where ${cond}
-    ) x where ("__rn" > ${args.offset} and "__rn" <= ${args.offset + args.limit + 1})${keepFirst} order by "__owner", "__rn"`);
-  const rows = await exec(sql, values);
+  const from = direct ? `${def.table} t` : `(select distinct l0.owner, l0.target from (${(rel.source as { link: string }).link}) l0) l
+      join ${def.table} t on t.sourced_id = l.target`;
+  const matching = () => `${direct ? `t.${(rel.source as { fk: string }).fk}` : 'l.owner'} = o.owner
+      and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+  const page = `select ${selectList(def, 't', args.props)} from ${from} where ${matching()}
+      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`;
+  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${from} where ${matching()}) c` : '';
+  const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c."__total"' : ''}, x.*
+    from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
   const byOwner = new Map<string, { rows: Row[]; total?: number }>();
-  for (const row of rows) {
+  for (const row of await exec(sql, values)) {
     const key = row.__owner as string;
     let entry = byOwner.get(key);
     if (!entry) byOwner.set(key, (entry = { rows: [], total: row.__total as number | undefined }));
-    if (Number(row.__rn) > args.offset) entry.rows.push(row);
+    if (row.sourcedId != null) entry.rows.push(row);
   }
   const pages = new Map<string, Page>();
   for (const id of ownerIds) {

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { findByIds, listNested, type Row } from '../data/queries.js';
 import { isRef, type EntityDef, type EntityName, type FieldDef, type Vocabulary } from '../model/dsl.js';
-import { entityDefs } from '../model/index.js';
+import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
 import { builder } from './builder.js';
@@ -10,6 +10,7 @@ import { loader, type Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
 import { defineFilter, defineOrder, filterRef } from './inputs.js';
 import { crossesScope, readScopes, requireRead } from './scopes.js';
+import { nodeProps, objectProps } from './selection.js';
 
 /** Link tables are not types of their own; they surface as relations of the classes they join. */
 const HIDDEN: EntityName[] = ['UserAgent', 'ClassTerm', 'CourseResource', 'ClassResource', 'UserResource', 'LineItemScoreScale', 'ResultScoreScale'];
@@ -53,15 +54,19 @@ function onlySourcedId(info: GraphQLResolveInfo): boolean {
     s.kind === 'Field' && (s.name.value === 'sourcedId' || s.name.value === '__typename')));
 }
 
-export const byId = (ctx: Context, name: EntityName) =>
-  loader<Row | undefined>(ctx, `byId:${name}`, (ids) => findByIds(ctx.exec, name, ids));
+/** Loads records by sourcedId: every property, or only `props` (one loader per property set). */
+export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) =>
+  loader<Row | undefined>(ctx, `byId:${name}:${props?.join() ?? '*'}`, (ids) => findByIds(ctx.exec, name, ids, props));
 
-/** Resolves a reference; a reference read only for its sourcedId needs no query (the foreign key guarantees it). */
-export async function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo) {
+/**
+ * Resolves a reference; a reference read only for its sourcedId needs no query (the foreign key
+ * guarantees it). Synchronous then on purpose: a promise per row costs graphql-js dearly on large pages.
+ */
+export function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo): Row | null | Promise<Row | null> {
   if (id == null) return null;
-  if (onlySourcedId(info)) return { sourcedId: id } as Row;
+  if (onlySourcedId(info)) return { sourcedId: id };
   requireRead(ctx.scopes, target, `${info.parentType.name}.${info.fieldName}`);
-  return (await byId(ctx, target).load(String(id))) ?? null;
+  return byId(ctx, target, objectProps(info, entityDef(target))).load(String(id)).then((row) => row ?? null);
 }
 
 export const collectionArgs = (t: any, name: EntityName) => ({
@@ -84,6 +89,7 @@ const stableKey = (args: unknown) => JSON.stringify(args);
 
 function relationField(t: any, rel: Relation) {
   const target = nodeRefs.get(rel.target)!;
+  const targetDef = entityDef(rel.target);
   const where = `${typeNameOf(rel.owner)}.${rel.name}`;
   // A navigation into another service's records may be refused; it is nullable so the rest of the answer survives.
   const crossing = crossesScope(rel.owner, rel.target);
@@ -93,10 +99,10 @@ function relationField(t: any, rel: Relation) {
       type: many ? [target] : target,
       nullable: !many || crossing,
       description: rel.description,
-      resolve: async (row: Row, _args: unknown, ctx: Context) => {
+      resolve: async (row: Row, _args: unknown, ctx: Context, info: GraphQLResolveInfo) => {
         requireRead(ctx.scopes, rel.target, where);
-        const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false };
-        const l = loader(ctx, `${rel.owner}.${rel.name}`, (ids) => listNested(ctx.exec, rel, ids, args));
+        const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false, props: objectProps(info, targetDef) };
+        const l = loader(ctx, `${rel.owner}.${rel.name}:${args.props.join()}`, (ids) => listNested(ctx.exec, rel, ids, args));
         const page = await l.load(String(row.sourcedId));
         return many ? page.rows : (page.rows[0] ?? null);
       },
@@ -110,7 +116,7 @@ function relationField(t: any, rel: Relation) {
     complexity: collectionComplexity,
     resolve: async (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, rel.target, where);
-      const list = listArgs(args, ctx, selects(info, 'totalCount'));
+      const list = { ...listArgs(args, ctx, selects(info, 'totalCount')), props: nodeProps(info, targetDef) };
       const l = loader(ctx, `${rel.owner}.${rel.name}:${stableKey(list)}`, (ids) => listNested(ctx.exec, rel, ids, list));
       return { page: await l.load(String(row.sourcedId)), fromEnd: !!list.fromEnd };
     },
