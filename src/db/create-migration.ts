@@ -1,6 +1,6 @@
 /** Generates a migration from the difference between the entities and the database (`npm run migration:create`). */
-import { loadConfig } from '../src/db/config.js';
-import { openDatabase } from '../src/db/orm.js';
+import { loadConfig } from './config.js';
+import { openDatabase } from './orm.js';
 
 const db = await openDatabase(loadConfig(), { inMemory: !process.env.DATABASE_URL });
 try {
