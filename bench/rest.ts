@@ -19,6 +19,8 @@ import { seedDistrict } from '../src/seed/seed.js';
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 4);
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 8000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Concurrent consumers: 1 measures latency, more measure throughput. */
+const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,8').split(',').map(Number);
 const PAGE = 1000;
 const ORIGIN = 'http://localhost';
 const R = '/ims/oneroster/rostering/v1p2';
@@ -129,12 +131,16 @@ async function pages(app: FastifyInstance, path: string, key: string): Promise<{
   return { requests: bodies.length, bodies };
 }
 
-async function measure(app: FastifyInstance, path: string, key: string): Promise<number> {
+/** Requests per second while `clients` consumers each walk the whole collection ROUNDS times. */
+async function measure(app: FastifyInstance, path: string, key: string, clients: number): Promise<number> {
   await pages(app, path, key); // warm-up: documents cached, JIT warm, pages in the database's cache
-  let requests = 0;
   const started = performance.now();
-  for (let i = 0; i < ROUNDS; i++) requests += (await pages(app, path, key)).requests;
-  return requests / ((performance.now() - started) / 1000);
+  const counts = await Promise.all(Array.from({ length: clients }, async () => {
+    let requests = 0;
+    for (let i = 0; i < ROUNDS; i++) requests += (await pages(app, path, key)).requests;
+    return requests;
+  }));
+  return counts.reduce((a, b) => a + b, 0) / ((performance.now() - started) / 1000);
 }
 
 async function main() {
@@ -147,7 +153,8 @@ async function main() {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const db = await openDatabase({ dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000, databaseUrl: url.toString() });
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  // The same pool size as the app's ORM pool on a server (src/db/orm.ts).
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
   try {
     const seeded = await seedDistrict(db.orm.em, { schools: SCHOOLS, students: STUDENTS, seed: 42 });
     console.log(`seeded ${seeded.total} rows (${seeded.rows.User} users, ${seeded.rows.Enrollment} enrollments) in ${seeded.seconds.toFixed(1)} s`);
@@ -159,13 +166,15 @@ async function main() {
       { name: '/enrollments', rest: `${R}/enrollments`, baseline: '/baseline/enrollments', key: 'enrollments' },
       { name: '/schools/{id}/students', rest: `${R}/schools/school-001/students`, baseline: '/baseline/schools/school-001/students', key: 'users' },
     ];
-    console.log(`\n${'endpoint (limit 1000)'.padEnd(26)} ${'pages'.padStart(5)} ${'REST req/s'.padStart(11)} ${'baseline req/s'.padStart(15)} ${'ratio'.padStart(6)}`);
+    console.log(`\n${'endpoint (limit 1000)'.padEnd(26)} ${'pages'.padStart(5)} ${'clients'.padStart(7)} ${'REST req/s'.padStart(11)} ${'baseline req/s'.padStart(15)} ${'ratio'.padStart(6)}`);
     for (const s of scenarios) {
       const [rest, base] = [await pages(app, s.rest, s.key), await pages(baseline, s.baseline, s.key)];
       assertSame(s.name, rest.bodies.flat(), base.bodies.flat());
-      const restRate = await measure(app, s.rest, s.key);
-      const baseRate = await measure(baseline, s.baseline, s.key);
-      console.log(`${s.name.padEnd(26)} ${String(rest.requests).padStart(5)} ${restRate.toFixed(1).padStart(11)} ${baseRate.toFixed(1).padStart(15)} ${(restRate / baseRate).toFixed(2).padStart(6)}`);
+      for (const clients of CLIENTS) {
+        const restRate = await measure(app, s.rest, s.key, clients);
+        const baseRate = await measure(baseline, s.baseline, s.key, clients);
+        console.log(`${s.name.padEnd(26)} ${String(rest.requests).padStart(5)} ${String(clients).padStart(7)} ${restRate.toFixed(1).padStart(11)} ${baseRate.toFixed(1).padStart(15)} ${(restRate / baseRate).toFixed(2).padStart(6)}`);
+      }
     }
     await app.close();
     await baseline.close();

@@ -54,6 +54,16 @@ describe('parameter errors', () => {
   });
 });
 
+describe('field selection', () => {
+  it('accepts comma-separated and repeated fields, on collections and single reads, in schema order', async () => {
+    const repeated = await f.get(`${R}/users?limit=3&fields=familyName&fields=sourcedId,roles`);
+    expect(repeated.status).toBe(200);
+    for (const u of repeated.body.users) expect(Object.keys(u)).toEqual(['sourcedId', 'familyName', 'roles']);
+    const one = await f.get(`${G}/lineItems/li-class-001-0001-1?fields=class&fields=title`);
+    expect(one.body).toEqual({ lineItem: { title: expect.any(String), class: expect.objectContaining({ sourcedId: 'class-001-0001', type: 'class' }) } });
+  });
+});
+
 describe('unknown objects', () => {
   it('404s an unknown sourcedId and an unknown parent, with the imsx body', async () => {
     await expectError(`${R}/users/nobody`, 404, 'unknownobject', 'rostering', '/users/{sourcedId}');
