@@ -80,14 +80,12 @@ export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly s
   const def = entityDef(rel.target);
   const p = new SqlParams();
   const owners = p.add(JSON.stringify(ownerIds));
-  const direct = 'fk' in rel.source;
-  const from = direct ? `${def.table} t` : `(select distinct l0.owner, l0.target from (${(rel.source as { link: string }).link}) l0) l
-      join ${def.table} t on t.sourced_id = l.target`;
-  const matching = () => `${direct ? `t.${(rel.source as { fk: string }).fk}` : 'l.owner'} = o.owner
-      and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
-  const page = `select ${selectList(def, 't', args.props)} from ${from} where ${matching()}
+  const owned = 'fk' in rel.source ? `t.${rel.source.fk} = o.owner`
+    : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = o.owner)`;
+  const matching = () => `${owned} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+  const page = `select ${selectList(def, 't', args.props)} from ${def.table} t where ${matching()}
       order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`;
-  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${from} where ${matching()}) c` : '';
+  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${matching()}) c` : '';
   const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c."__total"' : ''}, x.*
     from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
   const byOwner = new Map<string, { rows: Row[]; total?: number }>();

@@ -1,4 +1,3 @@
-import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import type { FilterInput } from '../data/filters.js';
 import type { ListArgs, OrderSpec, Page, Row } from '../data/queries.js';
 import { badInput } from '../shared/errors.js';
@@ -52,16 +51,6 @@ export function listArgs(args: CollectionArgs, ctx: Context, withTotal: boolean)
   }
   const offset = args.after != null ? decodeCursor(args.after) + 1 : (args.offset ?? 0);
   return { ...base, offset, limit: args.first ?? args.limit ?? Math.min(DEFAULT_PAGE_SIZE, max) };
-}
-
-/** Whether the connection field's selection asks for `name` (through fragments too). */
-export function selects(info: GraphQLResolveInfo, name: string): boolean {
-  const visit = (set: SelectionSetNode | undefined): boolean => !!set && set.selections.some((s) => {
-    if (s.kind === 'Field') return s.name.value === name;
-    if (s.kind === 'InlineFragment') return visit(s.selectionSet);
-    return visit(info.fragments[s.name.value]?.selectionSet);
-  });
-  return info.fieldNodes.some((n) => visit(n.selectionSet));
 }
 
 export const PageInfo = builder.objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>('PageInfo')

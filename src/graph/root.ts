@@ -3,10 +3,10 @@ import { listRoot, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
 
 import { builder } from './builder.js';
-import { listArgs, selects, type CollectionArgs } from './connections.js';
+import { listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
 import { requireRead } from './scopes.js';
-import { nodeProps } from './selection.js';
+import { nodeProps, wantsTotal } from './selection.js';
 import { entityDef } from '../model/index.js';
 import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
 
@@ -76,7 +76,7 @@ for (const view of rootViews) {
     complexity: collectionComplexity as never,
     resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, view.entity, view.plural);
-      const list = { ...listArgs(args as CollectionArgs, ctx, selects(info, 'totalCount')), props: nodeProps(info, entityDef(view.entity)) };
+      const list = { ...listArgs(args as CollectionArgs, ctx, wantsTotal(info)), props: nodeProps(info, entityDef(view.entity)) };
       return { page: await listRoot(ctx.exec, view.entity, view.where, list), fromEnd: !!list.fromEnd };
     },
   }));

@@ -30,13 +30,40 @@ function propsFrom(def: EntityDef, fields: FieldNode[]): string[] {
   return [...props].sort();
 }
 
-/** Properties read on the object this field returns (a reference, a single relation). */
-export function objectProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
-  return propsFrom(def, info.fieldNodes.flatMap((n) => fieldsOf(info, n.selectionSet)));
+/**
+ * Caches an analysis of a field's selection. A field of a parsed document resolves once per parent
+ * (20,000 times for the results of a school), and its selection never changes: parsed documents are
+ * immutable (and shared between requests by yoga's parse cache), so the field node is the key.
+ */
+export function perFieldNode<T>(analyse: (info: GraphQLResolveInfo) => T): (info: GraphQLResolveInfo) => T {
+  const cache = new WeakMap<FieldNode, T>();
+  return (info) => {
+    if (info.fieldNodes.length !== 1) return analyse(info);
+    let value = cache.get(info.fieldNodes[0]);
+    if (value === undefined) cache.set(info.fieldNodes[0], (value = analyse(info)));
+    return value;
+  };
 }
 
+const objectPropsCache = new Map<EntityDef, (info: GraphQLResolveInfo) => string[]>();
+/** Properties read on the object this field returns (a reference, a single relation). */
+export function objectProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
+  let analyse = objectPropsCache.get(def);
+  if (!analyse) {
+    objectPropsCache.set(def, (analyse = perFieldNode((i) => propsFrom(def, i.fieldNodes.flatMap((n) => fieldsOf(i, n.selectionSet))))));
+  }
+  return analyse(info);
+}
+
+const nodePropsCache = new Map<EntityDef, (info: GraphQLResolveInfo) => string[]>();
 /** Properties read on the nodes of the connection this field returns (`nodes` and `edges.node`). */
 export function nodeProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
+  let analyse = nodePropsCache.get(def);
+  if (!analyse) nodePropsCache.set(def, (analyse = perFieldNode((i) => propsFrom(def, connectionNodeFields(i)))));
+  return analyse(info);
+}
+
+function connectionNodeFields(info: GraphQLResolveInfo): FieldNode[] {
   const fields: FieldNode[] = [];
   for (const conn of info.fieldNodes.flatMap((n) => fieldsOf(info, n.selectionSet))) {
     if (conn.name.value === 'nodes') fieldsOf(info, conn.selectionSet, fields);
@@ -44,5 +71,13 @@ export function nodeProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
       for (const e of fieldsOf(info, conn.selectionSet)) if (e.name.value === 'node') fieldsOf(info, e.selectionSet, fields);
     }
   }
-  return propsFrom(def, fields);
+  return fields;
 }
+
+/** Whether the selection under this field is only `sourcedId` (and `__typename`): a reference needs no query then. */
+export const onlySourcedId = perFieldNode((info) => info.fieldNodes.every((n) => fieldsOf(info, n.selectionSet)
+  .every((s) => s.name.value === 'sourcedId' || s.name.value === '__typename')));
+
+/** Whether a connection's selection asks for its totalCount (which costs a count). */
+export const wantsTotal = perFieldNode((info) => info.fieldNodes.some((n) => fieldsOf(info, n.selectionSet)
+  .some((s) => s.name.value === 'totalCount')));

@@ -5,12 +5,12 @@ import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
 import { builder } from './builder.js';
-import { connectionType, listArgs, selects, type CollectionArgs } from './connections.js';
+import { connectionType, listArgs, type CollectionArgs } from './connections.js';
 import { loader, type Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
 import { defineFilter, defineOrder, filterRef } from './inputs.js';
 import { crossesScope, readScopes, requireRead } from './scopes.js';
-import { nodeProps, objectProps } from './selection.js';
+import { nodeProps, objectProps, onlySourcedId, wantsTotal } from './selection.js';
 
 /** Link tables are not types of their own; they surface as relations of the classes they join. */
 const HIDDEN: EntityName[] = ['UserAgent', 'ClassTerm', 'CourseResource', 'ClassResource', 'UserResource', 'LineItemScoreScale', 'ResultScoreScale'];
@@ -47,12 +47,6 @@ function enumFor(v: Vocabulary) {
 }
 const asEnum = (v: Vocabulary, token: unknown) =>
   token == null ? null : v.values.includes(String(token)) ? token : v.ext ? EXTENSION : token;
-
-/** True when the selection under this field is only `sourcedId` (and `__typename`). */
-function onlySourcedId(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.every((n) => n.selectionSet?.selections.every((s) =>
-    s.kind === 'Field' && (s.name.value === 'sourcedId' || s.name.value === '__typename')));
-}
 
 /** Loads records by sourcedId: every property, or only `props` (one loader per property set). */
 export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) =>
@@ -116,7 +110,7 @@ function relationField(t: any, rel: Relation) {
     complexity: collectionComplexity,
     resolve: async (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, rel.target, where);
-      const list = { ...listArgs(args, ctx, selects(info, 'totalCount')), props: nodeProps(info, targetDef) };
+      const list = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, targetDef) };
       const l = loader(ctx, `${rel.owner}.${rel.name}:${stableKey(list)}`, (ids) => listNested(ctx.exec, rel, ids, list));
       return { page: await l.load(String(row.sourcedId)), fromEnd: !!list.fromEnd };
     },

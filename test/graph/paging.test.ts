@@ -144,3 +144,34 @@ describe('nested collections', () => {
     }
   });
 });
+
+describe('column selection follows the query, fragments included', () => {
+  it('fields asked through named and inline fragments, edges, tokens and references are all read', async () => {
+    const r = await ok(db, `
+      fragment Person on User { givenName ... on User { familyName } }
+      { classes(first: 2) { edges { node { sourcedId classTypeToken
+          users(first: 100) { nodes { ...Person roles { roleToken role org { name } } demographics { sexToken birthDate } } } } } } }`);
+    const byId = new Map(users.map((u) => [u.sourcedId, u]));
+    const roles = rows.get('UserRole')!;
+    const demographics = new Map(rows.get('Demographics')!.map((d) => [d.sourcedId, d]));
+    const orgs = new Map(rows.get('Org')!.map((o) => [o.sourcedId, o]));
+    const klass = new Map(rows.get('Class')!.map((c) => [c.sourcedId, c]));
+    let checked = 0;
+    for (const { node } of r.data.classes.edges) {
+      expect(node.classTypeToken).toBe(klass.get(node.sourcedId)!.classType);
+      const members = new Set(rows.get('Enrollment')!.filter((e) => e.class === node.sourcedId).map((e) => e.user));
+      expect(node.users.nodes).toHaveLength(members.size);
+      for (const u of node.users.nodes) {
+        const id = [...members].find((m) => byId.get(m)!.givenName === u.givenName && byId.get(m)!.familyName === u.familyName);
+        expect(id, `${u.givenName} ${u.familyName}`).toBeDefined();
+        const own = roles.filter((x) => x.user === id);
+        expect(u.roles.map((x: Row) => x.roleToken).sort()).toEqual(own.map((x) => x.role).sort());
+        expect(u.roles.map((x: any) => x.org.name).sort()).toEqual(own.map((x) => orgs.get(x.org)!.name).sort());
+        const d = demographics.get(id!);
+        expect(u.demographics).toEqual(d ? { sexToken: d.sex, birthDate: d.birthDate } : null);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
