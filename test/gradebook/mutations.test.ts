@@ -97,16 +97,31 @@ describe('validation', () => {
     ['class not the line item\'s', 'Result', { class: { sourcedId: 'OTHER' } }, 'input.class'],
     ['score status outside the vocabulary', 'Result', { scoreStatus: 'graded' }, 'input.scoreStatus'],
     ['missing line item', 'Result', { lineItem: null }, 'input.lineItem'],
+    ['unknown class of a score scale', 'ScoreScale', { class: { sourcedId: 'no-class' } }, 'input.class'],
+    ['unknown course of a score scale', 'ScoreScale', { course: { sourcedId: 'no-course' } }, 'input.course'],
+    ['score scale without mappings', 'ScoreScale', { scoreScaleValue: [] }, 'input.scoreScaleValue'],
+    ['unknown parent assessment', 'AssessmentLineItem', { parentAssessmentLineItem: { sourcedId: 'no-ali' } }, 'input.parentAssessmentLineItem'],
+    ['assessment as its own parent', 'AssessmentLineItem', { parentAssessmentLineItem: { sourcedId: 'SELF' } }, 'input.parentAssessmentLineItem'],
+    ['unknown score scale of an assessment', 'AssessmentLineItem', { scoreScale: { sourcedId: 'no-scale' } }, 'input.scoreScale'],
+    ['unknown assessment line item', 'AssessmentResult', { assessmentLineItem: { sourcedId: 'no-ali' } }, 'input.assessmentLineItem'],
+    ['assessment score status outside the vocabulary', 'AssessmentResult', { scoreStatus: 'ext:' }, 'input.scoreStatus'],
+    ['bad objective source of an assessment result', 'AssessmentResult', { learningObjectiveSet: [{ source: 'case', learningObjectiveResults: [{ learningObjectiveId: 'x' }] }] }, 'input.learningObjectiveSet[0]'],
   ];
+  const inputs: Record<string, (over: Record<string, unknown>) => Record<string, unknown>> = {
+    LineItem: (over) => lineItemInput(over),
+    Result: (over) => resultInput(over),
+    ScoreScale: (over) => ({ title: 'S', type: 't', class: { sourcedId: env.ids.classId }, scoreScaleValue: [{ itemValueLHS: '1', itemValueRHS: 'A' }], ...over }),
+    AssessmentLineItem: (over) => ({ title: 'A', ...over }),
+    AssessmentResult: (over) => ({ assessmentLineItem: { sourcedId: 'gql-ali' }, student: { sourcedId: env.ids.students[0] }, scoreStatus: 'submitted', scoreDate: '2025-10-02', ...over }),
+  };
+  const tables: Record<string, string> = { LineItem: 'line_items', Result: 'results', ScoreScale: 'score_scales', AssessmentLineItem: 'assessment_line_items', AssessmentResult: 'assessment_results' };
   it.each(cases)('%s → VALIDATION_FAILED naming the field, nothing written', async (_name, type, over, field) => {
-    const patch = { ...over };
-    if ((patch.class as { sourcedId?: string } | undefined)?.sourcedId === 'OTHER') patch.class = { sourcedId: env.ids.otherClass };
-    const input = type === 'LineItem' ? lineItemInput(patch) : resultInput(patch);
     const id = `bad-${type}-${field}`;
+    const patch = JSON.parse(JSON.stringify(over).replaceAll('"OTHER"', JSON.stringify(env.ids.otherClass)).replaceAll('"SELF"', JSON.stringify(id)));
+    const input = inputs[type]!(patch);
     const { body } = await env.gql(`mutation($id: ID!, $input: ${type}Input!) { put${type}(sourcedId: $id, input: $input) { created } }`, { id, input });
     expect(codeOf(body)).toMatchObject({ code: 'VALIDATION_FAILED', field });
-    const table = type === 'LineItem' ? 'line_items' : 'results';
-    expect(await env.sql(`select sourced_id from ${table} where sourced_id = ?`, [id])).toEqual([]);
+    expect(await env.sql(`select sourced_id from ${tables[type]} where sourced_id = ?`, [id])).toEqual([]);
   });
 
   it('refuses a reference to a tombstone', async () => {

@@ -85,6 +85,16 @@ describe('PUT', () => {
     expect(res.status).toBe(201);
     expect(await env.sql(`select status, title from categories where sourced_id = 'rw-cat-bare'`)).toEqual([{ status: 'active', title: 'Bare' }]);
   });
+
+  it('tolerates references without href and type, but not a wrong type', async () => {
+    const bare = { lineItem: { sourcedId: env.ids.lineItem }, student: { sourcedId: env.ids.students[2]! }, scoreStatus: 'submitted', scoreDate: '2025-09-12' };
+    expect((await send('PUT', '/results/rw-res-bare', { result: bare })).status).toBe(201);
+    expect(await env.sql(`select line_item_sourced_id, student_sourced_id from results where sourced_id = 'rw-res-bare'`))
+      .toEqual([{ line_item_sourced_id: env.ids.lineItem, student_sourced_id: env.ids.students[2] }]);
+    const wrongType = await send('PUT', '/results/rw-res-bare2', { result: { ...bare, student: { sourcedId: env.ids.students[2]!, type: 'student' } } });
+    expect([wrongType.status, imsx(wrongType.body)]).toEqual([422, 'invaliddata']);
+    expect(wrongType.body.imsx_description).toMatch(/\/result\/student\/type/);
+  });
 });
 
 describe('PUT errors (nothing written)', () => {
@@ -135,6 +145,11 @@ describe('DELETE', () => {
     expect(delta.body.data.scoreScales.nodes).toEqual([{ sourcedId: 'rw-scale', status: 'tobedeleted' }]);
     const get = await env.app.inject({ method: 'GET', url: `${BASE}/categories/rw-cat-del`, headers: { authorization: token } });
     expect([get.statusCode, get.json().category?.status]).toEqual([200, 'tobedeleted']);
+    // The same delta through REST, as a OneRoster consumer asks for it.
+    const filter = encodeURIComponent(`dateLastModified>'${since}'`);
+    const rest = await env.app.inject({ method: 'GET', url: `${BASE}/results?filter=${filter}`, headers: { authorization: token } });
+    expect(rest.statusCode).toBe(200);
+    expect(rest.json().results.map((r: { sourcedId: string; status: string }) => [r.sourcedId, r.status])).toEqual([['rw-res', 'tobedeleted']]);
   });
 
   it('a repeated DELETE is 204 again; an unknown id is 404 unknownobject', async () => {

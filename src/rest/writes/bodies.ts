@@ -3,9 +3,26 @@ import { RestError } from '../errors.js';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Properties that are GUIDRefs in the OneRoster objects; the mutations take them as `{ sourcedId }`. */
-const REFS = new Set(['class', 'school', 'category', 'gradingPeriod', 'academicSession', 'scoreScale', 'lineItem', 'student',
-  'course', 'parentAssessmentLineItem', 'assessmentLineItem']);
+/** Properties that are GUIDRefs in the OneRoster objects, with the `type` each must carry and the path of its target. */
+const REFS: Record<string, { type: string; path: string }> = {
+  class: { type: 'class', path: 'rostering/v1p2/classes' },
+  school: { type: 'org', path: 'rostering/v1p2/orgs' },
+  course: { type: 'course', path: 'rostering/v1p2/courses' },
+  student: { type: 'user', path: 'rostering/v1p2/users' },
+  gradingPeriod: { type: 'academicSession', path: 'rostering/v1p2/academicSessions' },
+  academicSession: { type: 'academicSession', path: 'rostering/v1p2/academicSessions' },
+  category: { type: 'category', path: 'gradebook/v1p2/categories' },
+  scoreScale: { type: 'scoreScale', path: 'gradebook/v1p2/scoreScales' },
+  lineItem: { type: 'lineItem', path: 'gradebook/v1p2/lineItems' },
+  assessmentLineItem: { type: 'assessmentLineItem', path: 'gradebook/v1p2/assessmentLineItems' },
+  parentAssessmentLineItem: { type: 'assessmentLineItem', path: 'gradebook/v1p2/assessmentLineItems' },
+};
+
+/** A GUIDRef to `sourcedId` as the OAS shapes it; `origin` is the request's scheme and host. */
+export function guidRef(property: string, sourcedId: string, origin: string) {
+  const target = REFS[property]!;
+  return { href: `${origin}/ims/oneroster/${target.path}/${encodeURIComponent(sourcedId)}`, sourcedId, type: target.type };
+}
 /** The OAS writes these flags as the strings "true"/"false"; the graph has booleans. */
 const FLAGS = new Set(['inProgress', 'incomplete', 'late', 'missing']);
 
@@ -14,13 +31,20 @@ const FLAGS = new Set(['inProgress', 'incomplete', 'late', 'missing']);
  * sets dateLastModified itself and the path already names the sourcedId. Real clients omit them, so
  * missing ones are filled before the body is checked against the schema: sourcedId from the path,
  * status `active`, dateLastModified now (a sent value is accepted and ignored). A sent sourcedId
- * that differs from the path is refused by the mutation.
+ * that differs from the path is refused by the mutation. Likewise a reference sent as a bare
+ * `{"sourcedId": ...}` gets the href and type the OAS requires (a wrong type is still refused).
  */
-export function fillBaseFields(record: unknown, sourcedId?: string): void {
+export function fillBaseFields(record: unknown, origin: string, sourcedId?: string): void {
   if (!isObject(record)) return;
   if (sourcedId !== undefined && record.sourcedId === undefined) record.sourcedId = sourcedId;
   if (record.status === undefined) record.status = 'active';
   if (record.dateLastModified === undefined) record.dateLastModified = new Date().toISOString();
+  for (const [property, value] of Object.entries(record)) {
+    if (!REFS[property] || !isObject(value) || typeof value.sourcedId !== 'string') continue;
+    const full = guidRef(property, value.sourcedId, origin);
+    value.href ??= full.href;
+    value.type ??= full.type;
+  }
 }
 
 /** A OneRoster object as a mutation input: refs become `{ sourcedId }`, flags booleans, dateLastModified is dropped. */
@@ -28,7 +52,7 @@ export function toInput(record: Json): Json {
   const input: Json = {};
   for (const [key, value] of Object.entries(record)) {
     if (key === 'dateLastModified' || value === undefined) continue;
-    if (REFS.has(key) && isObject(value)) input[key] = { sourcedId: value.sourcedId };
+    if (REFS[key] && isObject(value)) input[key] = { sourcedId: value.sourcedId };
     else if (FLAGS.has(key) && typeof value === 'string') input[key] = value === 'true';
     else input[key] = value;
   }

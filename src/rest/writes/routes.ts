@@ -6,7 +6,7 @@ import { statusBody, type ApiVersion } from '../envelope.js';
 import { RestError } from '../errors.js';
 import type { RestRouteConfig } from '../guard.js';
 import { validateRequestBody } from '../openapi.js';
-import { fillBaseFields, toInput, v1p1Record } from './bodies.js';
+import { fillBaseFields, guidRef, toInput, v1p1Record } from './bodies.js';
 
 /**
  * The gradebook writes of rest.md §3.2/§3.5 (and the 1.1 PUT/DELETE twins). Each route turns its
@@ -43,17 +43,14 @@ interface Post {
   mutation: string;
   wrapper: 'lineItems' | 'results';
   params: string[];
-  /** The reference each record may omit because the path names it. */
-  parentRef?: { property: string; href: (id: string) => string; type: string };
+  /** The reference each record may omit because the path names it (its value is the first path parameter). */
+  parentRef?: string;
 }
 
 const POSTS: Post[] = [
-  { template: '/classes/{classSourcedId}/lineItems', mutation: 'postLineItemsForClass', wrapper: 'lineItems', params: ['classSourcedId'],
-    parentRef: { property: 'class', href: (id) => `/ims/oneroster/rostering/v1p2/classes/${id}`, type: 'class' } },
-  { template: '/schools/{schoolSourcedId}/lineItems', mutation: 'postLineItemsForSchool', wrapper: 'lineItems', params: ['schoolSourcedId'],
-    parentRef: { property: 'school', href: (id) => `/ims/oneroster/rostering/v1p2/schools/${id}`, type: 'org' } },
-  { template: '/lineItems/{lineItemSourcedId}/results', mutation: 'postResultsForLineItem', wrapper: 'results', params: ['lineItemSourcedId'],
-    parentRef: { property: 'lineItem', href: (id) => `/ims/oneroster/gradebook/v1p2/lineItems/${id}`, type: 'lineItem' } },
+  { template: '/classes/{classSourcedId}/lineItems', mutation: 'postLineItemsForClass', wrapper: 'lineItems', params: ['classSourcedId'], parentRef: 'class' },
+  { template: '/schools/{schoolSourcedId}/lineItems', mutation: 'postLineItemsForSchool', wrapper: 'lineItems', params: ['schoolSourcedId'], parentRef: 'school' },
+  { template: '/lineItems/{lineItemSourcedId}/results', mutation: 'postResultsForLineItem', wrapper: 'results', params: ['lineItemSourcedId'], parentRef: 'lineItem' },
   { template: '/classes/{classSourcedId}/academicSessions/{academicSessionSourcedId}/results', mutation: 'postResultsForAcademicSessionForClass',
     wrapper: 'results', params: ['classSourcedId', 'academicSessionSourcedId'] },
 ];
@@ -95,6 +92,8 @@ async function run(app: FastifyInstance, req: FastifyRequest, text: string, vari
   return result.data as Json;
 }
 
+const originOf = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
+
 function requireBody(body: unknown): asserts body is Json {
   if (body === undefined || body === null) throw new RestError(400, 'invaliddata', 'a JSON request body is required');
 }
@@ -112,7 +111,7 @@ function putHandler(app: FastifyInstance, c: Collection, version: ApiVersion) {
     requireBody(req.body);
     let record: Json;
     if (version === 'v1p2') {
-      fillBaseFields((req.body as Json)[c.wrapper], sourcedId);
+      fillBaseFields((req.body as Json)[c.wrapper], originOf(req), sourcedId);
       checkAgainstOas('put', `/${c.path}/{sourcedId}`, req.body);
       record = (req.body as Json)[c.wrapper] as Json;
     } else {
@@ -143,12 +142,11 @@ function postHandler(app: FastifyInstance, p: Post) {
     const records = req.body[p.wrapper];
     if (Array.isArray(records)) {
       for (const record of records) {
-        fillBaseFields(record);
         // The path names the parent; a record may leave that reference out.
-        if (p.parentRef && record && typeof record === 'object' && (record as Json)[p.parentRef.property] === undefined) {
-          const id = params.p0!;
-          (record as Json)[p.parentRef.property] = { href: `${req.protocol}://${req.host}${p.parentRef.href(encodeURIComponent(id))}`, sourcedId: id, type: p.parentRef.type };
+        if (p.parentRef && record && typeof record === 'object' && (record as Json)[p.parentRef] === undefined) {
+          (record as Json)[p.parentRef] = guidRef(p.parentRef, params.p0!, originOf(req));
         }
+        fillBaseFields(record, originOf(req));
       }
     }
     checkAgainstOas('post', p.template, req.body);
