@@ -22,6 +22,8 @@ export interface ColumnSpec {
   column: string;
   /** Table whose sourcedIds this column (or each list item) must name. */
   refTable?: string;
+  /** The model property the column carries, when it carries one directly. */
+  prop?: string;
 }
 
 export type Mode = 'bulk' | 'delta';
@@ -40,9 +42,9 @@ export interface FileSpec {
 }
 
 const BASE: ColumnSpec[] = [
-  { name: 'sourcedId', kind: 'id', required: true, column: 'sourced_id' },
-  { name: 'status', kind: 'enum', required: false, vocab: StatusType, column: 'status' },
-  { name: 'dateLastModified', kind: 'datetime', required: false, column: 'date_last_modified' },
+  { name: 'sourcedId', kind: 'id', required: true, column: 'sourced_id', prop: 'sourcedId' },
+  { name: 'status', kind: 'enum', required: false, vocab: StatusType, column: 'status', prop: 'status' },
+  { name: 'dateLastModified', kind: 'datetime', required: false, column: 'date_last_modified', prop: 'dateLastModified' },
 ];
 
 type Req = 'R' | 'O';
@@ -56,12 +58,12 @@ function columnsOf(entity: EntityDef, cols: [string, Req, ColOpts?][]): ColumnSp
     const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     if (!f || o.kind) {
       if (!o.kind) throw new Error(`${entity.name}.${prop}: no model field and no kind`);
-      return { name, kind: o.kind, required: req === 'R', vocab: o.vocab, refTable: o.refTable, column: o.column ?? snake };
+      return { name, kind: o.kind, required: req === 'R', vocab: o.vocab, refTable: o.refTable, column: o.column ?? snake, prop: f ? prop : undefined };
     }
     const column = columnOf(prop, f);
-    if (isRef(f)) return { name, kind: 'id', required: req === 'R', column, refTable: entityDef(f.target).table };
+    if (isRef(f)) return { name, kind: 'id', required: req === 'R', column, refTable: entityDef(f.target).table, prop };
     const kind: CellKind = f.kind === 'strings' ? 'list' : f.kind === 'json' || f.kind === 'int' ? 'string' : f.kind;
-    return { name, kind, required: req === 'R', vocab: f.vocab, column };
+    return { name, kind, required: req === 'R', vocab: f.vocab, column, prop };
   });
 }
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../db/config.js';
 import { openDatabase } from '../db/orm.js';
 import { exportPackage } from './export.js';
 import { importPackage, type ImportOptions } from './import.js';
+import { statPackage } from './read-package.js';
 import { formatReport } from './report.js';
 import { folderSink, zipSink } from './sinks.js';
 import { parseSince } from './since.js';
@@ -56,6 +57,7 @@ export function registerCsvCommands(program: Command) {
     .option('--dry-run', 'validate only; write nothing')
     .option('--json', 'print the report as JSON')
     .action(async (location: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      await statPackage(location); // before the (slow to open) database
       await withDb(async (db) => {
         const shown = progress(!!opts.json);
         const report = await importPackage(db, location, { dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());

@@ -20,3 +20,13 @@ export async function withClient<T>(db: Database, work: (client: pg.Client) => P
     await knexClient.releaseConnection(conn);
   }
 }
+
+/**
+ * Whether COPY ... FROM/TO STDIN/STDOUT works on this connection: not on PGlite, whose socket
+ * server does not speak the COPY sub-protocol (also when it is reached through a DATABASE_URL).
+ */
+export async function supportsCopy(db: Database, client: pg.ClientBase): Promise<boolean> {
+  if (db.embedded) return false;
+  const { rows } = await client.query<{ v: string }>('select version() as v');
+  return !/PGlite|emscripten/i.test(rows[0].v);
+}

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Database } from '../db/orm.js';
 import { FILES_V12, type FileSpec } from './columns.js';
-import { withClient } from './connection.js';
+import { supportsCopy, withClient } from './connection.js';
 import { exportFilter, exportQuery } from './export-sql.js';
 import { csvLine } from './format.js';
 import type { PackageSink } from './sinks.js';
@@ -35,6 +35,7 @@ export async function exportPackage(db: Database, sink: PackageSink, opts: Expor
     await client.query('begin isolation level repeatable read read only');
     try {
       await client.query('set local statement_timeout = 0');
+      const copy = opts.copy ?? (await supportsCopy(db, client));
       const present: FileSpec[] = [];
       for (const spec of FILES_V12) {
         const { rows } = await client.query(`select exists (select 1 from ${spec.table} t where ${exportFilter(since)}) as any`);
@@ -50,7 +51,7 @@ export async function exportPackage(db: Database, sink: PackageSink, opts: Expor
         let rows = 0;
         await sink.file(`${spec.key}.csv`, async (out) => {
           out.write(csvLine(query.header));
-          rows = opts.copy ?? !db.embedded ? await copyRows(client, query.sql, out) : await cursorRows(client, query.sql, out);
+          rows = copy ? await copyRows(client, query.sql, out) : await cursorRows(client, query.sql, out);
         });
         const seconds = (performance.now() - t0) / 1000;
         report.files.push({ file: spec.key, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 });

@@ -8,7 +8,7 @@ import { openPackage } from './read-package.js';
 import { IssueList, type FileReport, type ImportReport } from './report.js';
 import { copyStager, createStagingTable, insertStager, stagingTable } from './stage.js';
 import { stageFile, type StageProgress } from './stage-file.js';
-import { withClient } from './connection.js';
+import { supportsCopy, withClient } from './connection.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -42,7 +42,7 @@ export async function importPackage(db: Database, location: string, opts: Import
         try {
           await client.query('set local statement_timeout = 0');
           await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
-          const copy = opts.copy ?? !db.embedded;
+          const copy = opts.copy ?? (await supportsCopy(db, client));
           let readable = true;
           for (const spec of specs) {
             const staged = await stage(client, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts);

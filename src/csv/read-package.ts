@@ -14,12 +14,15 @@ export interface PackageSource {
 
 export class PackageError extends Error {}
 
-/** Opens `location` as a folder or a ZIP archive (by what it is, not by its name). */
-export async function openPackage(location: string): Promise<PackageSource> {
-  const stat = await fs.promises.stat(location).catch(() => {
+export async function statPackage(location: string): Promise<fs.Stats> {
+  return fs.promises.stat(location).catch(() => {
     throw new PackageError(`${location}: no such file or folder`);
   });
-  return stat.isDirectory() ? openFolder(location) : openZip(location);
+}
+
+/** Opens `location` as a folder or a ZIP archive (by what it is, not by its name). */
+export async function openPackage(location: string): Promise<PackageSource> {
+  return (await statPackage(location)).isDirectory() ? openFolder(location) : openZip(location);
 }
 
 async function openFolder(dir: string): Promise<PackageSource> {

@@ -8,7 +8,38 @@ import { checkHeader, checkRow } from './validate.js';
 
 export interface StageProgress { rows: number; bytes: number }
 
-interface ParsedRecord { record: string[]; info: { lines: number; bytes: number } }
+interface ParsedRecord { record: string[]; raw: string; info: { lines: number; bytes: number } }
+
+/**
+ * Marks the cells that were written `""` (an empty string) rather than left empty (no data).
+ * csv-parse's per-cell `cast` hook could tell them apart but costs 10x the whole parse, so the raw
+ * record text is scanned instead, and only when it can hold a quoted empty cell at all.
+ */
+function markQuotedEmpty(raw: string, record: string[]) {
+  let field = 0;
+  let i = 0;
+  const end = (c: string | undefined) => c === undefined || c === ',' || c === '\n' || c === '\r';
+  while (i < raw.length) {
+    if (raw[i] === '"') {
+      if (raw[i + 1] === '"' && end(raw[i + 2])) {
+        if (record[field] === '') record[field] = QUOTED_EMPTY;
+        i += 2;
+      } else {
+        i++;
+        while (i < raw.length) {
+          if (raw[i] !== '"') i++;
+          else if (raw[i + 1] === '"') i += 2;
+          else { i++; break; }
+        }
+      }
+    } else {
+      while (!end(raw[i])) i++;
+    }
+    if (raw[i] !== ',') break;
+    field++;
+    i++;
+  }
+}
 
 /**
  * Streams one CSV file through csv-parse, checks every cell and feeds valid rows to the stager.
@@ -20,8 +51,7 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
   onProgress?: (p: StageProgress) => void): Promise<{ rows: number; readable: boolean }> {
   const file = `${spec.key}.csv`;
   const parser = parse({
-    bom: true, info: true, relax_column_count: true, skip_empty_lines: true,
-    cast: (value, ctx) => (value === '' && ctx.quoting ? QUOTED_EMPTY : value),
+    bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true,
   });
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
@@ -30,7 +60,8 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
   let rows = 0;
   let parsed = true;
   try {
-    for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
+    for await (const { record, raw, info } of parser as AsyncIterable<ParsedRecord>) {
+      if (raw.includes('""')) markQuotedEmpty(raw, record);
       if (first) {
         first = false;
         layout = checkHeader(file, record, spec, issues);

@@ -72,3 +72,42 @@ export async function count(db: Database, sql: string, values: unknown[] = []): 
 
 /** A CSV file body from a header and rows of cells (cells are written as given: quote them yourself). */
 export const csv = (header: string, ...rows: string[]) => `${[header, ...rows].join('\n')}\n`;
+
+/**
+ * A database for CLI child processes, reached through DATABASE_URL: a scratch database on the
+ * server, or (without DATABASE_URL) an in-memory embedded one served from this process over its
+ * socket. `open()` gives this process its own handle on the same database.
+ */
+export async function cliDatabase(): Promise<{ env: NodeJS.ProcessEnv; open(): Promise<Database>; close(): Promise<void> }> {
+  const { openDatabase } = await import('../../src/db/orm.js');
+  const server = process.env.DATABASE_URL;
+  let url: string;
+  let stop: () => Promise<unknown>;
+  if (server) {
+    const name = `og_csv_cli_${Math.random().toString(36).slice(2, 10)}`;
+    await adminSql(server, `create database ${name}`);
+    const u = new URL(server);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    stop = () => adminSql(server, `drop database if exists ${name} with (force)`);
+  } else {
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+    const embedded = await startEmbeddedPostgres(undefined, 6);
+    url = embedded.url;
+    stop = () => embedded.stop();
+  }
+  const open = () => openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 2, statementTimeoutMs: 60_000 });
+  await (await open()).close(); // migrates
+  return { env: { DATABASE_URL: url }, open, close: async () => void (await stop()) };
+}
+
+async function adminSql(url: string, sql: string) {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { writeDistrictPackage } from '../../src/csv/generate.js';
+import { importPackage } from '../../src/csv/import.js';
+import type { Database } from '../../src/db/orm.js';
+import { CLI, runCli } from '../support/cli.js';
+import { basePackage } from './fixtures.js';
+import { cliDatabase, scratchDir, tableContents, writePackage } from './support.js';
+
+/**
+ * A real process, really killed (SIGKILL) after validation, while it writes: the database must be
+ * exactly as before. The CLI runs on its own database reached through DATABASE_URL (a scratch
+ * database on the server, or an embedded one served from this process).
+ */
+let cli: Awaited<ReturnType<typeof cliDatabase>>;
+beforeAll(async () => {
+  cli = await cliDatabase();
+});
+afterAll(async () => cli?.close());
+
+async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await cli.open();
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+it('a process killed in the middle of the load leaves the database exactly as it was', async () => {
+  const dir = scratchDir('kill-package');
+  await writeDistrictPackage(dir, { schools: 2, students: process.env.DATABASE_URL ? 4000 : 600, seed: 3, lineItemsPerClass: 1 });
+  const before = await withDb(async (db) => {
+    expect((await importPackage(db, writePackage(scratchDir('kill-base'), basePackage()))).ok).toBe(true);
+    return tableContents(db);
+  });
+  expect(before.users).toHaveLength(2);
+
+  const child = spawn(process.execPath, [CLI, 'import', dir], { env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    // Every file has been read and checked and the writes have begun: kill it now.
+    if (stderr.includes('package is valid; loading')) child.kill('SIGKILL');
+  });
+  expect(await exited).toBe('SIGKILL');
+  expect(stderr).toContain('reading enrollments.csv');
+  expect(stdout).not.toContain('imported');
+  expect(await withDb((db) => tableContents(db))).toEqual(before);
+
+  // The same package imports fine afterwards, so the kill really interrupted a working import.
+  const res = await runCli(['import', dir], cli.env);
+  expect(res.stdout).toContain('imported');
+  expect(res.code).toBe(0);
+  expect((await withDb((db) => tableContents(db))).enrollments.length).toBeGreaterThan(6000);
+}, 120_000);
