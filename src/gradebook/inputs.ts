@@ -18,7 +18,7 @@ export type RecordInput = Record<string, unknown> & {
   metadata?: Record<string, unknown> | null;
 };
 
-export const RefInputType = builder.inputRef<RefInput>('RefInput').implement({
+const RefInputType = builder.inputRef<RefInput>('RefInput').implement({
   description: 'A reference to another object by its sourcedId.',
   fields: (t) => ({ sourcedId: t.id({ required: true }) as never }),
 });

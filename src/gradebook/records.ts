@@ -15,6 +15,8 @@ export interface WriteRecord {
   /** Path of the input in the mutation's arguments (`input`, `lineItems[3]`), for error fields. */
   prefix: string;
   row: Row;
+  /** References taken from the mutation's context rather than the input. */
+  defaulted: string[];
   refs: RefCheck[];
   /** LineItem/Result: the score scale, stored as a link row. */
   scoreScale?: string | null;
@@ -39,7 +41,7 @@ function checkSource(field: string, source: string, ids: string[]) {
 }
 
 /** Learning-objective sets of a line item (ids only) or a result (with scores), validated. */
-export function checkObjectiveSets(field: string, sets: unknown[] | null | undefined, scored: boolean) {
+function checkObjectiveSets(field: string, sets: unknown[] | null | undefined, scored: boolean) {
   (sets ?? []).forEach((set, i) => {
     const at = `${field}[${i}]`;
     if (scored) {
@@ -80,9 +82,14 @@ export function toRecord(type: WritableType, sourcedId: string, input: RecordInp
   const def = entityDef(type);
   const row: Row = { sourcedId, status: input.status ?? 'active', dateLastModified: now, metadata: input.metadata ?? null };
   const refs: RefCheck[] = [];
+  const defaulted: string[] = [];
   for (const [name, f] of Object.entries(def.fields)) {
     const field = `${prefix}.${name}`;
-    let value: unknown = isRef(f) ? sourcedIdOf(input[name]) ?? defaults[name] ?? null : input[name] ?? null;
+    let value: unknown = isRef(f) ? sourcedIdOf(input[name]) : input[name] ?? null;
+    if (value == null && defaults[name] !== undefined) {
+      value = defaults[name];
+      defaulted.push(name);
+    }
     // The school of a line item may follow from its class; that is decided once the class is read.
     const derived = type === 'LineItem' && name === 'school';
     if (f.required && value == null && !derived) throw validationFailed(field, 'is required');
@@ -102,9 +109,9 @@ export function toRecord(type: WritableType, sourcedId: string, input: RecordInp
   const sets = (input.learningObjectiveSet as unknown[] | null | undefined) ?? [];
   const scored = type === 'Result' || type === 'AssessmentResult';
   if (type !== 'Category' && type !== 'ScoreScale') checkObjectiveSets(`${prefix}.learningObjectiveSet`, sets, scored);
-  if (!ROW_STORED.has(type)) return { type, prefix, row, refs };
+  if (!ROW_STORED.has(type)) return { type, prefix, row, defaulted, refs };
 
   const scoreScale = sourcedIdOf(input.scoreScale);
   if (scoreScale) refs.push({ field: `${prefix}.scoreScale`, target: 'ScoreScale', sourcedId: scoreScale });
-  return { type, prefix, row, refs, scoreScale, objectives: objectiveRows(type, sourcedId, sets, now) };
+  return { type, prefix, row, defaulted, refs, scoreScale, objectives: objectiveRows(type, sourcedId, sets, now) };
 }

@@ -75,14 +75,16 @@ async function resolveReferences(tx: EntityManager, records: WriteRecord[], extr
   const found = await lookup(tx, [...refs, ...extra]);
   parentCheck(found);
   requireAll(refs, found);
-  for (const { type, row, prefix } of records) {
+  for (const { type, row, prefix, defaulted } of records) {
     if (type === 'LineItem' && row.school == null) {
       row.school = found.get(foundKey('Class', String(row.class)))?.school_sourced_id;
     }
     if (type === 'Result' && row.class != null) {
       const lineItemClass = found.get(foundKey('LineItem', String(row.lineItem)))?.class_sourced_id;
       if (lineItemClass !== row.class) {
-        throw validationFailed(`${prefix}.class`, `'${String(row.class)}' is not the class of line item '${String(row.lineItem)}' ('${String(lineItemClass)}')`);
+        // When the class came from the path, the line item is what the consumer got wrong.
+        const field = defaulted.includes('class') ? 'lineItem' : 'class';
+        throw validationFailed(`${prefix}.${field}`, `line item '${String(row.lineItem)}' belongs to class '${String(lineItemClass)}', not '${String(row.class)}'`);
       }
     }
   }
@@ -140,7 +142,7 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
   return result;
 }
 
-export interface SourcedIdPair { suppliedSourcedId: string; allocatedSourcedId: string }
+interface SourcedIdPair { suppliedSourcedId: string; allocatedSourcedId: string }
 
 /** Validates the batch of a post mutation and allocates a UUID per record. */
 function prepareBatch(type: WritableType, argument: string, inputs: RecordInput[], defaults: Record<string, string>) {

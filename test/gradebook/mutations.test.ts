@@ -222,6 +222,8 @@ describe('post mutations', () => {
     }
     const wrongTerm = await env.gql(POST_SESSION, { c: env.ids.classId, s: env.ids.otherTerm, rs: withLi });
     expect(codeOf(wrongTerm.body)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'results[0].lineItem' });
+    const otherClass = await env.gql(POST_SESSION, { c: env.ids.classId, s: env.ids.term, rs: [{ ...withLi[0], lineItem: { sourcedId: env.ids.otherLineItem } }] });
+    expect(codeOf(otherClass.body)).toMatchObject({ code: 'VALIDATION_FAILED', field: 'results[0].lineItem' });
     const unknownSession = await env.gql(POST_SESSION, { c: env.ids.classId, s: 'no-session', rs: withLi });
     expect(codeOf(unknownSession.body)).toMatchObject({ code: 'NOT_FOUND' });
   });
