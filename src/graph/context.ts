@@ -42,7 +42,7 @@ export function loader<V>(ctx: Context, key: string, batch: (keys: readonly stri
     l = new DataLoader<string, V>(async (keys) => {
       const found = await batch(keys);
       return keys.map((k) => found.get(k) as V);
-    }, { maxBatchSize: 5000 });
+    }); // No batch cap: ids travel as one jsonb parameter, so any number of parents is one statement.
     ctx.loaders.set(key, l as DataLoader<string, unknown>);
   }
   return l;
