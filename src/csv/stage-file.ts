@@ -4,11 +4,11 @@ import { QUOTED_EMPTY } from './cells.js';
 import type { FileSpec, Mode } from './columns.js';
 import type { IssueList } from './report.js';
 import type { Stager } from './stage.js';
-import { checkHeader, checkRow } from './validate.js';
+import { checkHeader, checkRow, type HeaderLayout } from './validate.js';
 
 export interface StageProgress { rows: number; bytes: number }
 
-interface ParsedRecord { record: string[]; raw: string; info: { lines: number; bytes: number } }
+interface ParsedRecord { record: string[]; raw: string }
 
 /**
  * Marks the cells that were written `""` (an empty string) rather than left empty (no data).
@@ -50,32 +50,47 @@ function markQuotedEmpty(raw: string, record: string[]) {
 export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, stager: Stager, issues: IssueList,
   onProgress?: (p: StageProgress) => void): Promise<{ rows: number; readable: boolean }> {
   const file = `${spec.key}.csv`;
-  const parser = parse({
-    bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true,
-  });
+  // No `info` (it costs more than the parse itself) and no async iteration (a promise per record):
+  // lines are counted here, and 'data' events are paused while the stager flushes.
+  const parser = parse({ bom: true, raw: true, relax_column_count: true });
+  let bytes = 0;
+  input.on('data', (chunk: Buffer) => (bytes += chunk.length));
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
-  let layout: ReturnType<typeof checkHeader>;
+  let layout: HeaderLayout | undefined;
   let first = true;
   let rows = 0;
+  let nextLine = 1;
   let parsed = true;
-  try {
-    for await (const { record, raw, info } of parser as AsyncIterable<ParsedRecord>) {
-      if (raw.includes('""')) markQuotedEmpty(raw, record);
-      if (first) {
-        first = false;
-        layout = checkHeader(file, record, spec, issues);
-        if (!layout) break;
-        continue;
-      }
-      let line = info.lines;
-      for (const cell of record) if (cell.includes('\n')) line -= cell.split('\n').length - 1;
-      rows++;
-      const row = checkRow(file, line, record, spec, mode, layout!, issues);
-      if (row && row[1] !== null && stager.push(row)) await stager.flush();
-      if ((rows & 4095) === 0) onProgress?.({ rows, bytes: info.bytes });
+  const onRecord = ({ record, raw }: ParsedRecord): boolean => {
+    const line = nextLine;
+    nextLine++;
+    if (raw.indexOf('\n') < raw.length - 1) for (const cell of record) if (cell.includes('\n')) nextLine += cell.split('\n').length - 1;
+    if (record.length === 1 && record[0] === '') return false; // a blank line
+    if (raw.includes('""')) markQuotedEmpty(raw, record);
+    if (first) {
+      first = false;
+      layout = checkHeader(file, record, spec, issues);
+      if (!layout) parser.destroy();
+      return false;
     }
-    onProgress?.({ rows, bytes: parser.info.bytes });
+    rows++;
+    if ((rows & 8191) === 0) onProgress?.({ rows, bytes });
+    const row = checkRow(file, line, record, spec, mode, layout!, issues);
+    return row[1] !== null && stager.push(row);
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      parser.on('data', (r: ParsedRecord) => {
+        if (!onRecord(r)) return;
+        parser.pause();
+        stager.flush().then(() => parser.resume(), (err) => parser.destroy(err));
+      });
+      parser.on('end', resolve);
+      parser.on('close', resolve);
+      parser.on('error', reject);
+    });
+    onProgress?.({ rows, bytes });
   } catch (err) {
     const e = err as Error & { lines?: number; code?: string };
     if (!e.code?.startsWith('CSV_')) throw err;

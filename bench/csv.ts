@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:csv`: CSV import and export against the physical floor on the PostgreSQL server.
+ *
+ * 1. Writes a bulk 1.2 package straight from the district generator (no database): ~100,000 users
+ *    and ~1,000,000 enrollments plus the rest of a district.
+ * 2. Floor: COPY every file as it is into bare all-text tables without keys or indexes, and COPY
+ *    those tables back out to files.
+ * 3. Import the package into the empty, migrated scratch database (a child process, so its peak
+ *    RSS is its own) and export it again to a folder.
+ * Appends nothing by itself; prints a Markdown section (also written to tmp/bench-csv/section.md).
+ *
+ * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_STUDENTS (62500).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { writeDistrictPackage } from '../src/csv/generate.js';
+
+const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const STUDENTS = Number(process.env.BENCH_STUDENTS || 62_500);
+const WORK = path.resolve('tmp/bench-csv');
+const SELF = fileURLToPath(import.meta.url);
+
+async function sql(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const rate = (rows: number, s: number) => `${Math.round(rows / s).toLocaleString('en-US')} rows/s`;
+
+/** Child mode: import or export in this process and print the timing and this process's peak RSS. */
+async function child(mode: string, dir: string) {
+  const { openDatabase } = await import('../src/db/orm.js');
+  const { loadConfig } = await import('../src/db/config.js');
+  const db = await openDatabase(loadConfig());
+  const t0 = performance.now();
+  let result: unknown;
+  if (mode === 'import') {
+    const { importPackage } = await import('../src/csv/import.js');
+    result = await importPackage(db, dir);
+  } else {
+    const { exportPackage } = await import('../src/csv/export.js');
+    const { folderSink, zipSink } = await import('../src/csv/sinks.js');
+    const sink = dir.endsWith('.zip') ? zipSink(fs.createWriteStream(dir)) : await folderSink(dir);
+    result = await exportPackage(db, sink);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await db.close();
+  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, result }));
+}
+
+function runChild(mode: string, dir: string, url: string): Promise<{ seconds: number; maxRssBytes: number; result: any }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', SELF, `--child-${mode}`, dir], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${mode} child exited ${code}`))));
+  });
+}
+
+async function floor(url: string, pkg: string, files: string[], outDir: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    let copyIn = 0;
+    let copyOut = 0;
+    for (const f of files) {
+      const header = fs.readFileSync(path.join(pkg, f), 'utf8').split('\n', 1)[0].split(',');
+      const table = `bare_${path.basename(f, '.csv').toLowerCase()}`;
+      await c.query(`create table ${table} (${header.map((h) => `"${h}" text`).join(', ')})`);
+      let t = performance.now();
+      await pipeline(fs.createReadStream(path.join(pkg, f), { highWaterMark: 1024 * 1024 }), c.query(copyFrom(`copy ${table} from stdin with (format csv, header true)`)));
+      copyIn += (performance.now() - t) / 1000;
+      t = performance.now();
+      await pipeline(c.query(copyTo(`copy ${table} to stdout with (format csv, header true)`)), fs.createWriteStream(path.join(outDir, f)));
+      copyOut += (performance.now() - t) / 1000;
+    }
+    return { copyIn, copyOut };
+  } finally {
+    await c.end();
+  }
+}
+
+async function main() {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  const pkg = path.join(WORK, 'package');
+  let t = performance.now();
+  const counts = await writeDistrictPackage(pkg, { schools: 20, students: STUDENTS, classesPerStudent: 16, seed: 2025, lineItemsPerClass: 1 });
+  const genSeconds = (performance.now() - t) / 1000;
+  const files = Object.keys(counts).map((k) => `${k}.csv`);
+  const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+  const bytes = files.reduce((a, f) => a + fs.statSync(path.join(pkg, f)).size, 0);
+  console.log(`package: ${rows.toLocaleString('en-US')} rows, ${mb(bytes)}, users ${counts.users}, enrollments ${counts.enrollments} (generated in ${genSeconds.toFixed(1)} s)`);
+
+  const name = `bench_csv_${Date.now()}`;
+  await sql(SERVER, `create database ${name}`);
+  const url = Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString();
+  try {
+    const { openDatabase } = await import('../src/db/orm.js');
+    await (await openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 })).close(); // migrate
+
+    fs.mkdirSync(path.join(WORK, 'floor-out'));
+    const f = await floor(url, pkg, files, path.join(WORK, 'floor-out'));
+    console.log(`floor: COPY FROM ${f.copyIn.toFixed(1)} s (${rate(rows, f.copyIn)}), COPY TO ${f.copyOut.toFixed(1)} s (${rate(rows, f.copyOut)})`);
+
+    const imp = await runChild('import', pkg, url);
+    if (!imp.result.ok) throw new Error(`import failed: ${JSON.stringify(imp.result.errors.slice(0, 5))}`);
+    console.log(`import: ${imp.seconds.toFixed(1)} s (${rate(rows, imp.seconds)}), peak RSS ${mb(imp.maxRssBytes)}`);
+    const exp = await runChild('export', path.join(WORK, 'export'), url);
+    console.log(`export: ${exp.seconds.toFixed(1)} s (${rate(rows, exp.seconds)}), peak RSS ${mb(exp.maxRssBytes)}`);
+    const zip = await runChild('export', path.join(WORK, 'export.zip'), url);
+    console.log(`export to ZIP: ${zip.seconds.toFixed(1)} s (${rate(rows, zip.seconds)}), peak RSS ${mb(zip.maxRssBytes)}`);
+
+    const perFile = (imp.result.files as { file: string; rows: number; rowsPerSecond: number }[])
+      .filter((x) => x.rows >= 10_000).map((x) => `| ${x.file}.csv | ${x.rows.toLocaleString('en-US')} | ${Math.round(x.rowsPerSecond).toLocaleString('en-US')} |`);
+    const section = [
+      '## CSV', '',
+      `\`npm run bench:csv\` (${new Date().toISOString().slice(0, 10)}, PostgreSQL server, ${STUDENTS.toLocaleString('en-US')} students in 20 schools): `
+        + `a bulk package of ${rows.toLocaleString('en-US')} rows (${mb(bytes)}; ${counts.users.toLocaleString('en-US')} users, `
+        + `${counts.enrollments.toLocaleString('en-US')} enrollments, ${counts.results.toLocaleString('en-US')} results) imported into an empty migrated database.`,
+      'Floor = `COPY` of the same files into bare all-text tables without keys or indexes, and `COPY ... TO` back out to files.', '',
+      '| | seconds | rows/s | ratio to floor | peak RSS |', '|---|---:|---:|---:|---:|',
+      `| COPY FROM (floor) | ${f.copyIn.toFixed(1)} | ${Math.round(rows / f.copyIn).toLocaleString('en-US')} | 1.00 | |`,
+      `| import (validate, stage, check, upsert; one transaction) | ${imp.seconds.toFixed(1)} | ${Math.round(rows / imp.seconds).toLocaleString('en-US')} | ${(f.copyIn / imp.seconds).toFixed(2)} | ${mb(imp.maxRssBytes)} |`,
+      `| COPY TO (floor) | ${f.copyOut.toFixed(1)} | ${Math.round(rows / f.copyOut).toLocaleString('en-US')} | 1.00 | |`,
+      `| export to a folder | ${exp.seconds.toFixed(1)} | ${Math.round(rows / exp.seconds).toLocaleString('en-US')} | ${(f.copyOut / exp.seconds).toFixed(2)} | ${mb(exp.maxRssBytes)} |`,
+      `| export to a ZIP | ${zip.seconds.toFixed(1)} | ${Math.round(rows / zip.seconds).toLocaleString('en-US')} | ${(f.copyOut / zip.seconds).toFixed(2)} | ${mb(zip.maxRssBytes)} |`,
+      '', 'Import staging rate (parse + check + COPY into staging) of the large files:', '', '| file | rows | rows/s |', '|---|---:|---:|', ...perFile, '',
+    ].join('\n');
+    fs.writeFileSync(path.join(WORK, 'section.md'), section);
+    console.log(`\n${section}`);
+  } finally {
+    await sql(SERVER, `drop database if exists ${name} with (force)`);
+  }
+}
+
+const childMode = process.argv.find((a) => a.startsWith('--child-'));
+if (childMode) await child(childMode.slice('--child-'.length), process.argv[process.argv.indexOf(childMode) + 1]);
+else await main();
