@@ -45,9 +45,10 @@ async function upsertFile(client: pg.ClientBase, spec: FileSpec, mode: Mode, had
   const exprs = ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)];
   const compared = cols.filter((c) => c !== 'sourced_id' && (mode === 'delta' || c !== 'date_last_modified'));
   const q = (c: string) => `"${c}"`;
-  const upsert = await client.query(`insert into ${spec.table} (${cols.map(q).join(', ')}) select ${exprs.join(', ')} from ${stg} s
-    on conflict (sourced_id) do update set ${cols.slice(1).map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}
-    where (${compared.map((c) => `${spec.table}.${q(c)}`).join(', ')}) is distinct from (${compared.map((c) => `excluded.${q(c)}`).join(', ')})`);
+  // Into an empty table (staged sourcedIds already known unique) a plain insert is enough.
+  const conflict = hadRows ? `on conflict (sourced_id) do update set ${cols.slice(1).map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}
+    where (${compared.map((c) => `${spec.table}.${q(c)}`).join(', ')}) is distinct from (${compared.map((c) => `excluded.${q(c)}`).join(', ')})` : '';
+  const upsert = await client.query(`insert into ${spec.table} (${cols.map(q).join(', ')}) select ${exprs.join(', ')} from ${stg} s ${conflict}`);
   let markedDeleted = 0;
   if (mode === 'bulk' && hadRows) {
     const del = await client.query(`update ${spec.table} t set status = 'tobedeleted', date_last_modified = now()
