@@ -33,9 +33,11 @@ export async function checkStaged(client: pg.ClientBase, staged: FileSpec[], iss
 }
 
 async function checkDuplicates(client: pg.ClientBase, spec: FileSpec, issues: IssueList) {
+  // Count first (a hash aggregate), collect lines only for the few duplicated ids.
   const { rows } = await client.query<{ sourced_id: string; lines: number[] }>(
-    `select sourced_id, array_agg(line order by line) as lines from ${stagingTable(spec)} group by sourced_id having count(*) > 1
-     order by min(line) limit ${MAX_REPORTED_ERRORS}`);
+    `with dup as (select sourced_id from ${stagingTable(spec)} group by sourced_id having count(*) > 1 limit ${MAX_REPORTED_ERRORS})
+     select s.sourced_id, array_agg(s.line order by s.line) as lines from ${stagingTable(spec)} s join dup using (sourced_id)
+     group by s.sourced_id order by min(s.line)`);
   for (const r of rows) {
     for (const line of r.lines.slice(1)) {
       issues.add({ file: `${spec.key}.csv`, line, column: 'sourcedId', value: r.sourced_id, reason: `duplicate sourcedId (first on line ${r.lines[0]})` });

@@ -67,6 +67,8 @@ async function loadLinks(client: pg.ClientBase, spec: FileSpec): Promise<number>
   const stg = stagingTable(spec);
   let changed = 0;
   const replace = async (table: string, owner: string, other: string, list: string) => {
+    const { rows: [empty] } = await client.query(`select not exists (select 1 from ${table}) as yes`);
+    const restore = empty.yes ? await dropSecondaryStructures(client, table) : [];
     const res = await client.query(`with gone as (
         delete from ${table} l using ${stg} s where l.${owner} = s.sourced_id and not (l.${other} = any(coalesce(s.${list}, '{}')))
         returning l.${owner} as id),
@@ -76,6 +78,7 @@ async function loadLinks(client: pg.ClientBase, spec: FileSpec): Promise<number>
       update ${spec.table} t set date_last_modified = coalesce(s.date_last_modified, now()) from ${stg} s
       where s.sourced_id = t.sourced_id and t.date_last_modified is distinct from coalesce(s.date_last_modified, now())
         and t.sourced_id in (select id from gone union select id from added)`);
+    for (const statement of restore) await client.query(statement);
     changed += res.rowCount ?? 0;
   };
   if (spec.extra.includes('terms')) await replace('class_terms', 'class_sourced_id', 'term_sourced_id', 'terms');
