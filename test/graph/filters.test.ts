@@ -128,6 +128,22 @@ describe('relation filters', () => {
     expect(r.data.school.classes.totalCount).toBe(expected.length);
   });
 
+  it('a link relation filtered by a link relation, nested: a class\'s users whose agents match', async () => {
+    const byId = new Map(users.map((u) => [u.sourcedId, u]));
+    const families = [...new Set(users.slice(0, 40).map((u) => u.familyName as string))].slice(0, 4);
+    const agents = rows.get('UserAgent')!;
+    const klass = 'class-001-0003';
+    const members = new Set(rows.get('Enrollment')!.filter((e) => e.class === klass).map((e) => e.user));
+    const wanted = users.filter((u) => members.has(u.sourcedId)
+      && agents.some((a) => a.user === u.sourcedId && families.includes(byId.get(a.agent)!.familyName as string)));
+    expect(wanted.length).toBeGreaterThan(0);
+    expect(wanted.length).toBeLessThan(members.size);
+    const r = await ok(db, `query($f: [String!]) { class(sourcedId: "${klass}") {
+      users(filter: { agents: { familyName: { in: $f } } }, ${ALL}) { totalCount nodes { sourcedId } } } }`, { f: families });
+    expect(r.data.class.users.nodes.map((n: Row) => n.sourcedId)).toEqual(ids(sortRows(wanted)));
+    expect(r.data.class.users.totalCount).toBe(wanted.length);
+  });
+
   it('enrollments of some classes (reference in) with an enum token', async () => {
     const classes = rows.get('Class')!.slice(0, 3).map((c) => c.sourcedId);
     const r = await ok(db, `query($c: [String!]) { enrollments(filter: { class: { sourcedId: { in: $c } }, role: { eq: "teacher" } }, ${ALL}) { nodes { sourcedId } } }`, { c: classes });
