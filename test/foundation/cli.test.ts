@@ -10,7 +10,8 @@ import { runCli } from '../support/cli.js';
  * The CLI against a real database: a scratch database on the server when DATABASE_URL is set,
  * otherwise an embedded store in a temporary DATA_DIR.
  */
-describe('oneroster-graph CLI', () => {
+// Each call starts a process (tsx loader, database open): generous timeouts for a loaded 2-core machine.
+describe('oneroster-graph CLI', { timeout: 240_000 }, () => {
   const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn' };
   let cleanup = async () => {};
 

@@ -10,7 +10,7 @@ import { onServer, testDatabase } from '../support/db.js';
  * The two-command promise of the README: `npm start` on a bare machine serves the demo district from
  * the embedded database, stops cleanly on SIGTERM, and finds the same data after a restart.
  */
-describe('serve on the embedded database', () => {
+describe('serve on the embedded database', { timeout: 240_000 }, () => {
   let dataDir: string;
   const env = () => ({ DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' });
   afterAll(async () => { if (dataDir) await fs.rm(dataDir, { recursive: true, force: true }); });
