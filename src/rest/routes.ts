@@ -5,7 +5,7 @@ import type { Context } from '../graph/context.js';
 import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
-import { statusBody, type ApiVersion } from './envelope.js';
+import { statusBody } from './envelope.js';
 import { RestError } from './errors.js';
 import type { RestRouteConfig } from './guard.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
@@ -69,7 +69,7 @@ export async function restRoutes(app: FastifyInstance) {
   });
 
   for (const endpoint of ENDPOINTS) {
-    const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version as ApiVersion };
+    const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version };
     app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, endpoint, req, reply));
   }
 }

@@ -135,7 +135,12 @@ export class Translator {
   private prepare(endpoint: Endpoint, shape: Shape, fields: string[]): Prepared {
     const key = `${endpoint.version} ${endpoint.service} ${endpoint.path} ${fields.join(',')}`;
     let prepared = this.cache.get(key);
-    if (prepared) return prepared;
+    if (prepared) {
+      // Re-inserted on use, so the Map's insertion order is least-recently-used first.
+      this.cache.delete(key);
+      this.cache.set(key, prepared);
+      return prepared;
+    }
     const document = parse(documentText(endpoint, shape, fields));
     const errors = validate(this.opts.schema, document);
     // The documents are ours: a validation error is a bug in this module, not in the request.
@@ -183,7 +188,9 @@ function unknownObject(description: string) {
 function restErrorOf(errors: readonly GraphQLError[]): Error {
   const error = errors[0]!;
   switch (error.extensions?.code) {
-    case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX': case 'INVALID_FILTER_FIELD':
+    case 'INVALID_FILTER_FIELD':
+      return new RestError(400, 'invalid_filter_field', error.message);
+    case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX':
       return new RestError(400, 'invaliddata', error.message);
     case 'FORBIDDEN':
       return new RestError(403, 'forbidden', error.message);

@@ -100,6 +100,17 @@ describe('request → document and variables', () => {
     expect(c.document).not.toBe(a.document);
   });
 
+  it('keeps the most recently used documents when the cache is full', () => {
+    const small = new Translator({ schema, cacheSize: 2 });
+    const doc = (field: string) => small.translate({ endpoint: users, params: [], query: { fields: [field] } }, 100).document;
+    const a = doc('sourcedId');
+    const b = doc('givenName');
+    expect(doc('sourcedId')).toBe(a);
+    doc('familyName');
+    expect(doc('sourcedId')).toBe(a);
+    expect(doc('givenName')).not.toBe(b);
+  });
+
   it('selects only the requested fields', () => {
     const text = documentText(users, shapeOf(users), ['sourcedId', 'primaryOrg']);
     expect(text).toContain('nodes { sourcedId primaryOrg { sourcedId } }');
