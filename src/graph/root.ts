@@ -1,13 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { listRoot, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
-
+import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
 import { listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
 import { requireRead } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
-import { entityDef } from '../model/index.js';
 import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
 
 /**

@@ -35,7 +35,7 @@ function propsFrom(def: EntityDef, fields: FieldNode[]): string[] {
  * (20,000 times for the results of a school), and its selection never changes: parsed documents are
  * immutable (and shared between requests by yoga's parse cache), so the field node is the key.
  */
-export function perFieldNode<T>(analyse: (info: GraphQLResolveInfo) => T): (info: GraphQLResolveInfo) => T {
+function perFieldNode<T>(analyse: (info: GraphQLResolveInfo) => T): (info: GraphQLResolveInfo) => T {
   const cache = new WeakMap<FieldNode, T>();
   return (info) => {
     if (info.fieldNodes.length !== 1) return analyse(info);
