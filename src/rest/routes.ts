@@ -68,6 +68,13 @@ export async function restRoutes(app: FastifyInstance) {
     return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
   });
 
+  // A path or method OneRoster does not define still answers with the imsx status body.
+  await app.register(async (scoped) => {
+    scoped.setNotFoundHandler((req, reply) => reply.code(404).send(statusBody({
+      status: 404, codeMinor: 'unknownobject', description: `Unknown Object: no OneRoster endpoint ${req.method} ${req.url.split('?')[0]}`,
+    }, req.url.startsWith('/ims/oneroster/v1p1/') ? 'v1p1' : 'v1p2')));
+  }, { prefix: '/ims/oneroster' });
+
   for (const endpoint of ENDPOINTS) {
     const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version };
     app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, endpoint, req, reply));

@@ -74,6 +74,14 @@ describe('unknown objects', () => {
     await expectError(`/ims/oneroster/resources/v1p2/users/nobody/resources`, 404, 'unknownobject', 'resources', '/users/{userSourcedId}/resources');
   });
 
+  it('404s a path or method OneRoster does not define, with the imsx body', async () => {
+    await expectError(`${R}/pupils`, 404, 'unknownobject');
+    await expectError(`${V1}/classes/class-001-0001/enrollments`, 404, 'unknown object');
+    const put = await f.app.inject({ method: 'DELETE', url: `${R}/users/admin-district` });
+    expect(put.statusCode).toBe(404);
+    expect(codeMinor(put.json())).toBe('unknownobject');
+  });
+
   it('404s a class that is not in the school of the path', async () => {
     const body = await expectError(`${R}/schools/school-002/classes/class-001-0001/students`, 404, 'unknownobject');
     expect(body.imsx_description).toMatch(/does not belong/);
