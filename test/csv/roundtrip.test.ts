@@ -6,6 +6,7 @@ import { zipSink } from '../../src/csv/sinks.js';
 import { exportPackage } from '../../src/csv/export.js';
 import type { Database } from '../../src/db/orm.js';
 import { seedDistrict } from '../../src/seed/seed.js';
+import { writeDistrictPackage } from '../../src/csv/generate.js';
 import { testDatabase } from '../support/db.js';
 import { count, exportTo, packageContent, scratchDir, tableContents, writePackage, csv } from './support.js';
 
@@ -83,5 +84,18 @@ describe('round trip', () => {
     expect(orgs).toContain(JSON.stringify(['org-b', '', '', 'Ünïcödé 学校 🏫', 'ext:campus', 'ID-2', 'org-a', '']));
     const raw = fs.readFileSync(path.join(out, 'orgs.csv'), 'utf8');
     expect(raw).toContain('org-a,,,"Multi\nline, ""quoted"" name",school,"",,"a,b"');
+  });
+
+  it('export(import(p)) equals p for a package written by another writer (the generator, hostile values)', async () => {
+    const p = scratchDir('rt-generated');
+    await writeDistrictPackage(p, { schools: 1, students: 30, seed: 11, hostile: true, lineItemsPerClass: 1 });
+    const report = await importPackage(target, p);
+    expect(report.errors).toEqual([]);
+    const q = scratchDir('rt-generated-out');
+    await exportTo(target, q);
+    const { ['manifest.csv']: m1, ...written } = packageContent(p);
+    const { ['manifest.csv']: m2, ...exported } = packageContent(q);
+    expect(exported).toEqual(written);
+    expect(m2.filter((l) => l.includes('bulk'))).toEqual(m1.filter((l) => l.includes('bulk')));
   });
 });
