@@ -32,7 +32,8 @@ function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: strin
   const parts = (orderBy ?? []).filter((o) => o.field !== 'sourcedId')
     .map((o) => `${columnExpr(def, o.field, alias)} ${dir(o.direction)}`);
   const idDir = orderBy?.find((o) => o.field === 'sourcedId')?.direction ?? 'ASC';
-  parts.push(`${alias}.sourced_id ${dir(idDir)}`);
+  // The primary key is never null: a plain asc/desc lets its index serve the order (`nulls first` forced a full sort).
+  parts.push(`${alias}.sourced_id ${(idDir === 'DESC') !== flip ? 'desc' : 'asc'}`);
   return parts.join(', ');
 }
 
