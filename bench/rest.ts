@@ -55,6 +55,8 @@ const USER_COLUMNS = `t.sourced_id, t.status, ${DLM} as dlm, t.metadata, t.user_
   t.grades, t.password,
   (select array_agg(distinct ur.resource_sourced_id) from user_resources ur where ur.user_sourced_id = t.sourced_id) as resources`;
 
+const ENROLLMENT_COLUMNS = `t.*, ${DLM} as dlm`;
+
 function userJson(r: Obj): Obj {
   const roles = (r.roles as Obj[] | null ?? []).map((x) => compact([['roleType', x.roleType], ['role', x.role], ['org', orgRef(x.org as string)],
     ['userProfile', x.userProfile], ['beginDate', x.beginDate], ['endDate', x.endDate]]));
@@ -88,11 +90,17 @@ function baselineApp(pool: pg.Pool): FastifyInstance {
   const types: pg.CustomTypesConfig = {
     getTypeParser: ((oid: number) => (oid === 1082 ? (v: string) => v : pg.types.getTypeParser(oid))) as pg.CustomTypesConfig['getTypeParser'],
   };
-  const page = async (query: Obj, rows: string, count: string, values: unknown[], json: (r: Obj) => Obj, key: string) => {
+  /**
+   * `ids` selects the page's keys in order; `columns` reads them. Paging the keys first means the
+   * per-row subqueries run for the page only, not for every row that OFFSET skips.
+   */
+  const page = async (query: Obj, table: string, columns: string, ids: string, count: string, values: unknown[], json: (r: Obj) => Obj, key: string) => {
     const limit = Number(query.limit ?? 100);
     const offset = Number(query.offset ?? 0);
+    const text = `select ${columns} from (${ids} limit ${limit} offset ${offset}) p join ${table} t
+      on t.sourced_id = p.sourced_id order by t.sourced_id`;
     const [list, total] = await Promise.all([
-      pool.query({ text: `${rows} limit ${limit} offset ${offset}`, values, types }),
+      pool.query({ text, values, types }),
       pool.query({ text: count, values }),
     ]);
     return { key, body: list.rows.map(json), total: Number(total.rows[0].n) };
@@ -100,15 +108,16 @@ function baselineApp(pool: pg.Pool): FastifyInstance {
   const send = (reply: FastifyReply, p: { key: string; body: Obj[]; total: number }) =>
     reply.header('x-total-count', String(p.total)).send({ [p.key]: p.body });
 
-  app.get('/baseline/users', async (req, reply) => send(reply, await page(req.query as Obj,
-    `select ${USER_COLUMNS} from users t order by t.sourced_id`, 'select count(*) as n from users', [], userJson, 'users')));
-  app.get('/baseline/enrollments', async (req, reply) => send(reply, await page(req.query as Obj,
-    `select t.*, ${DLM} as dlm from enrollments t order by t.sourced_id`, 'select count(*) as n from enrollments', [], enrollmentJson, 'enrollments')));
+  app.get('/baseline/users', async (req, reply) => send(reply, await page(req.query as Obj, 'users', USER_COLUMNS,
+    'select sourced_id from users order by sourced_id', 'select count(*) as n from users', [], userJson, 'users')));
+  app.get('/baseline/enrollments', async (req, reply) => send(reply, await page(req.query as Obj, 'enrollments', ENROLLMENT_COLUMNS,
+    'select sourced_id from enrollments order by sourced_id', 'select count(*) as n from enrollments', [], enrollmentJson, 'enrollments')));
   app.get<{ Params: { id: string } }>('/baseline/schools/:id/students', async (req, reply) => {
     const school = await pool.query(`select 1 from orgs where sourced_id = $1 and type = 'school'`, [req.params.id]);
     if (!school.rowCount) return reply.code(404).send({ imsx_codeMajor: 'failure' });
     const students = `select distinct user_sourced_id from user_roles where org_sourced_id = $1 and role = 'student'`;
-    return send(reply, await page(req.query as Obj, `select ${USER_COLUMNS} from users t where t.sourced_id in (${students}) order by t.sourced_id`,
+    return send(reply, await page(req.query as Obj, 'users', USER_COLUMNS,
+      `select sourced_id from users where sourced_id in (${students}) order by sourced_id`,
       `select count(*) as n from users t where t.sourced_id in (${students})`, [req.params.id], userJson, 'users'));
   });
   return app;
