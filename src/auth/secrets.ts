@@ -47,9 +47,12 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   }
 }
 
-/** Public identifier; 96 random bits, URL- and Basic-auth-safe (base64url has no `:`). */
+/**
+ * Public identifier; 96 random bits in hex. Hex, not base64url: an id starting with `-` would read as
+ * an option on the command line (`clients remove -x…`), and hex is safe in URLs and Basic auth.
+ */
 export function generateClientId(): string {
-  return randomBytes(12).toString('base64url');
+  return randomBytes(12).toString('hex');
 }
 
 /** 256 random bits, base64url (43 characters). Shown once to the operator, then only its hash is kept. */

@@ -42,9 +42,9 @@ describe('credential generation', () => {
     expect(generateClientSecret()).not.toBe(s);
   });
 
-  it('client ids are unique and contain no ":" (Basic auth separator)', () => {
-    const ids = new Set(Array.from({ length: 100 }, generateClientId));
-    expect(ids.size).toBe(100);
-    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+  it('client ids are unique, contain no ":" (Basic auth separator) and never start like a CLI option', () => {
+    const ids = new Set(Array.from({ length: 1000 }, generateClientId));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
   });
 });

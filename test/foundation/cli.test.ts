@@ -68,6 +68,7 @@ describe('oneroster-graph CLI', { timeout: 240_000 }, () => {
     expect(listed.stdout).toContain(client.client_id);
     expect(listed.stdout).not.toContain(client.client_secret);
     const rotated = await runCli(['clients', 'rotate-secret', client.client_id], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
     const secret2 = (JSON.parse(rotated.stdout) as { client_secret: string }).client_secret;
     expect(secret2).not.toBe(client.client_secret);
     expect((await runCli(['clients', 'remove', client.client_id], env)).code).toBe(0);
