@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES, V1P2_SCOPE_PREFIX } from '../../src/auth/scopes.js';
-import type { SigningKeys } from '../../src/auth/signing-keys.js';
+import { SignJWT } from 'jose';
+import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.js';
+import { issueAccessToken } from '../../src/auth/tokens.js';
 import type { Database } from '../../src/db/orm.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { bearer, testApp } from '../support/app.js';
@@ -113,6 +115,29 @@ describe('every REST endpoint is behind its scopes', () => {
       const ok = await call(await bearer(keys, [scope]));
       expect(ok.statusCode, `${scope}: ${ok.body.slice(0, 300)}`).toBeGreaterThanOrEqual(200);
       expect(ok.statusCode).toBeLessThan(300);
+    }
+  });
+
+  it('refuses tampered, expired, wrongly signed and alg=none tokens with 401 over HTTP', async () => {
+    const url = '/ims/oneroster/rostering/v1p2/orgs';
+    const good = (await bearer(keys, [SCOPES['roster.readonly']])).slice('Bearer '.length);
+    const [header, payload, signature] = good.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const otherKeys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'another-key-'.padEnd(48, 'y') } as NodeJS.ProcessEnv });
+    const expired = await new SignJWT({ scope: SCOPES['roster.readonly'] }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: keys.current.kid })
+      .setSubject('t').setIssuedAt(1_600_000_000).setExpirationTime(1_600_000_600).sign(keys.current.key);
+    const tokens = {
+      tampered: `${header}.${b64({ ...claims, scope: `${claims.scope} ${SCOPES['roster-demographics.readonly']}` })}.${signature}`,
+      expired,
+      wrongKey: (await issueAccessToken(otherKeys, { clientId: 't', scopes: [SCOPES['roster.readonly']], ttlSeconds: 600 })).access_token,
+      algNone: `${b64({ alg: 'none', typ: 'at+jwt', kid: keys.current.kid })}.${payload}.`,
+    };
+    expect((await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${good}` } })).statusCode).toBe(200);
+    for (const [kind, token] of Object.entries(tokens)) {
+      const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode, kind).toBe(401);
+      expect(res.headers['www-authenticate'], kind).toMatch(/^Bearer .*error="invalid_token"/);
     }
   });
 
