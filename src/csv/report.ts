@@ -11,6 +11,8 @@ export interface CsvIssue {
 export interface FileReport {
   file: string;
   mode: 'bulk' | 'delta';
+  /** Who parsed the CSV: PostgreSQL's COPY (server, clean files) or csv-parse (embedded database, or a file with errors). */
+  parsedBy: 'postgres' | 'csv-parse';
   rows: number;
   seconds: number;
   rowsPerSecond: number;

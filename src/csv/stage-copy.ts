@@ -1,0 +1,87 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { convertRawSql, rawColumn } from './cells-sql.js';
+import type { FileSpec, Mode } from './columns.js';
+import { RawCsvScan } from './raw-scan.js';
+import { IssueList } from './report.js';
+import { stagingColumns, stagingTable } from './stage.js';
+import { checkHeader } from './validate.js';
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const LF = 0x0a;
+/** A header line longer than this is not worth the fast path. */
+const MAX_HEADER = 1 << 20;
+
+/** The fast path declined the file: the csv-parse path reads it again and names what is wrong. */
+class Declined extends Error {}
+
+/**
+ * Server fast path: PostgreSQL parses the CSV. The file's bytes go unchanged (minus a BOM) through
+ * COPY ... (FORMAT csv, HEADER) into an all-text table numbered in file order, and one set-based
+ * INSERT ... SELECT checks and converts every cell into the staging table (cells-sql.ts).
+ *
+ * Errors stay exactly those of the csv-parse path: whenever the file is not clean (bad header, a
+ * CSV construct the two parsers read differently, a quoted line break, a blank line, a row count
+ * that does not match, or any cell that fails a check), everything since a savepoint is undone
+ * and the function returns undefined, so the caller stages the file through csv-parse, which then
+ * reports every problem by file, line and column. Valid files, the usual case, never touch Node's
+ * CSV parser. Returns the number of rows staged.
+ */
+export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  while (head.indexOf(LF) < 0 && head.length < MAX_HEADER) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  if (head.subarray(0, 3).equals(BOM)) head = head.subarray(3);
+  const layout = headerLayout(head, spec);
+  if (!layout) {
+    input.destroy();
+    return undefined;
+  }
+  const raw = `raw_${spec.key.toLowerCase()}`;
+  const scan = new RawCsvScan();
+  async function* scanned() {
+    scan.push(head);
+    yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      scan.push(next.value);
+      yield next.value;
+    }
+  }
+  await client.query('savepoint csv_copy');
+  try {
+    const cols = Array.from({ length: layout.width }, (_, i) => rawColumn(i));
+    await client.query(`create temp table ${raw} (n bigint generated always as identity, ${cols.map((c) => `${c} text`).join(', ')}) on commit drop`);
+    const copy = client.query(copyFrom(`copy ${raw} (${cols.join(', ')}) from stdin (format csv, header true)`));
+    await pipeline(Readable.from(scanned()), copy);
+    const { ok, records } = scan.finish();
+    const rows = copy.rowCount;
+    if (!ok || rows === 0 || rows !== records - 1) throw new Declined();
+    const inserted = await client.query(convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
+    if (inserted.rowCount !== rows) throw new Declined();
+    await client.query(`drop table ${raw}`);
+    await client.query('release savepoint csv_copy');
+    return rows;
+  } catch (err) {
+    input.destroy();
+    // A cell PostgreSQL cannot convert (a float out of range, bad UTF-8, ...) is a data error like any other.
+    if (!(err instanceof Declined) && !(err instanceof pg.DatabaseError)) throw err;
+    await client.query('rollback to savepoint csv_copy');
+    await client.query('release savepoint csv_copy');
+    return undefined;
+  }
+}
+
+/** The header from the first line, when csv-parse would read it the same way (no quotes) and it is right. */
+function headerLayout(head: Buffer, spec: FileSpec) {
+  const end = head.indexOf(LF);
+  if (end < 0) return undefined;
+  const line = head.subarray(0, end).toString('utf8').replace(/\r$/, '');
+  if (/["\r]/.test(line)) return undefined;
+  return checkHeader(`${spec.key}.csv`, line.split(','), spec, new IssueList());
+}
