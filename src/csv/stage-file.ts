@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { QUOTED_EMPTY } from './cells.js';
 import type { FileSpec, Mode } from './columns.js';
 import type { IssueList } from './report.js';
@@ -92,8 +92,9 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
     });
     onProgress?.({ rows, bytes });
   } catch (err) {
-    const e = err as Error & { lines?: number; code?: string };
-    if (!e.code?.startsWith('CSV_')) throw err;
+    // csv-parse's syntax errors (codes like INVALID_OPENING_QUOTE) are findings about the file.
+    if (!(err instanceof CsvError)) throw err;
+    const e = err as CsvError & { lines?: number };
     parsed = false;
     issues.add({ file, line: e.lines ?? 0, column: '', value: '', reason: `not valid CSV: ${e.message}` });
   } finally {
@@ -101,7 +102,7 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
     input.destroy();
   }
   if (first) issues.add({ file, line: 1, column: '', value: '', reason: 'the file is empty; it needs a header row' });
-  else if (layout && rows === 0) issues.add({ file, line: 2, column: '', value: '', reason: 'the file has no data rows; declare it absent in the manifest instead' });
+  else if (parsed && layout && rows === 0) issues.add({ file, line: 2, column: '', value: '', reason: 'the file has no data rows; declare it absent in the manifest instead' });
   await stager.end();
   return { rows, readable: parsed && !!layout };
 }

@@ -131,6 +131,14 @@ describe('validation errors name file, line, column, value and reason', () => {
     expect(report.errors).toEqual([]);
   });
 
+  it('CSV syntax: a quote inside an unquoted cell is one clear finding, not a crash or a hang', async () => {
+    for (const parseInDatabase of [true, false]) {
+      const report = await importPackage(db, writePackage(scratchDir('err'), { ...basePackage(), orgs: csvFile('orgs', 'd1,,,Dis"trict,district,,') }), { dryRun: true, parseInDatabase });
+      expect(report.ok).toBe(false);
+      expect(report.errors).toEqual([issue('orgs.csv', 2, '', /not valid CSV: Invalid Opening Quote/)]);
+    }
+  });
+
   it('manifest: missing, wrong version, unknown property, declared file missing, undeclared file present', async () => {
     const dir = scratchDir('err-manifest');
     fs.writeFileSync(path.join(dir, 'orgs.csv'), basePackage().orgs);
