@@ -4,7 +4,7 @@ import { ClientStore } from './auth/clients.js';
 import { registerCsvCommands } from './csv/commands.js';
 import { rotateSigningKey } from './auth/signing-keys.js';
 import { loadConfig } from './db/config.js';
-import { openDatabase } from './db/orm.js';
+import { withDatabase } from './db/orm.js';
 import { seedDistrict } from './seed/seed.js';
 import { closeOnSignals, startServer } from './server.js';
 
@@ -13,16 +13,6 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 };
-
-/** Opens the configured database, runs `work`, and always closes it. */
-async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig());
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
 export const program = new Command('oneroster-graph')
   .description('OneRoster 1.2 provider: GraphQL gateway, REST compatibility layer, CSV import/export')

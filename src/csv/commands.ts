@@ -1,23 +1,13 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../db/config.js';
-import { openDatabase } from '../db/orm.js';
+import { withDatabase } from '../db/orm.js';
 import { exportPackage } from './export.js';
 import { importPackage, type ImportOptions } from './import.js';
 import { statPackage } from './read-package.js';
 import { formatReport } from './report.js';
 import { folderSink, zipSink } from './sinks.js';
 import { parseSince } from './since.js';
-
-async function withDb<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig());
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
 /** Progress per file: bars on a terminal, one line per file otherwise (on stderr, so stdout stays the report). */
 function progress(json: boolean): { opts: ImportOptions; stop(): void } {
@@ -58,7 +48,7 @@ export function registerCsvCommands(program: Command) {
     .option('--json', 'print the report as JSON')
     .action(async (location: string, opts: { dryRun?: boolean; json?: boolean }) => {
       await statPackage(location); // before the (slow to open) database
-      await withDb(async (db) => {
+      await withDatabase(async (db) => {
         const shown = progress(!!opts.json);
         const report = await importPackage(db, location, { dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
         console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
@@ -69,7 +59,7 @@ export function registerCsvCommands(program: Command) {
   program.command('export <target>').description('export a OneRoster 1.2 CSV package to a folder or a .zip file (bulk, or delta with --since)')
     .option('--since <datetime>', 'delta: records changed after this ISO datetime, tobedeleted ones included', parseSince)
     .action(async (target: string, opts: { since?: string }) => {
-      await withDb(async (db) => {
+      await withDatabase(async (db) => {
         const sink = target.endsWith('.zip') ? zipSink(fs.createWriteStream(target)) : await folderSink(target);
         const report = await exportPackage(db, sink, { since: opts.since });
         const rows = report.files.reduce((a, f) => a + f.rows, 0);

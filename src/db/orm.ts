@@ -1,7 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
-import type { AppConfig } from './config.js';
+import { loadConfig, type AppConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { entitySchemas } from './entities.js';
 
@@ -67,6 +67,16 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/** Opens the configured database for one command, runs `work`, and always closes it. */
+export async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig());
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
 }
 
 /** A connection string without its password, safe to print. */
