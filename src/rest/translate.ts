@@ -1,7 +1,7 @@
 import { parse, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
-import { RestError, type CodeMinor } from './errors.js';
+import { RestError, restErrorFromGraph, type CodeMinor } from './errors.js';
 import { filterInput, sortableFields } from './filter-input.js';
 import { linkHeader } from './links.js';
 import type { CollectionParams } from './params.js';
@@ -76,7 +76,7 @@ export class Translator {
 
   /** The OneRoster body and headers, or a RestError (404 for a missing object or parent). */
   respond(req: RestRequest, t: Translation, result: ExecutionResult, url: URL): RestResponse {
-    if (result.errors?.length) throw restErrorOf(result.errors);
+    if (result.errors?.length) throw restErrorFromGraph(result.errors[0]!, 400);
     const data = result.data as Record<string, any>;
     const { endpoint, params } = req;
     endpoint.parents.forEach((parent, i) => {
@@ -182,23 +182,6 @@ export function documentText(endpoint: Endpoint, shape: Shape, fields: string[])
 
 function unknownObject(description: string) {
   return new RestError(404, 'unknownobject', `Unknown Object: ${description}`);
-}
-
-/** Graph errors a request can cause, as REST statuses; anything else is a server fault. */
-function restErrorOf(errors: readonly GraphQLError[]): Error {
-  const error = errors[0]!;
-  switch (error.extensions?.code) {
-    case 'INVALID_FILTER_FIELD':
-      return new RestError(400, 'invalid_filter_field', error.message);
-    case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX':
-      return new RestError(400, 'invaliddata', error.message);
-    case 'FORBIDDEN':
-      return new RestError(403, 'forbidden', error.message);
-    case 'NOT_FOUND':
-      return new RestError(404, 'unknownobject', error.message);
-    default:
-      return error.originalError ?? error;
-  }
 }
 
 export const routePath = (e: Endpoint) => `${basePath(e.service, e.version)}${e.path}`;

@@ -3,7 +3,7 @@ import { execute, parse, validate, type DocumentNode, type GraphQLError } from '
 import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
 import { schema } from '../../graph/schema.js';
 import { statusBody, type ApiVersion } from '../envelope.js';
-import { RestError } from '../errors.js';
+import { RestError, restErrorFromGraph } from '../errors.js';
 import type { RestRouteConfig } from '../guard.js';
 import { validateRequestBody } from '../openapi.js';
 import { fillBaseFields, guidRef, toInput, v1p1Record } from './bodies.js';
@@ -77,12 +77,7 @@ function restErrorOf(error: GraphQLError, wrapper: string): Error {
   const message = error.message.replace(/^input\b/, wrapper).replace(/"input\./g, `"${wrapper}.`);
   // Errors without a path are the variables' coercion errors: the body is well-formed JSON of the wrong shape.
   if (!error.path) return new RestError(422, 'invaliddata', message);
-  switch (error.extensions?.code) {
-    case 'VALIDATION_FAILED': case 'BAD_USER_INPUT': return new RestError(422, 'invaliddata', message);
-    case 'NOT_FOUND': return new RestError(404, 'unknownobject', `Unknown Object: ${message}`);
-    case 'FORBIDDEN': return new RestError(403, 'forbidden', message);
-    default: return error.originalError ?? error;
-  }
+  return restErrorFromGraph(error, 422, message);
 }
 
 async function run(app: FastifyInstance, req: FastifyRequest, text: string, variables: Json, wrapper: string): Promise<Json> {
