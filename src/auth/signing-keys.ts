@@ -152,7 +152,7 @@ export async function rotateSigningKey(dataDir: string, opts: { now?: Date } = {
   let fresh = newStoredKey(now);
   while (old.keys.some((k) => k.kid === fresh.kid)) fresh = newStoredKey(now); // 32-bit kid: be sure
   const keys = [fresh, ...old.keys];
-  const kept = keys.filter((k, i) => {
+  const kept = keys.filter((_key, i) => {
     if (i === 0) return true;
     const replacedAt = Date.parse(keys[i - 1].createdAt);
     return now.getTime() - replacedAt < RETIRED_KEY_RETENTION_SECONDS * 1000;

@@ -1,5 +1,5 @@
 import { EntitySchema, ReferenceKind, type EntityProperty } from '@mikro-orm/core';
-import { isRef, type EntityDef, type FieldDef } from '../model/dsl.js';
+import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { findByIds, listNested, type Row } from '../data/queries.js';
-import { isRef, type EntityDef, type EntityName, type FieldDef, type Vocabulary } from '../model/dsl.js';
+import type { EntityDef, EntityName, FieldDef, Vocabulary } from '../model/dsl.js';
 import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
