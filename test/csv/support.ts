@@ -6,6 +6,7 @@ import { runSql } from '../../src/db/sql.js';
 import { FILES_V12 } from '../../src/csv/columns.js';
 import { exportPackage, type ExportOptions } from '../../src/csv/export.js';
 import { folderSink } from '../../src/csv/sinks.js';
+import { admin } from '../support/db.js';
 
 export const TMP = path.resolve('tmp/csv-tests');
 
@@ -85,11 +86,11 @@ export async function cliDatabase(): Promise<{ env: NodeJS.ProcessEnv; open(): P
   let stop: () => Promise<unknown>;
   if (server) {
     const name = `og_csv_cli_${Math.random().toString(36).slice(2, 10)}`;
-    await adminSql(server, `create database ${name}`);
+    await admin(server, `create database ${name}`);
     const u = new URL(server);
     u.pathname = `/${name}`;
     url = u.toString();
-    stop = () => adminSql(server, `drop database if exists ${name} with (force)`);
+    stop = () => admin(server, `drop database if exists ${name} with (force)`);
   } else {
     const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
     const embedded = await startEmbeddedPostgres(undefined, 6);
@@ -101,13 +102,3 @@ export async function cliDatabase(): Promise<{ env: NodeJS.ProcessEnv; open(): P
   return { env: { DATABASE_URL: url }, open, close: async () => void (await stop()) };
 }
 
-async function adminSql(url: string, sql: string) {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}

@@ -25,7 +25,8 @@ export async function testDatabase(): Promise<Database> {
   };
 }
 
-async function admin(serverUrl: string, sql: string) {
+/** Runs one statement on the server outside any test database (create/drop database). */
+export async function admin(serverUrl: string, sql: string) {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
