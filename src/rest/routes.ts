@@ -5,8 +5,7 @@ import type { Context } from '../graph/context.js';
 import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
-import { statusBody } from './envelope.js';
-import { RestError } from './errors.js';
+import { restErrorHandler, statusBody } from './envelope.js';
 import type { RestRouteConfig } from './guard.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
 import { routePath, Translator, type RestRequest } from './translate.js';
@@ -57,16 +56,7 @@ async function answer(app: FastifyInstance, translator: Translator, endpoint: En
 export async function restRoutes(app: FastifyInstance) {
   const translator = new Translator({ schema });
 
-  app.setErrorHandler((error: Error, req, reply) => {
-    const version = (req.routeOptions.config as Partial<RestRouteConfig>).version ?? 'v1p2';
-    if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      return reply.code(400).send(statusBody({ status: 400, codeMinor: 'invaliddata', description: error.message }, version));
-    }
-    req.log.error({ err: error }, 'REST read failed');
-    return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
-  });
+  app.setErrorHandler(restErrorHandler);
 
   // A path or method OneRoster does not define still answers with the imsx status body.
   await app.register(async (scoped) => {

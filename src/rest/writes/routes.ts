@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { execute, parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
 import { schema } from '../../graph/schema.js';
-import { statusBody, type ApiVersion } from '../envelope.js';
+import { restErrorHandler, type ApiVersion } from '../envelope.js';
 import { RestError, restErrorFromGraph } from '../errors.js';
 import type { RestRouteConfig } from '../guard.js';
 import { validateRequestBody } from '../openapi.js';
@@ -153,22 +153,9 @@ function postHandler(app: FastifyInstance, p: Post) {
 }
 
 /** Malformed JSON and other request faults get the imsx body too; nothing has been written when they occur. */
-function errorHandler(error: Error, req: FastifyRequest, reply: FastifyReply) {
-  const version = (req.routeOptions.config as Partial<RestRouteConfig>).version ?? 'v1p2';
-  if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status && status >= 400 && status < 500) {
-    // 413/415 keep their meaning; every other request fault (malformed JSON, an empty JSON body) is a 400.
-    const code = status === 413 || status === 415 ? status : 400;
-    return reply.code(code).send(statusBody({ status: code, codeMinor: 'invaliddata', description: error.message }, version));
-  }
-  req.log.error({ err: error }, 'REST write failed');
-  return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
-}
-
 /** Fastify plugin: PUT/DELETE of the six gradebook collections, the four POSTs, and the 1.1 PUT/DELETE routes. */
 export async function gradebookWriteRoutes(app: FastifyInstance) {
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(restErrorHandler);
   const v1p2 = (scope: string): RestRouteConfig => ({ scopes: [SCOPES[scope as keyof typeof SCOPES]], version: 'v1p2' });
   const v1p1 = (scope: string): RestRouteConfig => ({ scopes: [V1P1_SCOPES[scope as keyof typeof V1P1_SCOPES]], version: 'v1p1' });
   for (const c of COLLECTIONS) {
