@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { execute } from 'graphql';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
 import { schema } from '../graph/schema.js';
@@ -47,7 +46,7 @@ async function answer(app: FastifyInstance, translator: Translator, endpoint: En
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },
   };
   const translation = translator.translate(restRequest, maxLimit);
-  const result = await execute({ schema, document: translation.document, variableValues: translation.variables, contextValue });
+  const result = await translation.prepared.execute(contextValue, translation.variables);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
   return reply.code(response.status).headers(response.headers).send(response.body);
 }

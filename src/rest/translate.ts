@@ -1,4 +1,9 @@
-import { parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLInputObjectType, GraphQLList, GraphQLNonNull, parse, validate,
+  type DocumentNode, type ExecutionResult, type GraphQLInputType, type GraphQLSchema,
+} from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { Context } from '../graph/context.js';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
 import { RestError, restErrorFromGraph, type CodeMinor } from './errors.js';
@@ -36,6 +41,8 @@ export interface RestResponse {
 
 interface Prepared {
   document: DocumentNode;
+  /** Runs the document, compiled once to JavaScript (graphql-jit) with the schema's own resolvers. */
+  execute: (context: Context, variables: Record<string, unknown>) => Promise<ExecutionResult> | ExecutionResult;
   serialise: Serialiser;
 }
 
@@ -62,15 +69,20 @@ export class Translator {
     const { endpoint, params, query } = req;
     const shape = shapeOf(endpoint);
     const fields = this.selectedFields(shape, query.fields);
-    const prepared = this.prepare(endpoint, shape, fields);
     const variables: Record<string, unknown> = { refLimit: maxLimit };
     params.forEach((p, i) => { variables[`p${i}`] = p; });
+    let filter: FilterLiteral | undefined;
     if (endpoint.list) {
       variables.limit = query.limit ?? Math.min(100, maxLimit);
       variables.offset = query.offset ?? 0;
-      variables.filter = this.filter(endpoint, shape, params, query);
       variables.orderBy = this.orderBy(endpoint, shape, query);
+      const input = this.filter(endpoint, shape, params, query);
+      if (input) {
+        filter = filterLiteral(this.opts.schema, shape.typeName, input);
+        Object.assign(variables, filter.values);
+      }
     }
+    const prepared = this.prepare(endpoint, shape, fields, filter);
     return { document: prepared.document, variables, prepared };
   }
 
@@ -132,8 +144,8 @@ export class Translator {
     return [{ field: query.sort, direction: query.orderBy === 'desc' ? 'DESC' : 'ASC' }];
   }
 
-  private prepare(endpoint: Endpoint, shape: Shape, fields: string[]): Prepared {
-    const key = `${endpoint.version} ${endpoint.service} ${endpoint.path} ${fields.join(',')}`;
+  private prepare(endpoint: Endpoint, shape: Shape, fields: string[], filter?: FilterLiteral): Prepared {
+    const key = `${endpoint.version} ${endpoint.service} ${endpoint.path} ${fields.join(',')} ${filter?.text ?? ''}`;
     let prepared = this.cache.get(key);
     if (prepared) {
       // Re-inserted on use, so the Map's insertion order is least-recently-used first.
@@ -141,25 +153,62 @@ export class Translator {
       this.cache.set(key, prepared);
       return prepared;
     }
-    const document = parse(documentText(endpoint, shape, fields));
+    const document = parse(documentText(endpoint, shape, fields, filter));
     const errors = validate(this.opts.schema, document);
     // The documents are ours: a validation error is a bug in this module, not in the request.
     if (errors.length) throw new Error(`REST document for ${endpoint.operationId} is invalid: ${errors.map((e) => e.message).join('; ')}`);
-    prepared = { document, serialise: compileSerialiser(shape, fields) };
+    const compiled = compileQuery(this.opts.schema, document);
+    if (!isCompiledQuery(compiled)) throw new Error(`REST document for ${endpoint.operationId} does not compile: ${compiled.errors?.map((e) => e.message).join('; ')}`);
+    prepared = { document, execute: (ctx, variables) => compiled.query(undefined, ctx, variables), serialise: compileSerialiser(shape, fields) };
     if (this.cache.size >= (this.opts.cacheSize ?? 2000)) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, prepared);
     return prepared;
   }
 }
 
-/** The GraphQL text for an endpoint and a field selection. */
-export function documentText(endpoint: Endpoint, shape: Shape, fields: string[]): string {
+/**
+ * A filter written into the document as a literal whose leaves are variables ($f0, $f1, ...): the
+ * documents stay few (one per filter structure, not per value) and graphql-jit can compile them
+ * (it cannot compile a variable of a recursive input type such as UserFilter, whose AND/OR nest).
+ */
+export interface FilterLiteral {
+  text: string;
+  definitions: string[];
+  values: Record<string, unknown>;
+}
+
+export function filterLiteral(schema: GraphQLSchema, typeName: string, input: FilterInput): FilterLiteral {
+  const out: FilterLiteral = { text: '', definitions: [], values: {} };
+  const write = (type: GraphQLInputType, value: unknown): string => {
+    const inner = type instanceof GraphQLNonNull ? type.ofType : type;
+    if (inner instanceof GraphQLInputObjectType) {
+      const fields = inner.getFields();
+      return `{ ${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${write(fields[k]!.type, v)}`).join(', ')} }`;
+    }
+    if (inner instanceof GraphQLList && !isLeafList(inner)) return `[${(value as unknown[]).map((v) => write(inner.ofType, v)).join(', ')}]`;
+    const name = `f${out.definitions.length}`;
+    out.definitions.push(`$${name}: ${String(type)}`);
+    out.values[name] = value;
+    return `$${name}`;
+  };
+  out.text = write(schema.getType(`${typeName}Filter`) as GraphQLInputObjectType, input);
+  return out;
+}
+
+const isLeafList = (t: GraphQLList<GraphQLInputType>): boolean => {
+  const item = t.ofType instanceof GraphQLNonNull ? t.ofType.ofType : t.ofType;
+  return !(item instanceof GraphQLInputObjectType) && !(item instanceof GraphQLList);
+};
+
+/** The GraphQL text for an endpoint, a field selection and (for collections) a filter. */
+export function documentText(endpoint: Endpoint, shape: Shape, fields: string[], filter?: FilterLiteral): string {
   // Identical selections (the 1.1 role and orgs read the same roles) are merged by GraphQL; dedupe for tidiness.
   const selection = [...new Set(fields.map((f) => shape.properties[f]!.select))].join(' ');
   const vars: string[] = [];
   const roots: string[] = [];
   const list = endpoint.list;
-  const listText = list && `list: ${list.field}(limit: $limit, offset: $offset, filter: $filter, orderBy: $orderBy) { totalCount nodes { ${selection} } }`;
+  const filterArg = filter ? `, filter: ${filter.text}` : '';
+  const listText = list && `list: ${list.field}(limit: $limit, offset: $offset${filterArg}, orderBy: $orderBy) { totalCount nodes { ${selection} } }`;
   endpoint.parents.forEach((parent, i) => {
     vars.push(`$p${i}: ID!`);
     const within = parent.within ? ` __within: ${parent.within.ref} { sourcedId }` : '';
@@ -172,7 +221,7 @@ export function documentText(endpoint: Endpoint, shape: Shape, fields: string[])
     roots.push(`item: ${endpoint.single}(sourcedId: $p${i}) { ${selection} }`);
   }
   if (list) {
-    vars.push('$limit: Int!', '$offset: Int!', `$filter: ${shape.typeName}Filter`, `$orderBy: [${shape.typeName}Order!]`);
+    vars.push('$limit: Int!', '$offset: Int!', `$orderBy: [${shape.typeName}Order!]`, ...(filter?.definitions ?? []));
     if (list.from === 'root') roots.push(listText!);
   }
   const text = roots.join(' ');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, validate, type ExecutionResult } from 'graphql';
+import { parse, print, validate, type ExecutionResult } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { SCOPES, V1P1_SCOPES } from '../../src/auth/scopes.js';
@@ -81,15 +81,33 @@ describe('endpoint table', () => {
 describe('request → document and variables', () => {
   const t = new Translator({ schema });
 
-  it('reads a root collection with paging, filter and sort as variables', () => {
+  it('reads a root collection with paging and sort as variables, the filter as a literal with variable leaves', () => {
     const out = t.translate({ endpoint: users, params: [], query: { limit: 5, offset: 10, sort: 'familyName', orderBy: 'desc',
       filter: parseFilter("familyName~'smi' AND enabledUser='true'") } }, 1000);
-    expect(out.variables).toMatchObject({
-      limit: 5, offset: 10, refLimit: 1000,
-      filter: { AND: [{ familyName: { contains: 'smi' } }, { enabledUser: { eq: true } }] },
+    expect(out.variables).toEqual({
+      limit: 5, offset: 10, refLimit: 1000, f0: 'smi', f1: true,
       orderBy: [{ field: 'familyName', direction: 'DESC' }],
     });
+    const text = print(out.document);
+    expect(text).toContain('filter: {AND: [{familyName: {contains: $f0}}, {enabledUser: {eq: $f1}}]}');
+    expect(text).toMatch(/\$f0: String, \$f1: Boolean/);
     expect(out.document.definitions).toHaveLength(1);
+  });
+
+  it('shares one document between filters of the same structure, and compiles each structure once', () => {
+    const read = (filter: string) => t.translate({ endpoint: users, params: [], query: { filter: parseFilter(filter) } }, 100);
+    const a = read("dateLastModified>'2025-01-01'");
+    const b = read("dateLastModified>'2026-02-02T10:00:00Z'");
+    const c = read("dateLastModified>'2025-01-01' OR status='tobedeleted'");
+    expect(b.document).toBe(a.document);
+    expect(b.variables.f0).toBe('2026-02-02T10:00:00.000Z');
+    expect(c.document).not.toBe(a.document);
+  });
+
+  it('writes hostile filter values only into variables, never into the document text', () => {
+    const out = t.translate({ endpoint: users, params: [], query: { filter: parseFilter("familyName='a\" } } { x'") } }, 100);
+    expect(print(out.document)).not.toContain('} } { x');
+    expect(out.variables.f0).toBe('a" } } { x');
   });
 
   it('reuses the parsed document for the same endpoint and field selection', () => {
@@ -127,7 +145,8 @@ describe('request → document and variables', () => {
   it('narrows /students/{id}/classes to classes with that user enrolled as a student', () => {
     const e = endpoint('v1p2', '/students/{studentSourcedId}/classes');
     const out = t.translate({ endpoint: e, params: ['s-1'], query: { filter: parseFilter("title~'math'") } }, 100);
-    expect(out.variables.filter).toEqual({ AND: [{ students: { sourcedId: { eq: 's-1' } } }, { title: { contains: 'math' } }] });
+    expect(print(out.document)).toContain('filter: {AND: [{students: {sourcedId: {eq: $f0}}}, {title: {contains: $f1}}]}');
+    expect(out.variables).toMatchObject({ f0: 's-1', f1: 'math' });
   });
 
   it('rejects unknown fields with invalid_selection_field', () => {
