@@ -22,7 +22,19 @@ export interface ListArgs {
   fromEnd?: boolean;
   /** Properties to read (sourcedId always); all when absent. */
   props?: readonly string[];
+  /** Small relations of each row read along with the page (see Embed). */
+  embeds?: readonly Embed[];
 }
+
+/**
+ * A small relation of every row of a page (a user's roles, agents or resources), read in the same
+ * statement as the page: each row gets the relation's own page as a JSON array in column
+ * `embedColumn(key)`, turned into a Page before the rows leave this module. One statement instead of
+ * one more per relation, and no loader call per row.
+ */
+export interface Embed { key: string; rel: Relation; args: ListArgs }
+
+export const embedColumn = (key: string) => `__embed:${key}`;
 
 export interface Page { rows: Row[]; total?: number; hasMore: boolean; offset: number }
 
@@ -51,7 +63,7 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   const def = entityDef(name);
   const p = new SqlParams();
   const cond = `${where ?? 'true'} and ${compileFilter(name, args.filter, p)}`;
-  const page = p.finish(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${cond}
+  const page = p.finish(`select ${selectList(def, 't', args.props)}${embedColumns(args.embeds, p)} from ${def.table} t where ${cond}
     order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`);
   const countTotal = async () => {
     const c = new SqlParams();
@@ -60,7 +72,26 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   };
   // The page and the count are independent: on a server they run on two connections at once.
   const [rows, total] = await Promise.all([exec(page.sql, page.values), args.withTotal ? countTotal() : undefined]);
-  return pageOf(rows, args, total);
+  return pageOf(withEmbeds(rows, args.embeds), args, total);
+}
+
+/** The select-list additions for the embeds: each relation's page for the row `t`, as one JSON array. */
+function embedColumns(embeds: readonly Embed[] | undefined, p: SqlParams): string {
+  if (!embeds?.length) return '';
+  // `o` names the outer row's id before the inner page's own `t` shadows it. A sorted subquery feeds
+  // json_agg in its order (the PostgreSQL idiom for ordered aggregates over LIMITed input).
+  return embeds.map((e) => `, (select coalesce(json_agg(e), '[]'::json) from (select t.sourced_id as owner) o
+    cross join lateral (${ownerPage(e.rel, e.args, p, 'o.owner')}) e) as "${embedColumn(e.key)}"`).join('');
+}
+
+function withEmbeds(rows: Row[], embeds: readonly Embed[] | undefined): Row[] {
+  if (embeds?.length) {
+    for (const row of rows) {
+      // A nested page's placeholder row for an owner without rows (left join) has no embeds.
+      for (const e of embeds) row[embedColumn(e.key)] = pageOf((row[embedColumn(e.key)] as Row[] | null) ?? [], e.args, undefined);
+    }
+  }
+  return rows;
 }
 
 function pageOf(rows: Row[], args: ListArgs, total: number | undefined): Page {
@@ -68,6 +99,20 @@ function pageOf(rows: Row[], args: ListArgs, total: number | undefined): Page {
   if (hasMore) rows.length = args.limit;
   if (args.fromEnd) rows.reverse();
   return { rows, total, hasMore, offset: args.offset };
+}
+
+/** The target rows of `rel` that belong to the owner id `owner` (an SQL expression) and match the filter. */
+function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
+  const link = 'fk' in rel.source ? `t.${rel.source.fk} = ${owner}`
+    : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = ${owner})`;
+  return `${link} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+}
+
+/** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
+function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
+  const def = entityDef(rel.target);
+  return `select ${selectList(def, 't', args.props)}${embedColumns(args.embeds, p)} from ${def.table} t where ${owned(rel, args, p, owner)}
+      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`;
 }
 
 /**
@@ -81,16 +126,12 @@ export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly s
   const def = entityDef(rel.target);
   const p = new SqlParams();
   const owners = p.add(JSON.stringify(ownerIds));
-  const owned = 'fk' in rel.source ? `t.${rel.source.fk} = o.owner`
-    : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = o.owner)`;
-  const matching = () => `${owned} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
-  const page = `select ${selectList(def, 't', args.props)} from ${def.table} t where ${matching()}
-      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`;
-  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${matching()}) c` : '';
+  const page = ownerPage(rel, args, p, 'o.owner');
+  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${owned(rel, args, p, 'o.owner')}) c` : '';
   const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c."__total"' : ''}, x.*
     from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
   const byOwner = new Map<string, { rows: Row[]; total?: number }>();
-  for (const row of await exec(sql, values)) {
+  for (const row of withEmbeds(await exec(sql, values), args.embeds)) {
     const key = row.__owner as string;
     let entry = byOwner.get(key);
     if (!entry) byOwner.set(key, (entry = { rows: [], total: row.__total as number | undefined }));

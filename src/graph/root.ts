@@ -5,6 +5,7 @@ import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
 import { listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
+import { embedsFor } from './embeds.js';
 import { requireRead } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
 import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
@@ -75,7 +76,8 @@ for (const view of rootViews) {
     complexity: collectionComplexity as never,
     resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, view.entity, view.plural);
-      const list = { ...listArgs(args as CollectionArgs, ctx, wantsTotal(info)), props: nodeProps(info, entityDef(view.entity)) };
+      const def = entityDef(view.entity);
+      const list = { ...listArgs(args as CollectionArgs, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
       return { page: await listRoot(ctx.exec, view.entity, view.where, list), fromEnd: !!list.fromEnd };
     },
   }));

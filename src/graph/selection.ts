@@ -8,7 +8,7 @@ import type { EntityDef } from '../model/dsl.js';
  */
 
 /** Field nodes of a selection set, fragments flattened. */
-function fieldsOf(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, out: FieldNode[] = []): FieldNode[] {
+export function fieldsOf(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, out: FieldNode[] = []): FieldNode[] {
   for (const s of set?.selections ?? []) {
     if (s.kind === 'Field') out.push(s);
     else if (s.kind === 'InlineFragment') fieldsOf(info, s.selectionSet, out);
@@ -19,7 +19,7 @@ function fieldsOf(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, o
 
 const BASE = ['sourcedId', 'status', 'dateLastModified', 'metadata'];
 
-function propsFrom(def: EntityDef, fields: FieldNode[]): string[] {
+export function propsFrom(def: EntityDef, fields: FieldNode[]): string[] {
   const known = new Set([...(def.base ? BASE : []), ...Object.keys(def.fields)]);
   const props = new Set<string>();
   for (const f of fields) {
@@ -45,6 +45,22 @@ function perFieldNode<T>(analyse: (info: GraphQLResolveInfo) => T): (info: Graph
   };
 }
 
+/**
+ * Like perFieldNode, for work that also depends on the request's variables (argument values): one
+ * result per field node and variables object, i.e. once per request rather than once per parent row.
+ */
+export function perRequestFieldNode<A extends unknown[], T>(analyse: (info: GraphQLResolveInfo, ...rest: A) => T): (info: GraphQLResolveInfo, ...rest: A) => T {
+  const cache = new WeakMap<object, WeakMap<FieldNode, T>>();
+  return (info, ...rest) => {
+    if (info.fieldNodes.length !== 1 || !info.variableValues) return analyse(info, ...rest);
+    let byNode = cache.get(info.variableValues);
+    if (!byNode) cache.set(info.variableValues, (byNode = new WeakMap()));
+    let value = byNode.get(info.fieldNodes[0]);
+    if (value === undefined) byNode.set(info.fieldNodes[0], (value = analyse(info, ...rest)));
+    return value;
+  };
+}
+
 const objectPropsCache = new Map<EntityDef, (info: GraphQLResolveInfo) => string[]>();
 /** Properties read on the object this field returns (a reference, a single relation). */
 export function objectProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
@@ -63,7 +79,7 @@ export function nodeProps(info: GraphQLResolveInfo, def: EntityDef): string[] {
   return analyse(info);
 }
 
-function connectionNodeFields(info: GraphQLResolveInfo): FieldNode[] {
+export function connectionNodeFields(info: GraphQLResolveInfo): FieldNode[] {
   const fields: FieldNode[] = [];
   for (const conn of info.fieldNodes.flatMap((n) => fieldsOf(info, n.selectionSet))) {
     if (conn.name.value === 'nodes') fieldsOf(info, conn.selectionSet, fields);

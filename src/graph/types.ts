@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { findByIds, listNested, type Row } from '../data/queries.js';
+import { findByIds, listNested, type ListArgs, type Row } from '../data/queries.js';
 import type { EntityDef, EntityName, FieldDef, Vocabulary } from '../model/dsl.js';
 import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
@@ -10,7 +10,8 @@ import { loader, type Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
 import { defineFilter, defineOrder, filterRef } from './inputs.js';
 import { crossesScope, readScopes, requireRead } from './scopes.js';
-import { nodeProps, objectProps, onlySourcedId, wantsTotal } from './selection.js';
+import { embeddedPage, embedsFor } from './embeds.js';
+import { nodeProps, objectProps, onlySourcedId, perRequestFieldNode, wantsTotal } from './selection.js';
 
 /** Link tables are not types of their own; they surface as relations of the classes they join. */
 const HIDDEN: EntityName[] = ['UserAgent', 'ClassTerm', 'CourseResource', 'ClassResource', 'UserResource', 'LineItemScoreScale', 'ResultScoreScale'];
@@ -79,7 +80,16 @@ export const collectionComplexity = (args: CollectionArgs) =>
 
 export const connectionOf = (name: EntityName) => connections.get(name)!;
 
-const stableKey = (args: unknown) => JSON.stringify(args);
+/**
+ * A nested connection's arguments, page spec and loader key are the same for every parent row of
+ * one request (they come from the field node and the variables), so they are worked out once.
+ */
+const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: CollectionArgs, ctx: Context, rel: Relation, def: EntityDef) => {
+  const list: ListArgs = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
+  const { embeds, ...rest } = list;
+  const key = `${rel.owner}.${rel.name}:${JSON.stringify(rest)}:${embeds?.map((e) => `${e.key}=${JSON.stringify(e.args)}`).join() ?? ''}`;
+  return { list, key };
+});
 
 function relationField(t: any, rel: Relation) {
   const target = nodeRefs.get(rel.target)!;
@@ -93,12 +103,13 @@ function relationField(t: any, rel: Relation) {
       type: many ? [target] : target,
       nullable: !many || crossing,
       description: rel.description,
-      resolve: async (row: Row, _args: unknown, ctx: Context, info: GraphQLResolveInfo) => {
+      resolve: (row: Row, _args: unknown, ctx: Context, info: GraphQLResolveInfo) => {
         requireRead(ctx.scopes, rel.target, where);
+        const embedded = embeddedPage(row, info);
+        if (embedded) return many ? embedded.rows : (embedded.rows[0] ?? null);
         const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false, props: objectProps(info, targetDef) };
         const l = loader(ctx, `${rel.owner}.${rel.name}:${args.props.join()}`, (ids) => listNested(ctx.exec, rel, ids, args));
-        const page = await l.load(String(row.sourcedId));
-        return many ? page.rows : (page.rows[0] ?? null);
+        return l.load(String(row.sourcedId)).then((page) => (many ? page.rows : (page.rows[0] ?? null)));
       },
     });
   }
@@ -108,11 +119,13 @@ function relationField(t: any, rel: Relation) {
     description: rel.description,
     args: collectionArgs(t, rel.target),
     complexity: collectionComplexity,
-    resolve: async (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
+    resolve: (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, rel.target, where);
-      const list = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, targetDef) };
-      const l = loader(ctx, `${rel.owner}.${rel.name}:${stableKey(list)}`, (ids) => listNested(ctx.exec, rel, ids, list));
-      return { page: await l.load(String(row.sourcedId)), fromEnd: !!list.fromEnd };
+      const embedded = embeddedPage(row, info);
+      if (embedded) return { page: embedded, fromEnd: false };
+      const { list, key } = nestedListOf(info, args, ctx, rel, targetDef);
+      return loader(ctx, key, (ids) => listNested(ctx.exec, rel, ids, list)).load(String(row.sourcedId))
+        .then((page) => ({ page, fromEnd: !!list.fromEnd }));
     },
   });
 }

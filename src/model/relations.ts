@@ -19,6 +19,11 @@ export interface Relation {
   list?: boolean;
   /** Usable in filters of the owner type (`{ terms: { sourcedId: { eq } } }`). */
   filterable?: boolean;
+  /**
+   * A handful of rows per owner at most (a user's agents, a class's terms): a page of owners reads it
+   * in the same statement (src/graph/embeds.ts). Plain lists (`list`) are always read that way.
+   */
+  embed?: boolean;
   description: string;
 }
 
@@ -31,7 +36,7 @@ const roleHolders = (role?: string) =>
 
 export const relations: Relation[] = [
   // Org
-  { owner: 'Org', name: 'children', target: 'Org', source: { fk: 'parent_sourced_id' }, description: 'Child orgs.', filterable: true },
+  { owner: 'Org', name: 'children', embed: true, target: 'Org', source: { fk: 'parent_sourced_id' }, description: 'Child orgs.', filterable: true },
   { owner: 'Org', name: 'classes', target: 'Class', source: { fk: 'school_sourced_id' }, description: 'Classes taught at this school.' },
   { owner: 'Org', name: 'courses', target: 'Course', source: { fk: 'org_sourced_id' }, description: 'Courses owned by this org.' },
   { owner: 'Org', name: 'enrollments', target: 'Enrollment', source: { fk: 'school_sourced_id' }, description: 'Enrollments at this school.' },
@@ -49,7 +54,7 @@ export const relations: Relation[] = [
     description: 'Score scales of the classes of this school.' },
 
   // AcademicSession
-  { owner: 'AcademicSession', name: 'children', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, description: 'Child sessions.', filterable: true },
+  { owner: 'AcademicSession', name: 'children', embed: true, target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, description: 'Child sessions.', filterable: true },
   { owner: 'AcademicSession', name: 'gradingPeriods', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, where: `t.type = 'gradingPeriod'`, description: 'Grading periods of this term.' },
   { owner: 'AcademicSession', name: 'classes', target: 'Class',
     source: { link: 'select term_sourced_id as owner, class_sourced_id as target from class_terms' }, description: 'Classes running in this session.' },
@@ -63,12 +68,12 @@ export const relations: Relation[] = [
 
   // Course
   { owner: 'Course', name: 'classes', target: 'Class', source: { fk: 'course_sourced_id' }, description: 'Classes of this course.' },
-  { owner: 'Course', name: 'resources', target: 'Resource', filterable: true,
+  { owner: 'Course', name: 'resources', embed: true, target: 'Resource', filterable: true,
     source: { link: 'select course_sourced_id as owner, resource_sourced_id as target from course_resources' }, description: 'Resources assigned to this course.' },
   { owner: 'Course', name: 'scoreScales', target: 'ScoreScale', source: { fk: 'course_sourced_id' }, description: 'Score scales of this course.' },
 
   // Class
-  { owner: 'Class', name: 'terms', target: 'AcademicSession', filterable: true,
+  { owner: 'Class', name: 'terms', embed: true, target: 'AcademicSession', filterable: true,
     source: { link: 'select class_sourced_id as owner, term_sourced_id as target from class_terms' }, description: 'Academic sessions this class runs in.' },
   { owner: 'Class', name: 'enrollments', target: 'Enrollment', source: { fk: 'class_sourced_id' }, description: 'Enrollments in this class.' },
   { owner: 'Class', name: 'users', target: 'User', source: { link: enrolled() }, description: 'Users enrolled in this class in any role.' },
@@ -82,16 +87,16 @@ export const relations: Relation[] = [
     description: 'Results of the line items of this class.' },
   { owner: 'Class', name: 'scoreScales', target: 'ScoreScale', source: { fk: 'class_sourced_id' }, description: 'Score scales of this class.' },
   { owner: 'Class', name: 'assessmentLineItems', target: 'AssessmentLineItem', source: { fk: 'class_sourced_id' }, description: 'Assessment line items of this class.' },
-  { owner: 'Class', name: 'resources', target: 'Resource', filterable: true,
+  { owner: 'Class', name: 'resources', embed: true, target: 'Resource', filterable: true,
     source: { link: 'select class_sourced_id as owner, resource_sourced_id as target from class_resources' }, description: 'Resources assigned to this class.' },
 
   // User
   { owner: 'User', name: 'roles', target: 'UserRole', source: { fk: 'user_sourced_id' }, list: true, filterable: true, description: 'The roles this user holds, per org.' },
   { owner: 'User', name: 'userProfiles', target: 'UserProfile', source: { fk: 'user_sourced_id' }, list: true, description: 'Accounts of this user in applications.' },
-  { owner: 'User', name: 'orgs', target: 'Org', source: { link: 'select user_sourced_id as owner, org_sourced_id as target from user_roles' }, description: 'Orgs in which this user holds a role.' },
+  { owner: 'User', name: 'orgs', embed: true, target: 'Org', source: { link: 'select user_sourced_id as owner, org_sourced_id as target from user_roles' }, description: 'Orgs in which this user holds a role.' },
   { owner: 'User', name: 'enrollments', target: 'Enrollment', source: { fk: 'user_sourced_id' }, filterable: true, description: 'Enrollments of this user.' },
   { owner: 'User', name: 'classes', target: 'Class', source: { link: classesOfUser() }, description: 'Classes this user is enrolled in, in any role.' },
-  { owner: 'User', name: 'agents', target: 'User', filterable: true,
+  { owner: 'User', name: 'agents', embed: true, target: 'User', filterable: true,
     source: { link: 'select user_sourced_id as owner, agent_sourced_id as target from user_agents' }, description: 'Related people: guardians of a student, students of a guardian.' },
   { owner: 'User', name: 'agentFor', target: 'User',
     source: { link: 'select agent_sourced_id as owner, user_sourced_id as target from user_agents' }, description: 'Users who list this user as an agent.' },
@@ -99,7 +104,7 @@ export const relations: Relation[] = [
     source: { link: 'select sourced_id as owner, sourced_id as target from demographics' }, description: 'Demographic data of this user (same sourcedId).' },
   { owner: 'User', name: 'results', target: 'Result', source: { fk: 'student_sourced_id' }, description: 'Results of this student.' },
   { owner: 'User', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'student_sourced_id' }, description: 'Assessment results of this student.' },
-  { owner: 'User', name: 'resources', target: 'Resource', filterable: true,
+  { owner: 'User', name: 'resources', embed: true, target: 'Resource', filterable: true,
     source: { link: 'select user_sourced_id as owner, resource_sourced_id as target from user_resources' }, description: 'Resources assigned to this user.' },
 
   // Demographics

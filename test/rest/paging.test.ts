@@ -57,3 +57,11 @@ it('an offset past the end is an empty page with the total and a prev link', asy
   expect(Number(res.headers['x-total-count'])).toBeGreaterThan(0);
   expect(links(res.headers.link).prev!.searchParams.get('offset')).toBe('995');
 });
+
+it('an offset past the end of a nested collection of users (roles, agents read along) is an empty page', async () => {
+  const e = ENDPOINTS.find((x) => x.version === 'v1p2' && x.path === '/schools/{schoolSourcedId}/students')!;
+  const res = await f.get(`${sampleUrl(e)}?offset=100000&limit=5`);
+  expect(res.status).toBe(200);
+  expect(res.body.users).toEqual([]);
+  expect(Number(res.headers['x-total-count'])).toBeGreaterThan(0);
+});

@@ -1,0 +1,74 @@
+import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import type { Embed, ListArgs, Page, Row } from '../data/queries.js';
+import { embedColumn } from '../data/queries.js';
+import type { EntityDef } from '../model/dsl.js';
+import { entityDef } from '../model/index.js';
+import { relationsOf, type Relation } from '../model/relations.js';
+import { listArgs, type CollectionArgs } from './connections.js';
+import type { Context } from './context.js';
+import { canRead } from './scopes.js';
+import { connectionNodeFields, fieldsOf, perRequestFieldNode, propsFrom } from './selection.js';
+
+/**
+ * Which small relations of a page's rows to read in the page's own statement (data/queries.ts
+ * `Embed`). A /users page of 1,000 asks for each user's roles, profiles, agents and resources: as
+ * batched loads that is four more statements, a loader call and a promise per user and relation;
+ * embedded it is four correlated subqueries in the page query and a synchronous field per row.
+ *
+ * Only what is certainly equivalent is embedded: relations marked small (`list` or `embed` in the
+ * model), under a response key that appears once, without directives, readable with the request's
+ * scopes, and for connections only plain offset paging (no filter, order or cursors) with nothing
+ * but `nodes` selected. Anything else resolves through its loader as before.
+ */
+export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context) => Embed[] = perRequestFieldNode(plan);
+
+function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
+  const candidates = relationsOf(def.name).filter((r) => (r.list || r.embed) && canRead(ctx.scopes, r.target));
+  if (!candidates.length) return [];
+  const nodeType = info.schema.getType(info.returnType.toString().replace(/Connection!?$/, '')) as GraphQLObjectType | undefined;
+  if (!nodeType) return [];
+  const children = connectionNodeFields(info);
+  const keyCount = new Map<string, number>();
+  for (const f of children) keyCount.set(responseKey(f), (keyCount.get(responseKey(f)) ?? 0) + 1);
+  const embeds: Embed[] = [];
+  for (const f of children) {
+    const rel = candidates.find((r) => r.name === f.name.value);
+    if (!rel || keyCount.get(responseKey(f)) !== 1 || f.directives?.length) continue;
+    const args = rel.list ? listArgsOf(info, f, rel) : connectionArgsOf(info, f, rel, nodeType, ctx);
+    if (args) embeds.push({ key: responseKey(f), rel, args });
+  }
+  return embeds;
+}
+
+const responseKey = (f: FieldNode) => f.alias?.value ?? f.name.value;
+
+function listArgsOf(info: GraphQLResolveInfo, f: FieldNode, rel: Relation): ListArgs {
+  return { offset: 0, limit: 10_000, withTotal: false, props: propsFrom(entityDef(rel.target), fieldsOf(info, f.selectionSet)) };
+}
+
+function connectionArgsOf(info: GraphQLResolveInfo, f: FieldNode, rel: Relation, nodeType: GraphQLObjectType, ctx: Context): ListArgs | undefined {
+  const selected = fieldsOf(info, f.selectionSet);
+  if (!selected.every((s) => (s.name.value === 'nodes' || s.name.value === '__typename') && !s.directives?.length)) return undefined;
+  const field = nodeType.getFields()[f.name.value];
+  if (!field) return undefined;
+  let args: CollectionArgs;
+  try {
+    args = getArgumentValues(field, f, info.variableValues) as CollectionArgs;
+  } catch {
+    return undefined; // The field's own resolution reports it.
+  }
+  if (args.filter != null || args.orderBy != null || args.first != null || args.after != null || args.last != null || args.before != null) return undefined;
+  let list: ListArgs;
+  try {
+    list = listArgs(args, ctx, false);
+  } catch {
+    return undefined;
+  }
+  const nodes = selected.filter((s) => s.name.value === 'nodes').flatMap((s) => fieldsOf(info, s.selectionSet));
+  return { ...list, props: propsFrom(entityDef(rel.target), nodes) };
+}
+
+/** The embedded page of this field on this row, when the row's page read it along. */
+export function embeddedPage(row: Row, info: GraphQLResolveInfo): Page | undefined {
+  return row[embedColumn(String(info.path.key))] as Page | undefined;
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../../src/auth/scopes.js';
+import type { Database } from '../../src/db/orm.js';
+import type { DistrictOptions } from '../../src/seed/district.js';
+import { seedDistrict } from '../../src/seed/seed.js';
+import { testDatabase } from '../support/db.js';
+import { fixtureRows, ok, run } from './support.js';
+
+/**
+ * Small relations (roles, profiles, agents, resources) of a page's rows are read in the page's own
+ * statement (src/graph/embeds.ts). The answers must be exactly those of the batched loaders, which
+ * still serve every case the embedding declines (a filter, totalCount, edges, duplicate keys).
+ */
+const OPTS: DistrictOptions = { schools: 2, students: 30, seed: 11, classesPerStudent: 3, classSize: 6 };
+
+const USER_FIELDS = (agentArgs: string, resourceArgs: string) => `sourcedId
+  roles { roleType role org { sourcedId } beginDate endDate userProfile }
+  userProfiles { sourcedId profileType credentials { type username } }
+  agents${agentArgs} { nodes { sourcedId givenName } }
+  resources${resourceArgs} { nodes { sourcedId } }`;
+
+let db: Database;
+const rows = fixtureRows(OPTS);
+beforeAll(async () => {
+  db = await testDatabase();
+  await seedDistrict(db.orm.em, OPTS);
+});
+afterAll(async () => { await db?.close(); });
+
+describe('embedded relations', () => {
+  it('a users page with roles, profiles, agents and resources is one statement, plus one for the total', async () => {
+    const embedded = await ok(db, `{ users(limit: 1000) { nodes { ${USER_FIELDS('(limit: 50)', '(limit: 50)')} } } }`);
+    expect(embedded.statements).toBe(1);
+    const counted = await ok(db, `{ users(limit: 1000) { totalCount nodes { ${USER_FIELDS('(limit: 50)', '(limit: 50)')} } } }`);
+    expect(counted.statements).toBe(2);
+    expect(counted.data.users.nodes).toEqual(embedded.data.users.nodes);
+  });
+
+  it('answers exactly as the batched loaders do', async () => {
+    // `filter: {}` matches everything but is not embeddable, and a response key selected twice is
+    // not embedded either (GraphQL merges the two): so these go through the loaders.
+    const embedded = await ok(db, `{ users(limit: 1000) { nodes { ${USER_FIELDS('(limit: 50)', '(limit: 50)')} } } }`);
+    const loaded = await ok(db, `{ users(limit: 1000) { nodes { ${USER_FIELDS('(limit: 50, filter: {})', '(limit: 50, filter: {})')}
+      roles { role } userProfiles { sourcedId } } } }`);
+    expect(loaded.statements).toBe(5);
+    expect(embedded.data).toEqual(loaded.data);
+    const users = embedded.data.users.nodes as any[];
+    expect(users).toHaveLength(rows.get('User')!.length);
+    // Against the generator: every role, agent link and resource assignment shows up on its user.
+    const count = (f: (u: any) => number) => users.reduce((n, u) => n + f(u), 0);
+    expect(count((u) => u.roles.length)).toBe(rows.get('UserRole')!.length);
+    expect(count((u) => u.agents.nodes.length)).toBe(rows.get('UserAgent')!.length);
+    expect(count((u) => u.resources.nodes.length)).toBe(rows.get('UserResource')!.length);
+    expect(count((u) => u.userProfiles.length)).toBe(rows.get('UserProfile')!.length);
+    const agent = users.find((u) => u.agents.nodes.length)!.agents.nodes[0];
+    expect(agent.givenName).toBe(rows.get('User')!.find((u) => u.sourcedId === agent.sourcedId)!.givenName);
+  });
+
+  it('keeps each alias with its own paging, and pages within an embedded list', async () => {
+    const r = await ok(db, `{ users(limit: 1000, filter: { sourcedId: { eq: "guardian-001-00001" } }) { nodes {
+      one: agents(limit: 1) { nodes { sourcedId } } all: agents(limit: 10) { nodes { sourcedId } }
+      second: agents(limit: 1, offset: 1) { nodes { sourcedId } } } } }`);
+    const [u] = r.data.users.nodes;
+    expect(u.all.nodes.map((n: any) => n.sourcedId)).toEqual(['student-000001', 'student-000002']);
+    expect(u.one.nodes).toEqual([u.all.nodes[0]]);
+    expect(u.second.nodes).toEqual([u.all.nodes[1]]);
+    expect(r.statements).toBe(1);
+  });
+
+  it('reads along a nested page too (school → students → roles), and an owner past its end has none', async () => {
+    const r = await ok(db, `{ school(sourcedId: "school-001") { students(limit: 1000) { nodes { sourcedId roles { role } } } } }`);
+    const students = r.data.school.students.nodes as any[];
+    expect(students.length).toBeGreaterThan(0);
+    expect(students.every((s) => s.roles.some((x: any) => x.role === 'student'))).toBe(true);
+    expect(r.statements).toBe(2);
+    const past = await ok(db, `{ school(sourcedId: "school-001") { students(limit: 5, offset: 100000) { totalCount nodes { roles { role } } } } }`);
+    expect(past.data.school.students.nodes).toEqual([]);
+    expect(past.data.school.students.totalCount).toBe(students.length);
+  });
+
+  it('leaves totalCount, edges and pageInfo to the loaders', async () => {
+    const r = await ok(db, `{ users(limit: 1000) { nodes { sourcedId
+      agents(limit: 1) { totalCount pageInfo { hasNextPage } edges { node { sourcedId } } } } } }`);
+    expect(r.statements).toBe(2);
+    const guardian = (r.data.users.nodes as any[]).find((u) => u.sourcedId === 'guardian-001-00001');
+    expect(guardian.agents.totalCount).toBe(2);
+    expect(guardian.agents.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('still enforces the target scope: a roster token gets no resources, embedded or not', async () => {
+    const r = await run(db, `{ users(limit: 5) { nodes { sourcedId roles { role } resources(limit: 5) { nodes { sourcedId } } } } }`,
+      { scopes: new Set([SCOPES['roster.readonly']]) });
+    expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(r.data.users.nodes[0].roles.length).toBeGreaterThan(0);
+    expect(r.data.users.nodes[0].resources).toBeNull();
+  });
+});
