@@ -16,7 +16,7 @@ function progress(json: boolean): { opts: ImportOptions; stop(): void } {
     return {
       opts: {
         onFile: (file) => process.stderr.write(`reading ${file}\n`),
-        onLoad: () => process.stderr.write('package is valid; loading\n'),
+        onLoad: ({ checked }) => process.stderr.write(checked ? 'package is valid; loading\n' : 'initial load; loading and checking\n'),
       },
       stop: () => undefined,
     };

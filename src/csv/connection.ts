@@ -30,3 +30,28 @@ export async function supportsCopy(db: Database, client: pg.ClientBase): Promise
   const { rows } = await client.query<{ v: string }>('select version() as v');
   return !/PGlite|emscripten/i.test(rows[0].v);
 }
+
+/**
+ * With CSV_TIMINGS=1, every statement's duration goes to stderr (profiling the import; off by default).
+ * A proxy, so the pooled client itself is never patched.
+ */
+export function traced<C extends pg.ClientBase>(client: C): C {
+  if (!process.env.CSV_TIMINGS) return client;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const timedQuery = (...args: unknown[]) => {
+    const t0 = performance.now();
+    const result = query(...args);
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '(stream)');
+    const done = () => process.stderr.write(`[csv] ${((performance.now() - t0) / 1000).toFixed(3)} s  ${text.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    if (result instanceof Promise) result.then(done, done);
+    else (result as NodeJS.EventEmitter | undefined)?.once?.('finish', done);
+    return result;
+  };
+  return new Proxy(client, {
+    get: (target, prop) => {
+      if (prop === 'query') return timedQuery;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { checkStaged } from './checks.js';
+import { importFast } from './fast-import.js';
 import { filesFor, type FileSpec } from './columns.js';
 import { loadFile } from './load.js';
 import { readManifest } from './manifest.js';
@@ -9,7 +10,7 @@ import { IssueList, type FileReport, type ImportReport } from './report.js';
 import { copyStager, createStagingTable, insertStager, stagingTable } from './stage.js';
 import { stageByCopy } from './stage-copy.js';
 import { stageFile, type StageProgress } from './stage-file.js';
-import { supportsCopy, withClient } from './connection.js';
+import { supportsCopy, traced, withClient } from './connection.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -19,8 +20,14 @@ export interface ImportOptions {
   parseInDatabase?: boolean;
   onFile?: (file: string, bytes: number) => void;
   onProgress?: (file: string, p: StageProgress) => void;
-  /** Called once validation has passed and the writes start (the CLI prints it; the atomicity test waits for it). */
-  onLoad?: () => void;
+  /**
+   * Called when the writes into the real tables start (the CLI prints it; the atomicity tests wait
+   * for it): after every check has passed (`checked`), or on the optimistic path for an initial
+   * load, before its checks, which then run on the written rows (any failure undoes the writes).
+   */
+  onLoad?: (how: { checked: boolean }) => void;
+  /** On a server, try the optimistic path for initial loads (fast-import.ts) first (default on). */
+  optimistic?: boolean;
 }
 
 /** Serialises imports: two packages loading at once would each see the other's half-done state. */
@@ -40,12 +47,21 @@ export async function importPackage(db: Database, location: string, opts: Import
     if (manifest) {
       report.version = manifest.version;
       const specs = filesFor(manifest.version).filter((s) => manifest.modes.has(s.key));
-      await withClient(db, async (client) => {
+      await withClient(db, async (pooled) => {
+        const client = traced(pooled);
         await client.query('begin');
         try {
           await client.query('set local statement_timeout = 0');
           await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
           const copy = opts.copy ?? (await supportsCopy(db, client));
+          const fast = copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2'
+            ? await importFast(client, pkg, specs, manifest.modes, opts) : undefined;
+          if (fast) {
+            Object.assign(report, fast, { path: 'optimistic' });
+            await client.query('commit');
+            return;
+          }
+          report.path = 'careful';
           let readable = true;
           for (const spec of specs) {
             const staged = await stage(client, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts);
@@ -58,7 +74,7 @@ export async function importPackage(db: Database, location: string, opts: Import
             await client.query('rollback');
             return;
           }
-          opts.onLoad?.();
+          opts.onLoad?.({ checked: true });
           for (const spec of specs) report.written[spec.table] = await loadFile(client, spec, manifest.modes.get(spec.key)!);
           await client.query('commit');
         } catch (err) {

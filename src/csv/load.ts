@@ -4,6 +4,12 @@ import { stagingTable } from './stage.js';
 
 export interface LoadCount { upserted: number; markedDeleted: number }
 
+/** List columns (staging) held in link tables: the table, its owner column and its item column. */
+export const LINKS: Record<string, { table: string; owner: string; other: string }> = {
+  terms: { table: 'class_terms', owner: 'class_sourced_id', other: 'term_sourced_id' },
+  agents: { table: 'user_agents', owner: 'user_sourced_id', other: 'agent_sourced_id' },
+};
+
 /**
  * Writes one staged file into its table, set-based. Upserts by sourcedId and changes a record only
  * when a value differs, so an unchanged record keeps its dateLastModified (and stays out of delta
@@ -81,8 +87,7 @@ async function loadLinks(client: pg.ClientBase, spec: FileSpec): Promise<number>
     for (const statement of restore) await client.query(statement);
     changed += res.rowCount ?? 0;
   };
-  if (spec.extra.includes('terms')) await replace('class_terms', 'class_sourced_id', 'term_sourced_id', 'terms');
-  if (spec.extra.includes('agents')) await replace('user_agents', 'user_sourced_id', 'agent_sourced_id', 'agents');
+  for (const list of spec.extra.filter((e) => e in LINKS)) await replace(LINKS[list].table, LINKS[list].owner, LINKS[list].other, list);
   if (spec.extra.includes('role_v11')) {
     // 1.1 users carry one role for a list of orgs: one primary role per org, with a derived sourcedId.
     // 1.1 "administrator" is no longer a user role in 1.2; siteAdministrator is its closest match.

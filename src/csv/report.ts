@@ -22,6 +22,12 @@ export interface ImportReport {
   ok: boolean;
   dryRun: boolean;
   version?: string;
+  /**
+   * How the package was loaded: `optimistic` (initial load on a server: converted straight into
+   * the tables, checked by the key and foreign-key builds) or `careful` (staged, checked, written;
+   * also every package the optimistic path gave up on). Absent when the manifest could not be read.
+   */
+  path?: 'optimistic' | 'careful';
   files: FileReport[];
   /** Records per table that the load inserted or changed, and records a bulk file marked tobedeleted. */
   written: Record<string, { upserted: number; markedDeleted: number }>;

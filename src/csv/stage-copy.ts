@@ -7,7 +7,7 @@ import type { FileSpec, Mode } from './columns.js';
 import { RawCsvScan } from './raw-scan.js';
 import { IssueList } from './report.js';
 import { stagingColumns, stagingTable } from './stage.js';
-import { checkHeader } from './validate.js';
+import { checkHeader, type HeaderLayout } from './validate.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const LF = 0x0a;
@@ -15,21 +15,18 @@ const LF = 0x0a;
 const MAX_HEADER = 1 << 20;
 
 /** The fast path declined the file: the csv-parse path reads it again and names what is wrong. */
-class Declined extends Error {}
+export class Declined extends Error {}
+
+/** A file PostgreSQL has parsed: an all-text temporary table (`n` numbers the records) and the header. */
+export interface RawFile { raw: string; layout: HeaderLayout; rows: number }
 
 /**
- * Server fast path: PostgreSQL parses the CSV. The file's bytes go unchanged (minus a BOM) through
- * COPY ... (FORMAT csv, HEADER) into an all-text table numbered in file order, and one set-based
- * INSERT ... SELECT checks and converts every cell into the staging table (cells-sql.ts).
- *
- * Errors stay exactly those of the csv-parse path: whenever the file is not clean (bad header, a
- * CSV construct the two parsers read differently, a quoted line break, a blank line, a row count
- * that does not match, or any cell that fails a check), everything since a savepoint is undone
- * and the function returns undefined, so the caller stages the file through csv-parse, which then
- * reports every problem by file, line and column. Valid files, the usual case, never touch Node's
- * CSV parser. Returns the number of rows staged.
+ * COPYs the file's bytes unchanged (minus a BOM) through COPY ... (FORMAT csv, HEADER) into an
+ * all-text table numbered in file order (dropped at commit). Throws Declined when the file is not
+ * clean (a bad header, a CSV construct the two parsers read differently, a quoted line break, a
+ * blank line, a row count that does not match); the caller undoes to its savepoint.
  */
-export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
+export async function copyRaw(client: pg.ClientBase, input: Readable, spec: FileSpec): Promise<RawFile> {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head = Buffer.alloc(0);
   while (head.indexOf(LF) < 0 && head.length < MAX_HEADER) {
@@ -39,10 +36,7 @@ export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: 
   }
   if (head.subarray(0, 3).equals(BOM)) head = head.subarray(3);
   const layout = headerLayout(head, spec);
-  if (!layout) {
-    input.destroy();
-    return undefined;
-  }
+  if (!layout) throw new Declined();
   const raw = `raw_${spec.key.toLowerCase()}`;
   const scan = new RawCsvScan();
   async function* scanned() {
@@ -53,15 +47,33 @@ export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: 
       yield next.value;
     }
   }
+  const cols = Array.from({ length: layout.width }, (_, i) => rawColumn(i));
+  await client.query(`create temp table ${raw} (n bigint generated always as identity, ${cols.map((c) => `${c} text`).join(', ')}) on commit drop`);
+  const copy = client.query(copyFrom(`copy ${raw} (${cols.join(', ')}) from stdin (format csv, header true)`));
+  await pipeline(Readable.from(scanned()), copy);
+  const { ok, records } = scan.finish();
+  const rows = copy.rowCount;
+  if (!ok || rows === 0 || rows !== records - 1) throw new Declined();
+  return { raw, layout, rows };
+}
+
+/** Whether a failure means "not this way": the file (or package) is read again the careful way. */
+export const declines = (err: unknown) => err instanceof Declined || err instanceof pg.DatabaseError;
+
+/**
+ * Server fast path for one file: PostgreSQL parses the CSV (copyRaw), and one set-based
+ * INSERT ... SELECT checks and converts every cell into the staging table (cells-sql.ts).
+ *
+ * Errors stay exactly those of the csv-parse path: whenever the file is not clean (see copyRaw, or
+ * any cell that fails a check), everything since a savepoint is undone and the function returns
+ * undefined, so the caller stages the file through csv-parse, which then reports every problem by
+ * file, line and column. Valid files, the usual case, never touch Node's CSV parser. Returns the
+ * number of rows staged.
+ */
+export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
   await client.query('savepoint csv_copy');
   try {
-    const cols = Array.from({ length: layout.width }, (_, i) => rawColumn(i));
-    await client.query(`create temp table ${raw} (n bigint generated always as identity, ${cols.map((c) => `${c} text`).join(', ')}) on commit drop`);
-    const copy = client.query(copyFrom(`copy ${raw} (${cols.join(', ')}) from stdin (format csv, header true)`));
-    await pipeline(Readable.from(scanned()), copy);
-    const { ok, records } = scan.finish();
-    const rows = copy.rowCount;
-    if (!ok || rows === 0 || rows !== records - 1) throw new Declined();
+    const { raw, layout, rows } = await copyRaw(client, input, spec);
     const inserted = await client.query(convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
     if (inserted.rowCount !== rows) throw new Declined();
     await client.query(`drop table ${raw}`);
@@ -70,7 +82,7 @@ export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: 
   } catch (err) {
     input.destroy();
     // A cell PostgreSQL cannot convert (a float out of range, bad UTF-8, ...) is a data error like any other.
-    if (!(err instanceof Declined) && !(err instanceof pg.DatabaseError)) throw err;
+    if (!declines(err)) throw err;
     await client.query('rollback to savepoint csv_copy');
     await client.query('release savepoint csv_copy');
     return undefined;

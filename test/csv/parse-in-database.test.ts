@@ -80,6 +80,10 @@ describe('PostgreSQL and csv-parse read a package the same way', () => {
     ['a blank line (skipped, later lines keep their numbers)', { orgs: csvFile('orgs', 'd1,,,District,district,,', '', 's1,,,,school,,d1') }, /required value is missing/],
     ['a year before 100', { academicSessions: csvFile('academicSessions', 'y1,,,2025,schoolYear,0099-08-01,2025-07-01,,2025', 't1,,,Fall,term,2024-08-01,2025-01-01,y1,2025') }, /not a date/],
     ['a float out of range', { categories: csvFile('categories', 'cat1,,,Homework,1e400') }, /not a number/],
+    // PostgreSQL reads these (the SQL checks look at characters and shapes, the casts do the rest); cells.ts does not.
+    ['a float PostgreSQL reads but the binding does not', { categories: csvFile('categories', 'cat1,,,Homework,Infinity', 'cat2,,,Quiz,1e', 'cat3,,,Test,0x1A') }, /not a number/],
+    ['a day that does not exist', { academicSessions: csvFile('academicSessions', 'y1,,,2025,schoolYear,2023-02-29,2025-07-01,,2025', 't1,,,Fall,term,2024-08-01,2025-01-01,y1,2025') }, /not a date/],
+    ['hour 24, second 60 and month 13 in datetimes', { orgs: csvFile('orgs', 'd1,,2025-01-01T24:00:00Z,District,district,,', 's1,,2025-01-01T10:00:60.5Z,School,school,,d1', 's2,,2025-13-01T10:00:00Z,School,school,,d1') }, /not a datetime/],
     ['a float too small to be anything but 0', { categories: csvFile('categories', 'cat1,,,Homework,1e-400') }, null],
     ['carriage returns only', { orgs: `${HEADERS.orgs}\rd1,,,District,district,,\rs1,,,School,school,,d1\r` }, null],
     ['a wrong number of cells', { orgs: csvFile('orgs', 'd1,,,District,district,', 's1,,,School,school,,d1') }, /expected 7 cells, found 6/],
@@ -90,7 +94,8 @@ describe('PostgreSQL and csv-parse read a package the same way', () => {
       const dir = writePackage(scratchDir('pid-case'), { ...basePackage(), ...files });
       const { a, b } = await importBoth(dir, true);
       expect(a.errors).toEqual(b.errors);
-      if (error) expect(a.errors).toEqual([expect.objectContaining({ reason: expect.stringMatching(error) })]);
+      if (error) expect(a.errors).toEqual(b.errors.map(() => expect.objectContaining({ reason: expect.stringMatching(error) })));
+      if (error) expect(a.errors.length).toBeGreaterThan(0);
       else expect(a.errors).toEqual([]);
     });
   }
