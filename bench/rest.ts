@@ -172,8 +172,8 @@ async function main() {
     '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '42'],
   { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'ignore', 'inherit'] });
   const db = await openDatabase({ dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000, databaseUrl: url.toString() });
-  // The same pool size as the app's ORM pool on a server (src/db/orm.ts).
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+  // The same pool size and session settings as the app's ORM pool on a server (src/db/orm.ts): JIT off.
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 10, options: '-c jit=off' });
   // An interrupted run still drops its scratch database.
   process.once('SIGINT', () => void admin.query(`drop database if exists ${name} with (force)`).finally(() => process.exit(130)));
   try {

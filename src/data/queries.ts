@@ -63,8 +63,8 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   const def = entityDef(name);
   const p = new SqlParams();
   const cond = `${where ?? 'true'} and ${compileFilter(name, args.filter, p)}`;
-  const page = p.finish(`select ${selectList(def, 't', args.props)}${embedColumns(args.embeds, p)} from ${def.table} t where ${cond}
-    order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`);
+  const page = p.finish(withEmbedColumns(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${cond}
+    order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`, args.embeds, p));
   const countTotal = async () => {
     const c = new SqlParams();
     const count = c.finish(`select count(*)::int as n from ${def.table} t where ${where ?? 'true'} and ${compileFilter(name, args.filter, c)}`);
@@ -75,13 +75,17 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   return pageOf(withEmbeds(rows, args.embeds), args, total);
 }
 
-/** The select-list additions for the embeds: each relation's page for the row `t`, as one JSON array. */
-function embedColumns(embeds: readonly Embed[] | undefined, p: SqlParams): string {
-  if (!embeds?.length) return '';
-  // `o` names the outer row's id before the inner page's own `t` shadows it. A sorted subquery feeds
-  // json_agg in its order (the PostgreSQL idiom for ordered aggregates over LIMITed input).
-  return embeds.map((e) => `, (select coalesce(json_agg(e), '[]'::json) from (select t.sourced_id as owner) o
-    cross join lateral (${ownerPage(e.rel, e.args, p, 'o.owner')}) e) as "${embedColumn(e.key)}"`).join('');
+/**
+ * Adds the embeds to a page query: each relation's page for every row, as one JSON array per row.
+ * Around the page, not inside it: rows skipped by OFFSET would otherwise run the subqueries too.
+ * The page's ORDER BY ... LIMIT keeps it from being flattened, so its rows keep their order; and a
+ * sorted subquery feeds json_agg in its order (the PostgreSQL idiom for ordered aggregates).
+ */
+function withEmbedColumns(pageSql: string, embeds: readonly Embed[] | undefined, p: SqlParams): string {
+  if (!embeds?.length) return pageSql;
+  const columns = embeds.map((e) => `(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, p, 'p."sourcedId"')}) e)
+    as "${embedColumn(e.key)}"`);
+  return `select p.*, ${columns.join(', ')} from (${pageSql}) p`;
 }
 
 function withEmbeds(rows: Row[], embeds: readonly Embed[] | undefined): Row[] {
@@ -111,8 +115,8 @@ function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): stri
 /** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
 function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
   const def = entityDef(rel.target);
-  return `select ${selectList(def, 't', args.props)}${embedColumns(args.embeds, p)} from ${def.table} t where ${owned(rel, args, p, owner)}
-      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`;
+  return withEmbedColumns(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${owned(rel, args, p, owner)}
+      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`, args.embeds, p);
 }
 
 /**

@@ -32,13 +32,23 @@ function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
   for (const f of children) keyCount.set(responseKey(f), (keyCount.get(responseKey(f)) ?? 0) + 1);
   const embeds: Embed[] = [];
   for (const f of children) {
-    const rel = candidates.find((r) => r.name === f.name.value);
-    if (!rel || keyCount.get(responseKey(f)) !== 1 || f.directives?.length) continue;
-    const args = rel.list ? listArgsOf(info, f, rel) : connectionArgsOf(info, f, rel, nodeType, ctx);
+    if (keyCount.get(responseKey(f)) !== 1 || f.directives?.length) continue;
+    const derivedFrom = DERIVED[`${def.name}.${f.name.value}`];
+    const rel = candidates.find((r) => r.name === (derivedFrom ?? f.name.value));
+    if (!rel) continue;
+    // A derived field reads every column of its relation's rows, as its resolver's own load does.
+    const args = derivedFrom ? { offset: 0, limit: 10_000, withTotal: false }
+      : rel.list ? listArgsOf(info, f, rel) : connectionArgsOf(info, f, rel, nodeType, ctx);
     if (args) embeds.push({ key: responseKey(f), rel, args });
   }
   return embeds;
 }
+
+/** Fields computed from a relation's rows (learning-objectives.ts groups them by source). */
+const DERIVED: Record<string, string> = {
+  'LineItem.learningObjectiveSet': 'learningObjectives',
+  'Result.learningObjectiveSet': 'learningObjectiveResults',
+};
 
 const responseKey = (f: FieldNode) => f.alias?.value ?? f.name.value;
 

@@ -1,8 +1,10 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Row } from '../data/queries.js';
 import { listNested } from '../data/queries.js';
 import { relationsOf } from '../model/relations.js';
 import { builder } from './builder.js';
 import { loader, type Context } from './context.js';
+import { embeddedPage } from './embeds.js';
 import { LearningObjectiveScoreSetType, LearningObjectiveSetType } from './embedded-types.js';
 import { nodeRefs } from './types.js';
 
@@ -20,24 +22,30 @@ function groupBySource<T>(rows: Row[], item: (r: Row) => T) {
   return [...sets].map(([source, items]) => ({ source, items }));
 }
 
-async function objectiveRows(owner: 'LineItem' | 'Result', name: string, row: Row, ctx: Context) {
+/**
+ * The objective rows of a line item or result, mapped by `shape`: synchronously when the page of line
+ * items or results read them along (embeds.ts), else through the relation's loader.
+ */
+function withObjectiveRows<T>(owner: 'LineItem' | 'Result', name: string, row: Row, ctx: Context, info: GraphQLResolveInfo,
+  shape: (rows: Row[]) => T): T | Promise<T> {
+  const embedded = embeddedPage(row, info);
+  if (embedded) return shape(embedded.rows);
   const rel = relationsOf(owner).find((r) => r.name === name)!;
   const args = { offset: 0, limit: 10_000, withTotal: false };
-  const page = await loader(ctx, `${owner}.${name}`, (ids) => listNested(ctx.exec, rel, ids, args)).load(String(row.sourcedId));
-  return page.rows;
+  return loader(ctx, `${owner}.${name}`, (ids) => listNested(ctx.exec, rel, ids, args)).load(String(row.sourcedId)).then((page) => shape(page.rows));
 }
 
 builder.objectField(nodeRefs.get('LineItem')!, 'learningObjectiveSet', (t) => t.field({
   type: [LearningObjectiveSetType],
   description: 'Learning objectives this line item is aligned with, grouped by source.',
-  resolve: async (row, _args, ctx) => groupBySource(await objectiveRows('LineItem', 'learningObjectives', row, ctx),
-    (r) => String(r.learningObjectiveId)).map(({ source, items }) => ({ source, learningObjectiveIds: items })),
+  resolve: (row, _args, ctx, info) => withObjectiveRows('LineItem', 'learningObjectives', row, ctx, info, (rows) =>
+    groupBySource(rows, (r) => String(r.learningObjectiveId)).map(({ source, items }) => ({ source, learningObjectiveIds: items }))),
 }));
 
 builder.objectField(nodeRefs.get('Result')!, 'learningObjectiveSet', (t) => t.field({
   type: [LearningObjectiveScoreSetType],
   description: 'Per-objective mastery scores, grouped by source.',
-  resolve: async (row, _args, ctx) => groupBySource(await objectiveRows('Result', 'learningObjectiveResults', row, ctx),
-    (r) => ({ learningObjectiveId: r.learningObjectiveId, score: r.score, textScore: r.textScore }))
-    .map(({ source, items }) => ({ source, learningObjectiveResults: items })),
+  resolve: (row, _args, ctx, info) => withObjectiveRows('Result', 'learningObjectiveResults', row, ctx, info, (rows) =>
+    groupBySource(rows, (r) => ({ learningObjectiveId: r.learningObjectiveId, score: r.score, textScore: r.textScore }))
+      .map(({ source, items }) => ({ source, learningObjectiveResults: items }))),
 }));

@@ -94,4 +94,16 @@ describe('embedded relations', () => {
     expect(r.data.users.nodes[0].roles.length).toBeGreaterThan(0);
     expect(r.data.users.nodes[0].resources).toBeNull();
   });
+
+  it('reads line items\' learning objectives along, grouped as the loader path groups them', async () => {
+    const q = (extra: string) => `{ lineItems(limit: 1000) { nodes { sourcedId learningObjectiveSet { source learningObjectiveIds } ${extra} } } }`;
+    const embedded = await ok(db, q(''));
+    expect(embedded.statements).toBe(1);
+    // Selected twice under one key, the field is left to its loader.
+    const loaded = await ok(db, q('learningObjectiveSet { source }'));
+    expect(loaded.statements).toBe(2);
+    expect(embedded.data).toEqual(loaded.data);
+    const aligned = (embedded.data.lineItems.nodes as any[]).filter((li) => li.learningObjectiveSet.length);
+    expect(aligned).toHaveLength(rows.get('LineItemLearningObjective')!.length);
+  });
 });

@@ -87,6 +87,12 @@ describe('statement timeout', () => {
     expect((await runSql(db.orm.em.fork(), 'show statement_timeout'))[0].statement_timeout).toBe('30s');
   });
 
+  it('every connection has PostgreSQL\'s JIT off (it costs short page queries seconds of compiling)', async () => {
+    const c = ctx();
+    const rows = await Promise.all([1, 2].map(() => c.exec('show jit', [])));
+    for (const r of rows) expect(r[0].jit).toBe('off');
+  });
+
   if (onServer()) {
     it('PostgreSQL server: a slow statement is cancelled (SQLSTATE 57014)', async () => {
       const started = performance.now();
