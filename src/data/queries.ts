@@ -49,6 +49,20 @@ function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: strin
   return parts.join(', ');
 }
 
+/**
+ * One page of the rows of `def` matching `cond` (one row more than the limit, to tell whether there
+ * are more). Past the first page the keys are paged first and only the page's rows are read: OFFSET
+ * otherwise reads and projects every row it skips (the keys alone come from an index-only walk).
+ * /enrollments at offset 80,000: 124 ms → 27 ms.
+ */
+function pageSql(def: EntityDef, args: ListArgs, cond: string): string {
+  const order = orderSql(def, args.orderBy, 't', !!args.fromEnd);
+  const columns = selectList(def, 't', args.props);
+  if (args.offset === 0 || !def.base) return `select ${columns} from ${def.table} t where ${cond} order by ${order} limit ${args.limit + 1} offset ${args.offset}`;
+  return `select ${columns} from ${def.table} t where t.sourced_id = any(array(select t.sourced_id from ${def.table} t where ${cond}
+      order by ${order} limit ${args.limit + 1} offset ${args.offset})) order by ${order}`;
+}
+
 export async function findByIds(exec: Exec, name: EntityName, ids: readonly string[], props?: readonly string[]): Promise<Map<string, Row>> {
   const def = entityDef(name);
   const p = new SqlParams();
@@ -63,8 +77,7 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
   const def = entityDef(name);
   const p = new SqlParams();
   const cond = `${where ?? 'true'} and ${compileFilter(name, args.filter, p)}`;
-  const page = p.finish(withEmbedColumns(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${cond}
-    order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`, args.embeds, p));
+  const page = p.finish(withEmbedColumns(pageSql(def, args, cond), args.embeds, p));
   const countTotal = async () => {
     const c = new SqlParams();
     const count = c.finish(`select count(*)::int as n from ${def.table} t where ${where ?? 'true'} and ${compileFilter(name, args.filter, c)}`);
@@ -115,8 +128,7 @@ function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): stri
 /** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
 function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
   const def = entityDef(rel.target);
-  return withEmbedColumns(`select ${selectList(def, 't', args.props)} from ${def.table} t where ${owned(rel, args, p, owner)}
-      order by ${orderSql(def, args.orderBy, 't', !!args.fromEnd)} limit ${args.limit + 1} offset ${args.offset}`, args.embeds, p);
+  return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner)), args.embeds, p);
 }
 
 /**
