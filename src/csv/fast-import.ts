@@ -4,6 +4,7 @@ import { tableAssignments, type FileSpec, type Mode } from './columns.js';
 import { LINKS, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
+import { copyDirect, directEligible } from './copy-direct.js';
 import { copyRaw, declines, Declined } from './stage-copy.js';
 import type { ImportOptions } from './import.js';
 
@@ -44,6 +45,8 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
   const tables = specs.map((s) => s.table);
   const links = specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table));
   const { fks, indexes, pks } = await structures(client, tables, links);
+  const direct = new Set<string>();
+  for (const spec of specs) if (await directEligible(client, spec)) direct.add(spec.key);
   for (const k of fks) await client.query(`alter table ${k.table} drop constraint "${k.name}"`);
   for (const i of indexes) await client.query(`drop index ${i.name}`);
   for (const k of pks) await client.query(`alter table ${k.table} drop constraint "${k.name}"`);
@@ -59,11 +62,25 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
   const resolved = (col: FileSpec['columns'][number]) => !!col.refTable && col.column !== 'sourced_id' && inPackage.has(col.refTable);
   const files: FileReport[] = [];
   const written: Record<string, LoadCount> = {};
+  // now() as the careful path writes it into blank dateLastModified cells: the transaction's start.
+  const { rows: [{ now }] } = await client.query(`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
   for (const spec of specs) {
     const name = `${spec.key}.csv`;
     const mode = modes.get(spec.key)!;
     const t0 = performance.now();
     opts.onFile?.(name, pkg.size(name));
+    const report = (rows: number, parsedBy: FileReport['parsedBy']) => {
+      opts.onProgress?.(name, { rows, bytes: pkg.size(name) });
+      const seconds = (performance.now() - t0) / 1000;
+      files.push({ file: spec.key, mode, parsedBy, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 });
+      written[spec.table] = { upserted: rows, markedDeleted: 0 };
+    };
+    if (direct.has(spec.key)) {
+      const rows = await copyDirect(client, await pkg.open(name), spec, mode, now, (n, bytes) => opts.onProgress?.(name, { rows: n, bytes }));
+      for (const k of pks.filter((p) => p.table === spec.table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+      report(rows, 'node');
+      continue;
+    }
     const input = await pkg.open(name);
     let raw;
     try {
@@ -85,14 +102,12 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
       const l = LINKS[e];
       // Every row passed its checks above; only the two columns are needed (the planner computes no others).
       const rows = `(${rawSelectSql(spec, mode, raw.layout, raw.raw, { unchecked: true })}) s`;
-      await client.query(`insert into ${l.table} (${l.owner}, ${l.other}) select s.sourced_id, r.id from ${rows} cross join unnest(s.${e}) r(id)
-        on conflict do nothing`);
+      // distinct: a list may name an item twice (the careful path's "on conflict do nothing").
+      await client.query(`insert into ${l.table} (${l.owner}, ${l.other}) select distinct s.sourced_id, r.id from ${rows} cross join unnest(s.${e}) r(id)`);
+      for (const k of pks.filter((p) => p.table === l.table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
     }
     await client.query(`drop table ${raw.raw}`);
-    opts.onProgress?.(name, { rows: raw.rows, bytes: pkg.size(name) });
-    const seconds = (performance.now() - t0) / 1000;
-    files.push({ file: spec.key, mode, parsedBy: 'postgres', rows: raw.rows, seconds, rowsPerSecond: seconds > 0 ? raw.rows / seconds : 0 });
-    written[spec.table] = { upserted: raw.rows, markedDeleted: 0 };
+    report(raw.rows, 'postgres');
   }
 
   for (const i of indexes) await client.query(i.def);
@@ -111,7 +126,7 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
   return { files, written };
 }
 
-/** Foreign keys on or into the tables, their secondary indexes, and the tables' primary keys (not the links'). */
+/** Foreign keys on or into the tables and link tables, their secondary indexes, and their primary keys. */
 async function structures(client: pg.ClientBase, tables: string[], links: string[]) {
   const all = [...tables, ...links];
   const { rows: fks } = await client.query<Structure>(
@@ -122,6 +137,6 @@ async function structures(client: pg.ClientBase, tables: string[], links: string
      where indrelid = any($1::text[]::regclass[]) and not indisprimary and not indisunique order by indexrelid`, [all]);
   const { rows: pks } = await client.query<Structure>(
     `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
-     where contype = 'p' and conrelid = any($1::text[]::regclass[])`, [tables]);
+     where contype = 'p' and conrelid = any($1::text[]::regclass[])`, [all]);
   return { fks, indexes, pks };
 }

@@ -11,8 +11,11 @@ export interface CsvIssue {
 export interface FileReport {
   file: string;
   mode: 'bulk' | 'delta';
-  /** Who parsed the CSV: PostgreSQL's COPY (server, clean files) or csv-parse (embedded database, or a file with errors). */
-  parsedBy: 'postgres' | 'csv-parse';
+  /**
+   * Who parsed the CSV: PostgreSQL's COPY (server, clean files), csv-parse (embedded database, or a
+   * file with errors), or `node`: the optimistic path's strict line splitter (copy-direct.ts).
+   */
+  parsedBy: 'postgres' | 'csv-parse' | 'node';
   rows: number;
   seconds: number;
   rowsPerSecond: number;

@@ -50,9 +50,16 @@ const COPY_CHUNK = 256 * 1024;
 
 /** Server path: COPY ... FROM STDIN in text format, written in chunks with backpressure. */
 export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise<Stager> {
-  const stream = client.query(copyFrom(`copy ${stagingTable(spec)} (${stagingColumns(spec).map((c) => `"${c}"`).join(', ')}) from stdin`));
+  return copyRows(client, stagingTable(spec), stagingColumns(spec));
+}
+
+/** COPY ... FROM STDIN of rows into any table's columns; `abort` cancels the COPY (CopyFail) and waits for it. */
+export async function copyRows(client: pg.ClientBase, table: string, columns: string[]): Promise<Stager & { abort(): Promise<void> }> {
+  const stream = client.query(copyFrom(`copy ${table} (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`));
   let failed: Error | undefined;
+  let closed = false;
   stream.on('error', (err) => (failed = err));
+  const closing = once(stream, 'close').catch(() => undefined).then(() => (closed = true));
   let buffer = '';
   const write = async () => {
     if (failed) throw failed;
@@ -74,6 +81,11 @@ export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise
       const done = once(stream, 'finish');
       stream.end();
       await Promise.race([done, once(stream, 'error').then(([e]) => { throw e; })]);
+    },
+    async abort() {
+      // CopyFail; the stream closes (with the server's error) once PostgreSQL has ended the COPY.
+      if (!closed && !failed) stream.destroy();
+      await closing;
     },
   };
 }

@@ -6,8 +6,8 @@ import type { Database } from '../../src/db/orm.js';
 import { runSql } from '../../src/db/sql.js';
 import { CLI } from '../support/cli.js';
 import { testDatabase } from '../support/db.js';
-import { basePackage, csvFile } from './fixtures.js';
-import { cliDatabase, scratchDir, tableContents, writePackage } from './support.js';
+import { basePackage, csvFile, HEADERS } from './fixtures.js';
+import { cliDatabase, csv, scratchDir, tableContents, writePackage } from './support.js';
 
 /**
  * Initial loads on a server take the optimistic path (fast-import.ts): converted straight into the
@@ -53,6 +53,10 @@ describe('a package that looks clean but fails a check: the optimistic path give
     ['a reference in a list', { classes: csvFile('classes', 'k1,,,Math 1,09,c1,M1-1,scheduled,Room 1,s1,"t1,t9",,,') }, /no academic_sessions record/],
     ['a reference without a foreign key (roles to user profiles)', { roles: csvFile('roles', 'r1,,,u1,primary,student,,,s1,p9', 'r2,,,u2,primary,guardian,,,s1,') }, /no user_profiles record/],
     ['a day that does not exist', { enrollments: csvFile('enrollments', 'e1,,,k1,s1,u1,student,false,2023-02-29,') }, /not a date/],
+    // Files Node splits itself (copy-direct.ts): enrollments, roles, categories, ...
+    ['a quote inside an unquoted cell', { enrollments: csvFile('enrollments', 'e1,,,k1,s1,u1,stu"dent,false,,') }, /not valid CSV|not one of/],
+    ['a wrong number of cells', { roles: csvFile('roles', 'r1,,,u1,primary,student,,,s1', 'r2,,,u2,primary,guardian,,,s1,') }, /expected 10 cells/],
+    ['a float out of range', { categories: csvFile('categories', 'cat1,,,Homework,1e400') }, /not a number/],
   ];
   for (const [what, files, reason] of cases) {
     it(what, async () => {
@@ -69,7 +73,49 @@ describe('a package that looks clean but fails a check: the optimistic path give
   }
 });
 
+/** Imports into two fresh databases, optimistic and careful; returns both reports and whether the tables match. */
+async function both(dir: string) {
+  const [x, y] = [await testDatabase(), await testDatabase()];
+  try {
+    const a = await importPackage(x, dir);
+    const b = await importPackage(y, dir, { optimistic: false });
+    const same = JSON.stringify(await tableContents(x, { withDates: false })) === JSON.stringify(await tableContents(y, { withDates: false }));
+    return { a, b, same, schema: await structures(x) };
+  } finally {
+    await x.close();
+    await y.close();
+  }
+}
+
 describe('a clean initial load', () => {
+  it('unusual but valid cells, CRLF line ends, a BOM, quotes and metadata columns: the same tables either way', async () => {
+    const crlf = (body: string) => body.replace(/\n/g, '\r\n');
+    const dir = writePackage(scratchDir('opt-cells'), {
+      ...basePackage(),
+      orgs: `\ufeff${crlf(csvFile('orgs', 'd1,inactive,,"Say ""hi"", ok",district,"",', 's1,active,2025-01-01T00:00:00.5Z,School,ext:campus.1,ID,d1'))}`,
+      categories: csvFile('categories', 'cat1,,,Homework,-0', 'cat2,,,Quiz,.5', 'cat3,,,Test,1.5E+2', 'cat4,,,Other,+3.'),
+      enrollments: csv(`${HEADERS.enrollments},metadata.a,metadata.b`,
+        'e1,,,k1,s1,u1,student,false,2024-02-29,,"",x', '"e2",tobedeleted,2025-01-01T10:00:00Z,k1,s1,u2,student,,,2025-01-01,,'),
+    });
+    const { a, b, same, schema: after } = await both(dir);
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+    expect(a.path).toBe(server ? 'optimistic' : 'careful');
+    if (server) expect(a.files.find((f) => f.file === 'enrollments')?.parsedBy).toBe('node');
+    expect(a.written).toEqual(b.written);
+    expect(same).toBe(true);
+    expect(after).toEqual(schema);
+  }, 60_000);
+
+  it('a valid package the optimistic path does not read (a quoted line break) loads the careful way', async () => {
+    const dir = writePackage(scratchDir('opt-declined'), { ...basePackage(), categories: csvFile('categories', 'cat1,,,"Home\nwork",1') });
+    const { a, b, same } = await both(dir);
+    expect(a.errors).toEqual([]);
+    expect(a.path).toBe('careful');
+    expect(a.written).toEqual(b.written);
+    expect(same).toBe(true);
+  }, 60_000);
+
   it('writes the same tables and report either way, and leaves every key, index and foreign key as it was', async () => {
     const dir = scratchDir('opt-district');
     await writeDistrictPackage(dir, { schools: 2, students: 300, seed: 11, lineItemsPerClass: 1 });
