@@ -11,7 +11,8 @@ import { fixtureRows, ok, run } from './support.js';
  * statement (src/graph/embeds.ts). The answers must be exactly those of the batched loaders, which
  * still serve every case the embedding declines (a filter, totalCount, edges, duplicate keys).
  */
-const OPTS: DistrictOptions = { schools: 2, students: 30, seed: 11, classesPerStudent: 3, classSize: 6 };
+// Four line items per class, so that two of them share a category (Homework, Quiz, Unit test, Homework).
+const OPTS: DistrictOptions = { schools: 2, students: 30, seed: 11, classesPerStudent: 3, classSize: 6, lineItemsPerClass: 4 };
 
 const USER_FIELDS = (agentArgs: string, resourceArgs: string) => `sourcedId
   roles { roleType role org { sourcedId } beginDate endDate userProfile }
@@ -105,5 +106,16 @@ describe('embedded relations', () => {
     expect(embedded.data).toEqual(loaded.data);
     const aligned = (embedded.data.lineItems.nodes as any[]).filter((li) => li.learningObjectiveSet.length);
     expect(aligned).toHaveLength(rows.get('LineItemLearningObjective')!.length);
+  });
+
+  it('reads references-only pages of a link straight from the link, each id once, as the full read does', async () => {
+    // Class.categories links through line items: several line items share a category.
+    const q = (args: string) => `{ classes(limit: 1000) { nodes { sourcedId categories(limit: 50${args}) { nodes { sourcedId } } } } }`;
+    const fromLink = await ok(db, q(''));
+    const full = await ok(db, q(', filter: {}'));
+    expect(fromLink.data).toEqual(full.data);
+    const lists = (fromLink.data.classes.nodes as any[]).map((c) => c.categories.nodes.map((n: any) => n.sourcedId));
+    expect(lists.some((l) => l.length > 0)).toBe(true);
+    for (const l of lists) expect(new Set(l).size).toBe(l.length);
   });
 });
