@@ -11,12 +11,12 @@ export type Parsed = { ok: true; value: CellValue } | { ok: false; reason: strin
 const ok = (value: CellValue): Parsed => ({ ok: true, value });
 const bad = (reason: string): Parsed => ({ ok: false, reason });
 
-const ID = /^[0-9A-Za-z.\-_/@]{1,255}$/;
+export const ID = /^[0-9A-Za-z.\-_/@]{1,255}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?Z$/;
 const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-function validDate(text: string): boolean {
+export function validDate(text: string): boolean {
   const m = DATE.exec(text);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -29,12 +29,12 @@ export interface Stager {
 }
 
 const ESCAPE = /[\\\n\r\t]/;
-const escapeText = (s: string) => (ESCAPE.test(s)
+export const escapeText = (s: string) => (ESCAPE.test(s)
   ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') : s);
 const arrayItem = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** One value in COPY text format. */
-function copyValue(v: CellValue | Record<string, string>): string {
+export function copyValue(v: CellValue | Record<string, string>): string {
   if (v === null || v === undefined) return '\\N';
   switch (typeof v) {
     case 'string': return escapeText(v);
@@ -54,7 +54,8 @@ export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise
 }
 
 /** COPY ... FROM STDIN of rows into any table's columns; `abort` cancels the COPY (CopyFail) and waits for it. */
-export async function copyRows(client: pg.ClientBase, table: string, columns: string[]): Promise<Stager & { abort(): Promise<void> }> {
+export async function copyRows(client: pg.ClientBase, table: string, columns: string[]):
+  Promise<Stager & { pushLine(line: string): boolean; abort(): Promise<void> }> {
   const stream = client.query(copyFrom(`copy ${table} (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`));
   let failed: Error | undefined;
   let closed = false;
@@ -73,6 +74,11 @@ export async function copyRows(client: pg.ClientBase, table: string, columns: st
       let line = '';
       for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyValue(row[i]);
       buffer += `${line}\n`;
+      return buffer.length >= COPY_CHUNK;
+    },
+    /** A line already in COPY text format, newline included. */
+    pushLine(line) {
+      buffer += line;
       return buffer.length >= COPY_CHUNK;
     },
     flush: write,
