@@ -133,14 +133,16 @@ function relationField(t: any, rel: Relation) {
 function scalarField(t: any, owner: EntityName, name: string, f: FieldDef) {
   const nullable = !f.required;
   const description = 'description' in f ? f.description : undefined;
+  // Fields that read their own property are exposed: they keep GraphQL's default resolver, which
+  // graphql-jit compiles to a property read instead of a resolver call per row.
   switch (f.kind) {
-    case 'string': return t.string({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'string': return t.exposeString(name, { nullable, description });
     case 'enum': return t.field({ type: enumFor(f.vocab!), nullable, description, resolve: (r: Row) => asEnum(f.vocab!, r[name]) });
-    case 'date': return t.field({ type: 'Date', nullable, description, resolve: (r: Row) => r[name] });
-    case 'datetime': return t.field({ type: 'DateTime', nullable, description, resolve: (r: Row) => r[name] });
-    case 'float': return t.float({ nullable, description, resolve: (r: Row) => r[name] });
-    case 'int': return t.int({ nullable, description, resolve: (r: Row) => r[name] });
-    case 'boolean': return t.boolean({ nullable, description, resolve: (r: Row) => r[name] });
+    case 'date': return t.expose(name, { type: 'Date', nullable, description });
+    case 'datetime': return t.expose(name, { type: 'DateTime', nullable, description });
+    case 'float': return t.exposeFloat(name, { nullable, description });
+    case 'int': return t.exposeInt(name, { nullable, description });
+    case 'boolean': return t.exposeBoolean(name, { nullable, description });
     case 'strings': return t.stringList({ description, resolve: (r: Row) => (r[name] as string[] | null) ?? [] });
     case 'json': return t.field({ type: [jsonTypes[f.jsonType!]], description, resolve: (r: Row) => (r[name] as unknown[] | null) ?? [] });
     case 'ref': return t.field({
@@ -155,9 +157,9 @@ function fieldsOf(def: EntityDef) {
     const fields: Record<string, unknown> = {};
     if (def.base) {
       fields.sourcedId = t.exposeID('sourcedId', { description: 'The interoperability identifier of the record.' });
-      fields.status = t.field({ type: enumFor(StatusType), resolve: (r: Row) => r.status });
-      fields.dateLastModified = t.field({ type: 'DateTime', description: 'Last change; the basis of delta sync.', resolve: (r: Row) => r.dateLastModified });
-      fields.metadata = t.field({ type: 'JSONObject', nullable: true, description: 'Extension properties.', resolve: (r: Row) => r.metadata });
+      fields.status = t.expose('status', { type: enumFor(StatusType) });
+      fields.dateLastModified = t.expose('dateLastModified', { type: 'DateTime', description: 'Last change; the basis of delta sync.' });
+      fields.metadata = t.expose('metadata', { type: 'JSONObject', nullable: true, description: 'Extension properties.' });
     }
     // A user profile's sourcedId is its profileId (model.md §1.5.3); REST and CSV call it that.
     if (def.name === 'UserProfile') fields.profileId = t.exposeID('sourcedId', { description: 'Unique within the user; Role.userProfile refers to it.' });
