@@ -92,7 +92,7 @@ describe('a clean initial load', () => {
     const crlf = (body: string) => body.replace(/\n/g, '\r\n');
     const dir = writePackage(scratchDir('opt-cells'), {
       ...basePackage(),
-      orgs: `\ufeff${crlf(csvFile('orgs', 'd1,inactive,,"Say ""hi"", ok",district,"",', 's1,active,2025-01-01T00:00:00.5Z,School,ext:campus.1,ID,d1'))}`,
+      orgs: `\ufeff${crlf(csvFile('orgs', 'd1,inactive,,"Say ""hi"", ok \\ back\tslash",district,"",', 's1,active,2025-01-01T00:00:00.5Z,School,ext:campus.1,ID,d1'))}`,
       categories: csvFile('categories', 'cat1,,,Homework,-0', 'cat2,,,Quiz,.5', 'cat3,,,Test,1.5E+2', 'cat4,,,Other,+3.'),
       enrollments: csv(`${HEADERS.enrollments},metadata.a,metadata.b`,
         'e1,,,k1,s1,u1,student,false,2024-02-29,,"",x', '"e2",tobedeleted,2025-01-01T10:00:00Z,k1,s1,u2,student,,,2025-01-01,,'),
