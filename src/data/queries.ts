@@ -34,7 +34,18 @@ export interface ListArgs {
  */
 export interface Embed { key: string; rel: Relation; args: ListArgs }
 
-export const embedColumn = (key: string) => `__embed:${key}`;
+const embedColumnNames = new Map<string, string>();
+/**
+ * The row property of an embed, memoised: it is looked up for every row and relation of a page.
+ * Keys are response keys, which clients choose (aliases), so the memo is bounded.
+ */
+export function embedColumn(key: string): string {
+  const known = embedColumnNames.get(key);
+  if (known) return known;
+  const column = `__embed:${key}`;
+  if (embedColumnNames.size < 1000) embedColumnNames.set(key, column);
+  return column;
+}
 
 export interface Page { rows: Row[]; total?: number; hasMore: boolean; offset: number }
 
@@ -105,7 +116,10 @@ function withEmbeds(rows: Row[], embeds: readonly Embed[] | undefined): Row[] {
   if (embeds?.length) {
     for (const row of rows) {
       // A nested page's placeholder row for an owner without rows (left join) has no embeds.
-      for (const e of embeds) row[embedColumn(e.key)] = pageOf((row[embedColumn(e.key)] as Row[] | null) ?? [], e.args, undefined);
+      for (const e of embeds) {
+        const column = embedColumn(e.key);
+        row[column] = pageOf((row[column] as Row[] | null) ?? [], e.args, undefined);
+      }
     }
   }
   return rows;
