@@ -157,12 +157,34 @@ export function rowWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now:
         case 'string': return escapeText;
         case 'id': return (raw) => { if (!ID.test(raw)) throw new Declined(); return raw; };
         case 'boolean': return (raw) => { if (raw === 'true') return 't'; if (raw === 'false') return 'f'; throw new Declined(); };
-        case 'date': return (raw) => { if (!validDate(raw)) throw new Declined(); return raw; };
-        default: return (raw) => {
-          const parsed = parseCell(raw, col);
-          if (!parsed.ok) throw new Declined();
-          return copyValue(parsed.value);
-        };
+        case 'date': {
+          // Dates repeat (a term's start, a score date): remember the valid ones (bounded) instead of re-parsing.
+          const valid = new Set<string>();
+          return (raw) => {
+            if (valid.has(raw)) return raw;
+            if (!validDate(raw)) throw new Declined();
+            if (valid.size < 10_000) valid.add(raw);
+            return raw;
+          };
+        }
+        default: {
+          const convert = (raw: string) => {
+            const parsed = parseCell(raw, col);
+            if (!parsed.ok) throw new Declined();
+            return copyValue(parsed.value);
+          };
+          if (col.kind !== 'enum' && col.kind !== 'float' && col.kind !== 'year' && col.kind !== 'datetime' && col.kind !== 'dateOrDatetime') return convert;
+          // Few distinct values (vocabularies, scores, dates): remember each one's COPY text (bounded).
+          const seen = new Map<string, string>();
+          return (raw) => {
+            let text = seen.get(raw);
+            if (text === undefined) {
+              text = convert(raw);
+              if (seen.size < 10_000) seen.set(raw, text);
+            }
+            return text;
+          };
+        }
       }
     })();
     return (raw: string) => (raw === '' || raw === QUOTED_EMPTY ? empty(raw) : convert(raw));
