@@ -2,8 +2,10 @@ import type { ApiVersion } from './envelope.js';
 import type { RefType, RestProperty, Shape } from './shapes.js';
 
 /**
- * GraphQL result objects → OneRoster JSON objects. A serialiser is compiled once per shape and
- * field selection (one small closure per property) and then run over every row.
+ * GraphQL result objects → OneRoster JSON text. A serialiser is compiled once per shape and field
+ * selection (one small closure per property) and then run over every row. It writes the JSON text
+ * directly, exactly as JSON.stringify would print the OneRoster object: a page of 1,000 users then
+ * builds no second object tree for JSON.stringify to walk (less work and less garbage per request).
  */
 
 type Node = Record<string, any>;
@@ -31,9 +33,15 @@ export class RefMaker {
   ref(type: RefType, sourcedId: string): GuidRef {
     return { href: this.prefixes[type] + encodeURIComponent(sourcedId), sourcedId, type };
   }
+
+  /** The GUIDRef as JSON text (what JSON.stringify(ref(...)) prints). */
+  refJson(type: RefType, sourcedId: string): string {
+    return `{"href":${JSON.stringify(this.prefixes[type] + encodeURIComponent(sourcedId))},"sourcedId":${JSON.stringify(sourcedId)},"type":"${type}"}`;
+  }
 }
 
-type Writer = (node: Node, out: Node, refs: RefMaker) => void;
+/** Appends `"name":value` for the property when the node has one; returns the text (or '' to omit it). */
+type Writer = (node: Node, refs: RefMaker) => string;
 
 const isEmpty = (v: unknown) => v == null || (Array.isArray(v) && v.length === 0);
 
@@ -70,42 +78,50 @@ export function primaryRole(roles: RoleRow[], primaryOrg: string | undefined): R
 
 function writer(name: string, prop: RestProperty): Writer {
   const s = prop.serialise;
+  const key = `${JSON.stringify(name)}:`;
   switch (s.as) {
     case 'plain':
       return prop.required
-        ? (n, o) => { if (n[name] != null) o[name] = n[name]; }
-        : (n, o) => { const v = n[name]; if (!isEmpty(v)) o[name] = v; };
+        ? (n) => (n[name] != null ? key + JSON.stringify(n[name]) : '')
+        : (n) => { const v = n[name]; return isEmpty(v) ? '' : key + JSON.stringify(v); };
     case 'bool':
-      return (n, o) => { const v = n[name]; if (v != null) o[name] = v ? 'true' : 'false'; };
+      return (n) => { const v = n[name]; return v == null ? '' : key + (v ? '"true"' : '"false"'); };
     case 'ref':
-      return (n, o, refs) => { const v = n[name]; if (v) o[name] = refs.ref(s.type, v.sourcedId); };
+      return (n, refs) => { const v = n[name]; return v ? key + refs.refJson(s.type, v.sourcedId) : ''; };
     case 'refs':
-      return (n, o, refs) => {
+      return (n, refs) => {
         const nodes = n[name]?.nodes as Node[] | undefined;
-        if (nodes && (nodes.length || prop.required)) o[name] = nodes.map((r) => refs.ref(s.type, r.sourcedId));
+        if (!nodes || (!nodes.length && !prop.required)) return '';
+        let text = '';
+        for (const r of nodes) text += (text ? ',' : '') + refs.refJson(s.type, r.sourcedId);
+        return `${key}[${text}]`;
       };
     case 'embedded':
-      return (n, o, refs) => { const v = n[name]; if (v && (v.length || prop.required)) o[name] = cleanEmbedded(v, refs); };
+      return (n, refs) => { const v = n[name]; return v && (v.length || prop.required) ? key + JSON.stringify(cleanEmbedded(v, refs)) : ''; };
     case 'v1p1Role':
-      return (n, o) => {
+      return (n) => {
         const role = primaryRole(n.__roles ?? [], n.__primaryOrg?.sourcedId);
-        if (role) o[name] = v1p1RoleOf(role.role);
+        return role ? key + JSON.stringify(v1p1RoleOf(role.role)) : '';
       };
     case 'v1p1Orgs':
-      return (n, o, refs) => {
+      return (n, refs) => {
         const ids = [...new Set((n.__roles as RoleRow[] ?? []).map((r) => r.org.sourcedId))];
-        o[name] = ids.map((id) => refs.ref('org', id));
+        return `${key}[${ids.map((id) => refs.refJson('org', id)).join(',')}]`;
       };
   }
 }
 
-export type Serialiser = (node: Node, refs: RefMaker) => Node;
+/** One OneRoster object as JSON text. */
+export type Serialiser = (node: Node, refs: RefMaker) => string;
 
 export function compileSerialiser(shape: Shape, fields: readonly string[]): Serialiser {
   const writers = fields.map((f) => writer(f, shape.properties[f]!));
   return (node, refs) => {
-    const out: Node = {};
-    for (const w of writers) w(node, out, refs);
-    return out;
+    let text = '';
+    for (const w of writers) {
+      const part = w(node, refs);
+      if (part) text += (text ? ',' : '') + part;
+    }
+    return `{${text}}`;
   };
 }

@@ -35,7 +35,8 @@ export interface Translation {
 
 export interface RestResponse {
   status: number;
-  body: Record<string, unknown>;
+  /** The OneRoster body as JSON text (the serialisers write text, see serialize.ts). */
+  body: string;
   headers: Record<string, string>;
 }
 
@@ -102,7 +103,7 @@ export class Translator {
     const refs = new RefMaker(url.origin, endpoint.version);
     if (endpoint.single) {
       if (!data.item) throw unknownObject(`${endpoint.single} ${params[params.length - 1]} does not exist`);
-      return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {} };
+      return { status: 200, body: `{${JSON.stringify(endpoint.wrapper)}:${t.prepared.serialise(data.item, refs)}}`, headers: {} };
     }
     const from = endpoint.list!.from;
     const list = from === 'root' ? data.list : data[`p${from}`].list;
@@ -110,7 +111,7 @@ export class Translator {
     const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
     return {
       status: 200,
-      body: { [endpoint.wrapper]: (list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)) },
+      body: `{${JSON.stringify(endpoint.wrapper)}:[${(list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)).join(',')}]}`,
       headers: { 'x-total-count': String(total), link: linkHeader(url, page) },
     };
   }
