@@ -48,7 +48,7 @@ async function answer(app: FastifyInstance, translator: Translator, endpoint: En
   const translation = translator.translate(restRequest, maxLimit);
   const result = await translation.prepared.execute(contextValue, translation.variables);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
-  return reply.code(response.status).headers(response.headers).type('application/json; charset=utf-8').send(response.body);
+  return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
 /** Every OneRoster GET (v1.2 rostering, gradebook, resources and their v1.1 twins), answered from the graph. */

@@ -35,8 +35,7 @@ export interface Translation {
 
 export interface RestResponse {
   status: number;
-  /** The OneRoster body as JSON text (the serialisers write text, see serialize.ts). */
-  body: string;
+  body: Record<string, unknown>;
   headers: Record<string, string>;
 }
 
@@ -103,7 +102,7 @@ export class Translator {
     const refs = new RefMaker(url.origin, endpoint.version);
     if (endpoint.single) {
       if (!data.item) throw unknownObject(`${endpoint.single} ${params[params.length - 1]} does not exist`);
-      return { status: 200, body: `{${JSON.stringify(endpoint.wrapper)}:${t.prepared.serialise(data.item, refs)}}`, headers: {} };
+      return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {} };
     }
     const from = endpoint.list!.from;
     const list = from === 'root' ? data.list : data[`p${from}`].list;
@@ -111,7 +110,7 @@ export class Translator {
     const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
     return {
       status: 200,
-      body: `{${JSON.stringify(endpoint.wrapper)}:[${(list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)).join(',')}]}`,
+      body: { [endpoint.wrapper]: (list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)) },
       headers: { 'x-total-count': String(total), link: linkHeader(url, page) },
     };
   }

@@ -228,8 +228,7 @@ describe('result → body and headers', () => {
   const run = (e: Endpoint, params: string[], data: Record<string, unknown>, query = {}) => {
     const req = { endpoint: e, params, query };
     const tr = t.translate(req, 100);
-    const out = t.respond(req, tr, { data } as ExecutionResult, url);
-    return { ...out, body: JSON.parse(out.body) };
+    return t.respond(req, tr, { data } as ExecutionResult, url);
   };
 
   it('serialises GUIDRefs with absolute hrefs on this server, string booleans, and omits empty optional fields', () => {
@@ -251,19 +250,6 @@ describe('result → body and headers', () => {
     expect(out.headers['x-total-count']).toBe('7');
     expect(out.headers.link).toContain('rel="next"');
     expect(out.headers.link).toContain('<https://sis.example.test/ims/oneroster/rostering/v1p2/users?limit=2&offset=0&filter=x>; rel="first"');
-  });
-
-  it('writes JSON text that parses to the same object whatever the strings hold', () => {
-    const hostile = 'Zoë "Q" \\ back\nline\u2028sep \u{1F600} <tag> &amp; ,}]';
-    const node = { sourcedId: hostile, status: 'active', dateLastModified: '2025-01-01T00:00:00.000Z', metadata: { [hostile]: [hostile, 1, true, null] },
-      givenName: hostile, familyName: '', enabledUser: true, roles: [], agents: { nodes: [{ sourcedId: hostile }] }, grades: [hostile] };
-    const out = run(users, [], { list: { totalCount: 1, nodes: [node] } });
-    expect(out.body.users[0]).toEqual({
-      sourcedId: hostile, status: 'active', dateLastModified: '2025-01-01T00:00:00.000Z', metadata: { [hostile]: [hostile, 1, true, null] },
-      givenName: hostile, familyName: '', enabledUser: 'true', roles: [],
-      agents: [{ href: `https://sis.example.test/ims/oneroster/rostering/v1p2/users/${encodeURIComponent(hostile)}`, sourcedId: hostile, type: 'user' }],
-      grades: [hostile],
-    });
   });
 
   it('points references into the service that serves them', () => {
