@@ -252,6 +252,19 @@ describe('result → body and headers', () => {
     expect(out.headers.link).toContain('<https://sis.example.test/ims/oneroster/rostering/v1p2/users?limit=2&offset=0&filter=x>; rel="first"');
   });
 
+  it('carries hostile strings through unchanged and percent-encodes them in hrefs', () => {
+    const hostile = 'Zoë "Q" \\ back\nline\u2028sep \u{1F600} <tag> &amp; ,}]';
+    const node = { sourcedId: hostile, status: 'active', dateLastModified: '2025-01-01T00:00:00.000Z', metadata: { [hostile]: [hostile, 1, true, null] },
+      givenName: hostile, familyName: '', enabledUser: true, roles: [], agents: { nodes: [{ sourcedId: hostile }] }, grades: [hostile] };
+    const out = run(users, [], { list: { totalCount: 1, nodes: [node] } });
+    expect(JSON.parse(JSON.stringify(out.body)).users[0]).toEqual({
+      sourcedId: hostile, status: 'active', dateLastModified: '2025-01-01T00:00:00.000Z', metadata: { [hostile]: [hostile, 1, true, null] },
+      givenName: hostile, familyName: '', enabledUser: 'true', roles: [],
+      agents: [{ href: `https://sis.example.test/ims/oneroster/rostering/v1p2/users/${encodeURIComponent(hostile)}`, sourcedId: hostile, type: 'user' }],
+      grades: [hostile],
+    });
+  });
+
   it('points references into the service that serves them', () => {
     const e = endpoint('v1p2', '/lineItems/{sourcedId}');
     const out = run(e, ['li'], { item: { sourcedId: 'li', category: { sourcedId: 'c' }, class: { sourcedId: 'k' }, scoreScale: { sourcedId: 's' } } },
