@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeDistrictPackage } from '../../src/csv/generate.js';
 import { importPackage } from '../../src/csv/import.js';
 import type { Database } from '../../src/db/orm.js';
-import { CLI, runCli } from '../support/cli.js';
+import { runCli, runCliKilledWhen } from '../support/cli.js';
 import { basePackage } from './fixtures.js';
 import { cliDatabase, scratchDir, tableContents, writePackage } from './support.js';
 
@@ -36,17 +35,9 @@ it('a process killed in the middle of the load leaves the database exactly as it
   });
   expect(before.users).toHaveLength(2);
 
-  const child = spawn(process.execPath, [CLI, 'import', dir], { env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    // Every file has been read and checked and the writes have begun: kill it now.
-    if (stderr.includes('package is valid; loading')) child.kill('SIGKILL');
-  });
-  expect(await exited).toBe('SIGKILL');
+  // Killed once every file has been read and checked and the writes have begun.
+  const { signal, stdout, stderr } = await runCliKilledWhen(['import', dir], cli.env, /package is valid; loading/);
+  expect(signal).toBe('SIGKILL');
   expect(stderr).toContain('reading enrollments.csv');
   expect(stdout).not.toContain('imported');
   expect(await withDb((db) => tableContents(db))).toEqual(before);

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDistrictPackage } from '../../src/csv/generate.js';
 import { importPackage } from '../../src/csv/import.js';
 import type { Database } from '../../src/db/orm.js';
 import { runSql } from '../../src/db/sql.js';
-import { CLI } from '../support/cli.js';
+import { runCliKilledWhen } from '../support/cli.js';
 import { testDatabase } from '../support/db.js';
 import { basePackage, csvFile, HEADERS } from './fixtures.js';
 import { cliDatabase, csv, scratchDir, tableContents, writePackage } from './support.js';
@@ -150,17 +149,9 @@ it('a process killed during an initial load leaves the database exactly as it wa
       }
     });
     expect(before.empty).toBe(true);
-    const child = spawn(process.execPath, [CLI, 'import', dir], { env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      // The optimistic path says so as it starts writing (structures dropped); the careful one after its checks.
-      if (/initial load; loading and checking|package is valid; loading/.test(stderr)) child.kill('SIGKILL');
-    });
-    expect(await exited).toBe('SIGKILL');
+    // The optimistic path says so as it starts writing (structures dropped); the careful one after its checks.
+    const { signal, stdout, stderr } = await runCliKilledWhen(['import', dir], cli.env, /initial load; loading and checking|package is valid; loading/);
+    expect(signal).toBe('SIGKILL');
     expect(stderr).toContain(server ? 'initial load; loading and checking' : 'package is valid; loading');
     expect(stdout).not.toContain('imported');
     const db = await cli.open();

@@ -41,3 +41,21 @@ export const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
 
 export const freePort = () => 20_000 + Math.floor(Math.random() * 20_000);
+
+/**
+ * Runs the CLI and kills it (SIGKILL) as soon as its stderr matches `when`: a real process, really
+ * killed mid-work. Resolves with the signal it died of and what it printed.
+ */
+export function runCliKilledWhen(args: string[], env: NodeJS.ProcessEnv, when: RegExp): Promise<{ signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (when.test(stderr)) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) => resolve({ signal, stdout, stderr }));
+  });
+}
