@@ -107,6 +107,7 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
  */
 function withEmbedColumns(pageSql: string, embeds: readonly Embed[] | undefined, p: SqlParams): string {
   if (!embeds?.length) return pageSql;
+  // Keys are GraphQL response keys ([_A-Za-z][_0-9A-Za-z]*), safe inside a quoted identifier.
   const columns = embeds.map((e) => `(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, p, 'p."sourcedId"')}) e)
     as "${embedColumn(e.key)}"`);
   return `select p.*, ${columns.join(', ')} from (${pageSql}) p`;
