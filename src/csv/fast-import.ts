@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { rawSelectSql } from './cells-sql.js';
-import { tableAssignments, type FileSpec, type Mode } from './columns.js';
-import { LINKS, type LoadCount } from './load.js';
+import type { FileSpec, Mode } from './columns.js';
+import { LINKS, tableColumns, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
@@ -45,6 +45,9 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
   const tables = specs.map((s) => s.table);
   const links = specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table));
   const { fks, indexes, pks } = await structures(client, tables, links);
+  const restoreKey = async (table: string) => {
+    for (const k of pks.filter((p) => p.table === table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+  };
   const direct = new Set<string>();
   for (const spec of specs) if (await directEligible(client, spec)) direct.add(spec.key);
   for (const k of fks) await client.query(`alter table ${k.table} drop constraint "${k.name}"`);
@@ -77,7 +80,7 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
     };
     if (direct.has(spec.key)) {
       const rows = await copyDirect(client, await pkg.open(name), spec, mode, now, (n, bytes) => opts.onProgress?.(name, { rows: n, bytes }));
-      for (const k of pks.filter((p) => p.table === spec.table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+      await restoreKey(spec.table);
       report(rows, 'node');
       continue;
     }
@@ -89,22 +92,20 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
       input.destroy();
     }
     const source = `(${rawSelectSql(spec, mode, raw.layout, raw.raw, { resolved })}) s`;
-    const assigned = tableAssignments(spec).filter(([c]) => c !== 'sourced_id' && c !== 'status' && c !== 'date_last_modified');
-    const cols = ['sourced_id', 'status', 'date_last_modified', ...assigned.map(([c]) => c)];
     // The same values as load.ts writes into an empty table.
-    const exprs = ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)];
+    const { cols, exprs } = tableColumns(spec);
     const inserted = await client.query(`insert into ${spec.table} (${cols.map((c) => `"${c}"`).join(', ')}) select ${exprs.join(', ')} from ${source}`);
     // A row that fails a cell check is left out: fewer rows than records means "not clean".
     if (inserted.rowCount !== raw.rows) throw new Declined();
     // The key right away: it finds duplicate sourcedIds, and later files' lookups use it.
-    for (const k of pks.filter((p) => p.table === spec.table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+    await restoreKey(spec.table);
     for (const e of spec.extra.filter((x) => x in LINKS)) {
       const l = LINKS[e];
       // Every row passed its checks above; only the two columns are needed (the planner computes no others).
       const rows = `(${rawSelectSql(spec, mode, raw.layout, raw.raw, { unchecked: true })}) s`;
       // distinct: a list may name an item twice (the careful path's "on conflict do nothing").
       await client.query(`insert into ${l.table} (${l.owner}, ${l.other}) select distinct s.sourced_id, r.id from ${rows} cross join unnest(s.${e}) r(id)`);
-      for (const k of pks.filter((p) => p.table === l.table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+      await restoreKey(l.table);
     }
     await client.query(`drop table ${raw.raw}`);
     report(raw.rows, 'postgres');

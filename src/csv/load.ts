@@ -44,11 +44,21 @@ async function dropSecondaryStructures(client: pg.ClientBase, table: string): Pr
   return [...indexes.map((i) => i.def), ...keys.map((k) => `alter table ${table} add constraint "${k.name}" ${k.def}`)];
 }
 
+/**
+ * The table's columns and the expressions that fill them from a source row `s` of the file (staged
+ * or raw): blank status is active, blank dateLastModified is the transaction's now().
+ */
+export function tableColumns(spec: FileSpec): { cols: string[]; exprs: string[] } {
+  const assigned = tableAssignments(spec).filter(([c]) => c !== 'sourced_id' && c !== 'status' && c !== 'date_last_modified');
+  return {
+    cols: ['sourced_id', 'status', 'date_last_modified', ...assigned.map(([c]) => c)],
+    exprs: ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)],
+  };
+}
+
 async function upsertFile(client: pg.ClientBase, spec: FileSpec, mode: Mode, hadRows: boolean): Promise<LoadCount> {
   const stg = stagingTable(spec);
-  const assigned = tableAssignments(spec).filter(([c]) => c !== 'sourced_id' && c !== 'status' && c !== 'date_last_modified');
-  const cols = ['sourced_id', 'status', 'date_last_modified', ...assigned.map(([c]) => c)];
-  const exprs = ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)];
+  const { cols, exprs } = tableColumns(spec);
   const compared = cols.filter((c) => c !== 'sourced_id' && (mode === 'delta' || c !== 'date_last_modified'));
   const q = (c: string) => `"${c}"`;
   // Into an empty table (staged sourcedIds already known unique) a plain insert is enough.

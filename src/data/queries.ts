@@ -143,16 +143,16 @@ function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): stri
 /** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
 function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
   const def = entityDef(rel.target);
-  if (idsOnly(rel, args)) {
+  if ('link' in rel.source && idsOnly(rel, args)) {
     // Only the linked sourcedIds are read (a user's agents as references): they come straight from the
     // link, whose targets are foreign keys, without visiting the target table.
-    return `select distinct l0.target as "sourcedId" from (${'link' in rel.source ? rel.source.link : ''}) l0
+    return `select distinct l0.target as "sourcedId" from (${rel.source.link}) l0
       where l0.owner = ${owner} and l0.target is not null order by 1 limit ${args.limit + 1} offset ${args.offset}`;
   }
   return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner)), args.embeds, p);
 }
 
-const idsOnly = (rel: Relation, args: ListArgs) => 'link' in rel.source && !rel.where && !args.filter && !args.orderBy?.length
+const idsOnly = (rel: Relation, args: ListArgs) => !rel.where && !args.filter && !args.orderBy?.length
   && !args.fromEnd && !args.embeds?.length && args.props?.length === 1 && args.props[0] === 'sourcedId';
 
 /**

@@ -1,12 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Row } from '../data/queries.js';
-import { listNested } from '../data/queries.js';
 import { relationsOf } from '../model/relations.js';
 import { builder } from './builder.js';
-import { loader, type Context } from './context.js';
-import { embeddedPage } from './embeds.js';
+import type { Context } from './context.js';
 import { LearningObjectiveScoreSetType, LearningObjectiveSetType } from './embedded-types.js';
-import { nodeRefs } from './types.js';
+import { nodeRefs, relationRows } from './types.js';
 
 /**
  * Line items and results keep their learning objectives as rows (as the CSV files carry them);
@@ -22,17 +20,11 @@ function groupBySource<T>(rows: Row[], item: (r: Row) => T) {
   return [...sets].map(([source, items]) => ({ source, items }));
 }
 
-/**
- * The objective rows of a line item or result, mapped by `shape`: synchronously when the page of line
- * items or results read them along (embeds.ts), else through the relation's loader.
- */
+/** The objective rows of a line item or result, mapped by `shape` (synchronously when read along with the page). */
 function withObjectiveRows<T>(owner: 'LineItem' | 'Result', name: string, row: Row, ctx: Context, info: GraphQLResolveInfo,
   shape: (rows: Row[]) => T): T | Promise<T> {
-  const embedded = embeddedPage(row, info);
-  if (embedded) return shape(embedded.rows);
-  const rel = relationsOf(owner).find((r) => r.name === name)!;
-  const args = { offset: 0, limit: 10_000, withTotal: false };
-  return loader(ctx, `${owner}.${name}`, (ids) => listNested(ctx.exec, rel, ids, args)).load(String(row.sourcedId)).then((page) => shape(page.rows));
+  const rows = relationRows(relationsOf(owner).find((r) => r.name === name)!, row, ctx, info);
+  return Array.isArray(rows) ? shape(rows) : rows.then(shape);
 }
 
 builder.objectField(nodeRefs.get('LineItem')!, 'learningObjectiveSet', (t) => t.field({

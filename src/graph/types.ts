@@ -91,6 +91,19 @@ const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: Collec
   return { list, key };
 });
 
+/**
+ * The rows of a plain-list relation (roles, profiles, learning objectives) of one owner row: read
+ * along with the owner's page when it could be (embeds.ts), else through the relation's loader.
+ * `props` narrows the columns (all when absent).
+ */
+export function relationRows(rel: Relation, row: Row, ctx: Context, info: GraphQLResolveInfo, props?: readonly string[]): Row[] | Promise<Row[]> {
+  const embedded = embeddedPage(row, info);
+  if (embedded) return embedded.rows;
+  const args = { offset: 0, limit: 10_000, withTotal: false, props };
+  return loader(ctx, `${rel.owner}.${rel.name}:${props?.join() ?? '*'}`, (ids) => listNested(ctx.exec, rel, ids, args))
+    .load(String(row.sourcedId)).then((page) => page.rows);
+}
+
 function relationField(t: any, rel: Relation) {
   const target = nodeRefs.get(rel.target)!;
   const targetDef = entityDef(rel.target);
@@ -105,11 +118,11 @@ function relationField(t: any, rel: Relation) {
       description: rel.description,
       resolve: (row: Row, _args: unknown, ctx: Context, info: GraphQLResolveInfo) => {
         requireRead(ctx.scopes, rel.target, where);
-        const embedded = embeddedPage(row, info);
-        if (embedded) return many ? embedded.rows : (embedded.rows[0] ?? null);
-        const args = { offset: 0, limit: many ? 10_000 : 1, withTotal: false, props: objectProps(info, targetDef) };
-        const l = loader(ctx, `${rel.owner}.${rel.name}:${args.props.join()}`, (ids) => listNested(ctx.exec, rel, ids, args));
-        return l.load(String(row.sourcedId)).then((page) => (many ? page.rows : (page.rows[0] ?? null)));
+        const props = objectProps(info, targetDef);
+        if (many) return relationRows(rel, row, ctx, info, props);
+        const args = { offset: 0, limit: 1, withTotal: false, props };
+        return loader(ctx, `${rel.owner}.${rel.name}:${props.join()}`, (ids) => listNested(ctx.exec, rel, ids, args))
+          .load(String(row.sourcedId)).then((page) => page.rows[0] ?? null);
       },
     });
   }

@@ -152,7 +152,6 @@ function postHandler(app: FastifyInstance, p: Post) {
   };
 }
 
-/** Malformed JSON and other request faults get the imsx body too; nothing has been written when they occur. */
 /** Fastify plugin: PUT/DELETE of the six gradebook collections, the four POSTs, and the 1.1 PUT/DELETE routes. */
 export async function gradebookWriteRoutes(app: FastifyInstance) {
   app.setErrorHandler(restErrorHandler);
