@@ -46,7 +46,7 @@ export function copyValue(v: CellValue | Record<string, string>): string {
   }
 }
 
-const COPY_CHUNK = 256 * 1024;
+export const COPY_CHUNK = 256 * 1024;
 
 /** Server path: COPY ... FROM STDIN in text format, written in chunks with backpressure. */
 export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise<Stager> {
@@ -55,19 +55,32 @@ export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise
 
 /** COPY ... FROM STDIN of rows into any table's columns; `abort` cancels the COPY (CopyFail) and waits for it. */
 export async function copyRows(client: pg.ClientBase, table: string, columns: string[]):
-  Promise<Stager & { pushLine(line: string): boolean; abort(): Promise<void> }> {
+  Promise<Stager & { pushLine(line: string): boolean; flushBytes(chunk: Buffer): Promise<void>; abort(): Promise<void> }> {
   const stream = client.query(copyFrom(`copy ${table} (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`));
   let failed: Error | undefined;
   let closed = false;
   stream.on('error', (err) => (failed = err));
   const closing = once(stream, 'close').catch(() => undefined).then(() => (closed = true));
   let buffer = '';
-  const write = async () => {
+  // drain or error, whichever comes first, leaving no listener behind (once() would leave the other).
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+  });
+  const send = async (chunk: string | Buffer) => {
     if (failed) throw failed;
+    if (chunk.length && !stream.write(chunk)) await drained();
+    if (failed) throw failed;
+  };
+  const write = async () => {
     const chunk = buffer;
     buffer = '';
-    if (chunk && !stream.write(chunk)) await Promise.race([once(stream, 'drain'), once(stream, 'error')]);
-    if (failed) throw failed;
+    await send(chunk);
   };
   return {
     push(row) {
@@ -82,6 +95,11 @@ export async function copyRows(client: pg.ClientBase, table: string, columns: st
       return buffer.length >= COPY_CHUNK;
     },
     flush: write,
+    /** Rows already in COPY text format as bytes (after any buffered lines). */
+    async flushBytes(chunk) {
+      await write();
+      await send(chunk);
+    },
     async end() {
       await write();
       const done = once(stream, 'finish');
