@@ -6,6 +6,7 @@ import { readScopes } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
 import type { RestRouteConfig } from './guard.js';
+import { jsonBytes } from './json-bytes.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
 import { routePath, Translator, type RestRequest } from './translate.js';
 
@@ -48,7 +49,7 @@ async function answer(app: FastifyInstance, translator: Translator, endpoint: En
   const translation = translator.translate(restRequest, maxLimit);
   const result = await translation.prepared.execute(contextValue, translation.variables);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
-  return reply.code(response.status).headers(response.headers).send(response.body);
+  return reply.code(response.status).headers(response.headers).type('application/json; charset=utf-8').send(jsonBytes(response.body));
 }
 
 /** Every OneRoster GET (v1.2 rostering, gradebook, resources and their v1.1 twins), answered from the graph. */

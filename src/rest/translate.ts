@@ -157,7 +157,10 @@ export class Translator {
     const errors = validate(this.opts.schema, document);
     // The documents are ours: a validation error is a bug in this module, not in the request.
     if (errors.length) throw new Error(`REST document for ${endpoint.operationId} is invalid: ${errors.map((e) => e.message).join('; ')}`);
-    const compiled = compileQuery(this.opts.schema, document);
+    // Leaf serialisation off: the graph's own resolvers return strings, booleans and numbers of the
+    // right type, so String/Boolean/ID/Int/Float/enum leaves are read as they are. With it on, each leaf
+    // of each row allocated its error location and path arrays (2.8 of 16.5 MB per 1,000 users).
+    const compiled = compileQuery(this.opts.schema, document, undefined, { disableLeafSerialization: true });
     if (!isCompiledQuery(compiled)) throw new Error(`REST document for ${endpoint.operationId} does not compile: ${compiled.errors?.map((e) => e.message).join('; ')}`);
     prepared = { document, execute: (ctx, variables) => compiled.query(undefined, ctx, variables), serialise: compileSerialiser(shape, fields) };
     if (this.cache.size >= (this.opts.cacheSize ?? 2000)) this.cache.delete(this.cache.keys().next().value!);
