@@ -167,14 +167,24 @@ export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly s
   const p = new SqlParams();
   const owners = p.add(JSON.stringify(ownerIds));
   const page = ownerPage(rel, args, p, 'o.owner');
-  const count = args.withTotal ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${owned(rel, args, p, 'o.owner')}) c` : '';
+  // One owner (a REST path under one parent): its count runs beside the page on a second connection,
+  // as listRoot's does, instead of after it in the same statement. Many owners: one statement counts all.
+  const countApart = args.withTotal && ownerIds.length === 1;
+  const count = args.withTotal && !countApart
+    ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${owned(rel, args, p, 'o.owner')}) c` : '';
   const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c."__total"' : ''}, x.*
     from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
+  const countOne = async () => {
+    const c = new SqlParams();
+    const q = c.finish(`select count(*)::int as n from ${def.table} t where ${owned(rel, args, c, `${c.add(ownerIds[0])}::text`)}`);
+    return (await exec(q.sql, q.values))[0].n as number;
+  };
+  const [rows, apart] = await Promise.all([exec(sql, values), countApart ? countOne() : undefined]);
   const byOwner = new Map<string, { rows: Row[]; total?: number }>();
-  for (const row of withEmbeds(await exec(sql, values), args.embeds)) {
+  for (const row of withEmbeds(rows, args.embeds)) {
     const key = row.__owner as string;
     let entry = byOwner.get(key);
-    if (!entry) byOwner.set(key, (entry = { rows: [], total: row.__total as number | undefined }));
+    if (!entry) byOwner.set(key, (entry = { rows: [], total: apart ?? (row.__total as number | undefined) }));
     if (row.sourcedId != null) entry.rows.push(row);
   }
   const pages = new Map<string, Page>();

@@ -119,3 +119,14 @@ describe('embedded relations', () => {
     for (const l of lists) expect(new Set(l).size).toBe(l.length);
   });
 });
+
+it('counts one owner\'s page apart from it, and the count agrees with many owners counted in one statement', async () => {
+  const students = `students(limit: 1, filter: { familyName: { gte: "M" } }) { totalCount nodes { sourcedId } }`;
+  const one = await ok(db, `{ school(sourcedId: "school-002") { ${students} } }`);
+  expect(one.statements).toBe(3); // the school, its page, its count
+  const many = await ok(db, `{ schools { nodes { sourcedId ${students} } } }`);
+  expect(many.statements).toBe(2); // the schools, then every school's page and count in one
+  const total = one.data.school.students.totalCount;
+  expect(total).toBeGreaterThan(1);
+  expect(many.data.schools.nodes.find((s: any) => s.sourcedId === 'school-002').students.totalCount).toBe(total);
+});
