@@ -17,6 +17,14 @@ export function columnExpr(def: EntityDef, prop: string, alias = 't'): string {
 const isoDateTime = (expr: string) =>
   `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** How a column is served: datetimes as ISO text, a missing list as an empty one (the graph exposes lists as they are). */
+function shaped(kind: string, expr: string): string {
+  if (kind === 'datetime') return isoDateTime(expr);
+  if (kind === 'strings') return `coalesce(${expr}, '{}')`;
+  if (kind === 'json') return `coalesce(${expr}, '[]'::jsonb)`;
+  return expr;
+}
+
 const selectListCache = new Map<string, string>();
 
 /**
@@ -39,7 +47,7 @@ export function selectList(def: EntityDef, alias = 't', props?: readonly string[
   for (const [prop, f] of Object.entries(def.fields)) {
     if (!wanted(prop)) continue;
     const expr = columnExpr(def, prop, alias);
-    parts.push(`${f.kind === 'datetime' ? isoDateTime(expr) : expr} as ${quote(prop)}`);
+    parts.push(`${shaped(f.kind, expr)} as ${quote(prop)}`);
   }
   // Link tables have no sourcedId; with nothing else asked for, their key columns identify the row.
   const list = parts.length ? parts.join(', ') : selectList(def, alias);

@@ -150,14 +150,18 @@ function scalarField(t: any, owner: EntityName, name: string, f: FieldDef) {
   // graphql-jit compiles to a property read instead of a resolver call per row.
   switch (f.kind) {
     case 'string': return t.exposeString(name, { nullable, description });
-    case 'enum': return t.field({ type: enumFor(f.vocab!), nullable, description, resolve: (r: Row) => asEnum(f.vocab!, r[name]) });
+    // Without ext: tokens every stored token is an enum value (asEnum would return it unchanged).
+    case 'enum': return f.vocab!.ext
+      ? t.field({ type: enumFor(f.vocab!), nullable, description, resolve: (r: Row) => asEnum(f.vocab!, r[name]) })
+      : t.expose(name, { type: enumFor(f.vocab!), nullable, description });
     case 'date': return t.expose(name, { type: 'Date', nullable, description });
     case 'datetime': return t.expose(name, { type: 'DateTime', nullable, description });
     case 'float': return t.exposeFloat(name, { nullable, description });
     case 'int': return t.exposeInt(name, { nullable, description });
     case 'boolean': return t.exposeBoolean(name, { nullable, description });
-    case 'strings': return t.stringList({ description, resolve: (r: Row) => (r[name] as string[] | null) ?? [] });
-    case 'json': return t.field({ type: [jsonTypes[f.jsonType!]], description, resolve: (r: Row) => (r[name] as unknown[] | null) ?? [] });
+    // Lists are never null in rows: selectList reads a missing list as an empty one.
+    case 'strings': return t.exposeStringList(name, { description });
+    case 'json': return t.expose(name, { type: [jsonTypes[f.jsonType!]], description });
     case 'ref': return t.field({
       type: nodeRefs.get(f.target)!, nullable: nullable || crossesScope(owner, f.target), description,
       resolve: (r: Row, _a: unknown, ctx: Context, info: GraphQLResolveInfo) => resolveRef(f.target, r[name], ctx, info),
