@@ -25,7 +25,11 @@ export function jsonBytes(body: Readonly<Record<string, unknown>>): Buffer {
       continue;
     }
     push('[');
-    value.forEach((item, i) => push(`${i ? ',' : ''}${JSON.stringify(item) ?? 'null'}`));
+    // The comma apart: prepended, it would make each record a rope that writing flattens into a copy.
+    value.forEach((item, i) => {
+      if (i) push(',');
+      push(JSON.stringify(item) ?? 'null');
+    });
     push(']');
   }
   push('}');
