@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pg from 'pg';
+import { jsonBytes } from '../src/rest/json-bytes.js';
 
 const ORIGIN = 'http://localhost';
 const R = '/ims/oneroster/rostering/v1p2';
@@ -65,7 +66,7 @@ function enrollmentJson(r: Obj): Obj {
 }
 
 /** The hand-written baseline: plain SQL through a pg pool, one page statement plus one count, JSON built by hand. */
-export function baselineApp(pool: pg.Pool): FastifyInstance {
+export function baselineApp(pool: pg.Pool, encodeLikeRest = false): FastifyInstance {
   const app = Fastify({ logger: false });
   // Dates as the text PostgreSQL prints (YYYY-MM-DD), as the graph serves them.
   const types: pg.CustomTypesConfig = {
@@ -86,8 +87,12 @@ export function baselineApp(pool: pg.Pool): FastifyInstance {
     ]);
     return { key, body: list.rows.map(json), total: Number(total.rows[0].n) };
   };
-  const send = (reply: FastifyReply, p: { key: string; body: Obj[]; total: number }) =>
-    reply.header('x-total-count', String(p.total)).send({ [p.key]: p.body });
+  // Fastify's own JSON.stringify of the body, as a hand-written route does; `encodeLikeRest` sends the
+  // bytes the REST layer's encoder writes instead (BENCH_BASELINE_ENCODER=rest), to compare the rest.
+  const send = (reply: FastifyReply, p: { key: string; body: Obj[]; total: number }) => {
+    reply.header('x-total-count', String(p.total));
+    return encodeLikeRest ? reply.type('application/json; charset=utf-8').send(jsonBytes({ [p.key]: p.body })) : reply.send({ [p.key]: p.body });
+  };
 
   app.get('/baseline/users', async (req, reply) => send(reply, await page(req.query as Obj, 'users', USER_COLUMNS,
     'select sourced_id from users order by sourced_id', 'select count(*) as n from users', [], userJson, 'users')));

@@ -5,7 +5,8 @@
  * through `app.inject`, paging through /users (limit 1000), /enrollments (limit 1000) and
  * /schools/{id}/students (limit 1000) on a generated district seeded into a scratch database on the
  * DATABASE_URL server (dropped afterwards). BENCH_STUDENTS, BENCH_SCHOOLS, BENCH_ROUNDS and BENCH_CLIENTS
- * (concurrent consumers, default "1,4") tune it.
+ * (concurrent consumers, default "1,4") tune it; BENCH_BASELINE_ENCODER=rest makes the baseline encode its
+ * JSON the way the REST layer does (src/rest/json-bytes.ts), to separate that gain from the rest.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -89,7 +90,9 @@ async function main() {
     console.log(`seeded ${SCHOOLS} schools, ${await count('users')} users, ${await count('enrollments')} enrollments in ${((performance.now() - started) / 1000).toFixed(1)} s (child process)`);
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
     const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'off', LOG_LEVEL: 'silent' }), keys });
-    const baseline = baselineApp(pool);
+    const encodeLikeRest = process.env.BENCH_BASELINE_ENCODER === 'rest';
+    const baseline = baselineApp(pool, encodeLikeRest);
+    console.log(`baseline JSON: ${encodeLikeRest ? 'encoded record by record, as the REST layer does' : "Fastify's JSON.stringify of the whole body"}`);
     const scenarios: Scenario[] = [
       { name: '/users', rest: `${R}/users`, baseline: '/baseline/users', key: 'users' },
       { name: '/enrollments', rest: `${R}/enrollments`, baseline: '/baseline/enrollments', key: 'enrollments' },
