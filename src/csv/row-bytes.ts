@@ -55,9 +55,12 @@ const OTHER = 3;
  * as it is, an empty cell written as cellWriters writes it; the other kinds go through
  * cellWriters on the cell's text. Any other line is decoded and goes through rowWriter, so every
  * line gets exactly the text form's checks and values (the tests compare both forms).
+ * `short` as rowWriter's; then a line whose status or dateLastModified is not blank returns false
+ * and writes nothing (the caller switches to a COPY with every column).
  */
-export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now: string): (src: Buffer, start: number, end: number, out: CopyBytes) => void {
-  const textRow = rowWriter(spec, mode, layout, now);
+export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now: string, short = false):
+  (src: Buffer, start: number, end: number, out: CopyBytes) => boolean {
+  const textRow = rowWriter(spec, mode, layout, now, short);
   const cells = cellWriters(spec, mode, now);
   const kinds = spec.columns.map((c) => (c.kind === 'id' ? ID : c.kind === 'string' ? STRING : OTHER));
   const empties = cells.map((cell) => {
@@ -91,7 +94,10 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
   const slow = (src: Buffer, start: number, end: number, out: CopyBytes) => {
     const text = src.toString('utf8', start, end);
     if (text.includes('\r')) throw new Declined();
-    out.text(textRow(split(text)));
+    const fields = split(text);
+    if (short && (fields[1] !== '' || fields[2] !== '')) return false;
+    out.text(textRow(fields));
+    return true;
   };
   return (src, start, end, out) => {
     if (!fast) return slow(src, start, end, out);
@@ -105,10 +111,15 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
     }
     if (n !== width - 1) throw new Declined(); // too few cells
     ends[n] = end;
+    if (short && (ends[1] !== ends[0] + 1 || ends[2] !== ends[1] + 1)) return false;
     out.ensure(end - start + width * 40 + 8);
     let a = start;
     for (let k = 0; k < width; k++) {
       const b = ends[k];
+      if (short && (k === 1 || k === 2)) {
+        a = b + 1;
+        continue;
+      }
       if (k > 0) out.buf[out.pos++] = 0x09;
       if (a === b) {
         const e = empties[k];
@@ -135,5 +146,6 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
     out.buf[out.pos++] = 0x5c;
     out.buf[out.pos++] = 0x4e;
     out.buf[out.pos++] = 0x0a;
+    return true;
   };
 }

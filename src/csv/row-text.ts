@@ -50,15 +50,17 @@ const NULL = '\\N';
  * The table row of one record as a COPY text line, with exactly the checks and values of
  * checkRow + copyValue (the careful path's), written out per column kind for the common kinds so
  * that a row costs no intermediate objects; the other kinds go through parseCell itself.
+ * `short`: a row whose status and dateLastModified are blank, without those two columns (the
+ * table's defaults write what blank means; see copyDirect). The caller checks they are blank.
  */
-export function rowWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now: string): (fields: string[]) => string {
+export function rowWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now: string, short = false): (fields: string[]) => string {
   const cells = cellWriters(spec, mode, now);
   const width = layout.width;
   const metadata = layout.metadata;
   return (fields) => {
     if (fields.length !== width) throw new Declined();
     let line = cells[0](fields[0]);
-    for (let i = 1; i < cells.length; i++) line += `\t${cells[i](fields[i])}`;
+    for (let i = short ? 3 : 1; i < cells.length; i++) line += `\t${cells[i](fields[i])}`;
     let meta: Record<string, string> | null = null;
     for (const [i, key] of metadata) if (fields[i] !== '') (meta ??= {})[key] = shownValue(fields[i]);
     return `${line}\t${meta ? escapeText(JSON.stringify(meta)) : NULL}\n`;

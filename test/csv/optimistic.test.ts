@@ -92,7 +92,8 @@ describe('a clean initial load', () => {
     const dir = writePackage(scratchDir('opt-cells'), {
       ...basePackage(),
       orgs: `\ufeff${crlf(csvFile('orgs', 'd1,inactive,,"Say ""hi"", ok \\ back\tslash",district,"",', 's1,active,2025-01-01T00:00:00.5Z,School,ext:campus.1,ID,d1'))}`,
-      categories: csvFile('categories', 'cat1,,,Homework,-0', 'cat2,,,Quiz,.5', 'cat3,,,Test,1.5E+2', 'cat4,,,Other,+3.'),
+      // cat5 carries status and dateLastModified after rows that leave them blank (copy-direct.ts: a second COPY, every column).
+      categories: csvFile('categories', 'cat1,,,Homework,-0', 'cat2,,,Quiz,.5', 'cat3,,,Test,1.5E+2', 'cat4,,,Other,+3.', 'cat5,tobedeleted,2025-01-01T00:00:00Z,Old,1', 'cat6,,,New,2'),
       enrollments: csv(`${HEADERS.enrollments},metadata.a,metadata.b`,
         'e1,,,k1,s1,u1,student,false,2024-02-29,,"",x', '"e2",tobedeleted,2025-01-01T10:00:00Z,k1,s1,u2,student,,,2025-01-01,,'),
     });
@@ -128,6 +129,11 @@ describe('a clean initial load', () => {
     expect(a.files.map((f) => [f.file, f.rows])).toEqual(b.files.map((f) => [f.file, f.rows]));
     expect(await tableContents(opt, { withDates: false })).toEqual(await tableContents(careful, { withDates: false }));
     expect(await structures(opt)).toEqual(schema);
+    // Blank dateLastModified cells hold the import's time however the rows went in (copy-direct.ts
+    // leaves them to the column default now(); users go through SQL with the same value).
+    const stamps = await runSql(opt.orm.em.fork(), `select count(distinct d)::int as n, max(d) > now() - interval '10 minutes' as recent from
+      (select date_last_modified d from enrollments union all select date_last_modified from results union all select date_last_modified from users) t`);
+    expect(stamps).toEqual([{ n: 1, recent: true }]);
 
     // Now the tables hold rows: the careful path, and an unchanged package changes nothing.
     const again = await importPackage(opt, dir);
