@@ -10,6 +10,7 @@ import { IssueList, type FileReport, type ImportReport } from './report.js';
 import { copyStager, createStagingTable, insertStager, stagingTable } from './stage.js';
 import { stageByCopy } from './stage-copy.js';
 import { stageFile, type StageProgress } from './stage-file.js';
+import { analyzeChanged } from './statistics.js';
 import { supportsCopy, traced, withClient } from './connection.js';
 
 export interface ImportOptions {
@@ -58,6 +59,7 @@ export async function importPackage(db: Database, location: string, opts: Import
             ? await importFast(client, pkg, specs, manifest.modes, opts) : undefined;
           if (fast) {
             Object.assign(report, fast, { path: 'optimistic' });
+            await analyzeChanged(client, specs, fast.written);
             await client.query('commit');
             return;
           }
@@ -76,6 +78,7 @@ export async function importPackage(db: Database, location: string, opts: Import
           }
           opts.onLoad?.({ checked: true });
           for (const spec of specs) report.written[spec.table] = await loadFile(client, spec, manifest.modes.get(spec.key)!);
+          await analyzeChanged(client, specs, report.written);
           await client.query('commit');
         } catch (err) {
           await client.query('rollback').catch(() => undefined);

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesFor } from '../../src/csv/columns.js';
+import { withClient } from '../../src/csv/connection.js';
 import { importPackage } from '../../src/csv/import.js';
+import { analyzeChanged } from '../../src/csv/statistics.js';
 import type { Database } from '../../src/db/orm.js';
 import { runSql } from '../../src/db/sql.js';
 import { testDatabase } from '../support/db.js';
@@ -25,6 +28,19 @@ describe('bulk and delta', () => {
     expect(await q(`select user_sourced_id, agent_sourced_id from user_agents order by 1`)).toEqual([
       { user_sourced_id: 'u1', agent_sourced_id: 'u2' }, { user_sourced_id: 'u2', agent_sourced_id: 'u1' }]);
     expect(await one(`select grades, subjects from courses where sourced_id = 'c1'`)).toEqual({ grades: ['09', '10'], subjects: ['Mathematics'] });
+    // The import leaves planner statistics behind (-1: never analysed), link tables included.
+    for (const table of ['users', 'user_agents', 'enrollments']) {
+      const { n, tuples } = await one(`select (select count(*)::int from ${table}) as n, reltuples::int as tuples from pg_class where oid = '${table}'::regclass`);
+      expect({ table, tuples }).toEqual({ table, tuples: n });
+    }
+  });
+
+  it('statistics: a table is analysed when an import wrote more than a tenth of its rows (and at least 50), with its link tables', async () => {
+    const specs = filesFor('1.2').filter((s) => s.key === 'users' || s.key === 'orgs');
+    await withClient(db, async (client) => {
+      expect(await analyzeChanged(client, specs, { users: { upserted: 1, markedDeleted: 0 } })).toEqual([]);
+      expect(await analyzeChanged(client, specs, { users: { upserted: 40, markedDeleted: 11 } })).toEqual(['users', 'user_agents']);
+    });
   });
 
   it('delta: upserts by sourcedId, tobedeleted marks deleted, dateLastModified comes from the file, other records stay', async () => {
