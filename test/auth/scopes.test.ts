@@ -13,7 +13,7 @@ import {
 const P2 = 'https://purl.imsglobal.org/spec/or/v1p2/scope/';
 const P1 = 'https://purl.imsglobal.org/spec/or/v1p1/scope/';
 
-// Distinct scope names in /work/shared/oneroster/endpoints.tsv (column "scopes").
+// Distinct scope names in test/spec/endpoints.tsv (a copy of the team's notes) (column "scopes").
 const ENDPOINT_SCOPES = [
   'roster.readonly', 'roster-core.readonly', 'roster-demographics.readonly',
   'gradebook.readonly', 'gradebook-core.readonly', 'gradebook.createput', 'gradebook.createpost', 'gradebook.delete',

@@ -14,7 +14,7 @@ import { enumValueName, exposedDefs, typeNameOf } from '../../src/graph/types.js
  * Every class and field of the data model reference (model.md, the field tables) must exist in the
  * graph with a fitting GraphQL type. The tables are parsed, not copied, so the reference is the source.
  */
-const MODEL_MD = new URL('../../../shared/oneroster/model.md', import.meta.url);
+const MODEL_MD = new URL('../spec/model.md', import.meta.url);
 
 interface ModelField { name: string; type: string; card: string }
 interface ModelClass { heading: string; name: string; fields: ModelField[] }

@@ -11,7 +11,7 @@ import { bearer, testApp } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 
 /** Every v1.2 endpoint of the official binding, from the machine-readable table of the spec notes. */
-const TSV = new URL('../../../shared/oneroster/endpoints.tsv', import.meta.url);
+const TSV = new URL('../spec/endpoints.tsv', import.meta.url);
 const endpoints = fs.readFileSync(TSV, 'utf8').trim().split('\n').slice(1).map((line) => {
   const [service, method, path, operationId, , , , , scopes] = line.split('\t');
   return { service, method, path, operationId, scopes: scopes.split(',').map((s) => V1P2_SCOPE_PREFIX + s) };
