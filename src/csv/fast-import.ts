@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { rawSelectSql } from './cells-sql.js';
 import type { FileSpec, Mode } from './columns.js';
-import { LINKS, tableColumns, type LoadCount } from './load.js';
+import { LINKS, linkTablesOf, tableColumns, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
@@ -43,7 +43,7 @@ export async function importFast(client: pg.ClientBase, pkg: PackageSource, spec
 
 async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly FileSpec[], modes: Map<string, Mode>, opts: ImportOptions) {
   const tables = specs.map((s) => s.table);
-  const links = specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table));
+  const links = specs.flatMap(linkTablesOf);
   const { fks, indexes, pks } = await structures(client, tables, links);
   const restoreKey = async (table: string) => {
     for (const k of pks.filter((p) => p.table === table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);

@@ -10,6 +10,9 @@ export const LINKS: Record<string, { table: string; owner: string; other: string
   agents: { table: 'user_agents', owner: 'user_sourced_id', other: 'agent_sourced_id' },
 };
 
+/** The link tables a file fills. */
+export const linkTablesOf = (spec: FileSpec) => spec.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table);
+
 /**
  * Writes one staged file into its table, set-based. Upserts by sourcedId and changes a record only
  * when a value differs, so an unchanged record keeps its dateLastModified (and stays out of delta

@@ -170,13 +170,13 @@ export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly s
   // One owner (a REST path under one parent): its count runs beside the page on a second connection,
   // as listRoot's does, instead of after it in the same statement. Many owners: one statement counts all.
   const countApart = args.withTotal && ownerIds.length === 1;
-  const count = args.withTotal && !countApart
-    ? ` cross join lateral (select count(*)::int as "__total" from ${def.table} t where ${owned(rel, args, p, 'o.owner')}) c` : '';
-  const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c."__total"' : ''}, x.*
+  const countSql = (q: SqlParams, owner: string) => `select count(*)::int as n from ${def.table} t where ${owned(rel, args, q, owner)}`;
+  const count = args.withTotal && !countApart ? ` cross join lateral (${countSql(p, 'o.owner')}) c` : '';
+  const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c.n as "__total"' : ''}, x.*
     from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
   const countOne = async () => {
     const c = new SqlParams();
-    const q = c.finish(`select count(*)::int as n from ${def.table} t where ${owned(rel, args, c, `${c.add(ownerIds[0])}::text`)}`);
+    const q = c.finish(countSql(c, `${c.add(ownerIds[0])}::text`));
     return (await exec(q.sql, q.values))[0].n as number;
   };
   const [rows, apart] = await Promise.all([exec(sql, values), countApart ? countOne() : undefined]);

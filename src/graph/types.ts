@@ -92,14 +92,14 @@ const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: Collec
 });
 
 /**
- * The rows of a plain-list relation (roles, profiles, learning objectives) of one owner row: read
- * along with the owner's page when it could be (embeds.ts), else through the relation's loader.
- * `props` narrows the columns (all when absent).
+ * The rows of a plain-list relation (roles, profiles, learning objectives) or a single-object one
+ * (its first row) of one owner row: read along with the owner's page when it could be (embeds.ts),
+ * else through the relation's loader. `props` narrows the columns (all when absent).
  */
 export function relationRows(rel: Relation, row: Row, ctx: Context, info: GraphQLResolveInfo, props?: readonly string[]): Row[] | Promise<Row[]> {
   const embedded = embeddedPage(row, info);
   if (embedded) return embedded.rows;
-  const args = { offset: 0, limit: 10_000, withTotal: false, props };
+  const args = { offset: 0, limit: rel.single ? 1 : 10_000, withTotal: false, props };
   return loader(ctx, `${rel.owner}.${rel.name}:${props?.join() ?? '*'}`, (ids) => listNested(ctx.exec, rel, ids, args))
     .load(String(row.sourcedId)).then((page) => page.rows);
 }
@@ -118,11 +118,9 @@ function relationField(t: any, rel: Relation) {
       description: rel.description,
       resolve: (row: Row, _args: unknown, ctx: Context, info: GraphQLResolveInfo) => {
         requireRead(ctx.scopes, rel.target, where);
-        const props = objectProps(info, targetDef);
-        if (many) return relationRows(rel, row, ctx, info, props);
-        const args = { offset: 0, limit: 1, withTotal: false, props };
-        return loader(ctx, `${rel.owner}.${rel.name}:${props.join()}`, (ids) => listNested(ctx.exec, rel, ids, args))
-          .load(String(row.sourcedId)).then((page) => page.rows[0] ?? null);
+        const rows = relationRows(rel, row, ctx, info, objectProps(info, targetDef));
+        if (many) return rows;
+        return Array.isArray(rows) ? (rows[0] ?? null) : rows.then((r) => r[0] ?? null);
       },
     });
   }
