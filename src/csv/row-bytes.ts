@@ -37,12 +37,19 @@ export class CopyBytes {
   }
 }
 
-/** Bytes a sourcedId may hold (cells.ts's ID). */
-const ID_BYTE = new Uint8Array(256);
-for (const c of '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-_/@') ID_BYTE[c.charCodeAt(0)] = 1;
-/** Bytes that send a line to the text form: non-ASCII, quotes, and what COPY text must escape. */
-const SPECIAL = new Uint8Array(256).fill(1, 0x80);
-for (const c of '"\\\t\r\n') SPECIAL[c.charCodeAt(0)] = 1;
+/**
+ * What each byte is to the fast form: part of a sourcedId (cells.ts's ID characters), the comma
+ * between cells, a byte that sends the line to the text form (non-ASCII, quotes, what COPY text
+ * must escape), or any other plain byte (fine in a string, not in a sourcedId).
+ */
+const ID_BYTE = 0;
+const COMMA = 1;
+const SPECIAL = 2;
+const PLAIN = 3;
+const BYTE_CLASS = new Uint8Array(256).fill(PLAIN).fill(SPECIAL, 0x80);
+for (const c of '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-_/@') BYTE_CLASS[c.charCodeAt(0)] = ID_BYTE;
+for (const c of '"\\\t\r\n') BYTE_CLASS[c.charCodeAt(0)] = SPECIAL;
+BYTE_CLASS[0x2c] = COMMA;
 
 const ID = 1;
 const STRING = 2;
@@ -71,22 +78,26 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
       throw err;
     }
   });
-  // Per column of another kind: the last cell's bytes and its COPY text (cells repeat: dates, vocabularies).
-  const lastRaw = cells.map(() => Buffer.alloc(0));
-  const lastOut = cells.map(() => Buffer.alloc(0));
+  // Per column of another kind, the COPY text of each value seen (cells repeat: dates, vocabularies,
+  // scores), bounded; and the last one, compared byte by byte before any string is made.
+  interface Known { raw: Buffer; text: Buffer }
+  const known = cells.map(() => new Map<string, Known>());
+  const last = cells.map((): Known => ({ raw: Buffer.alloc(0), text: Buffer.alloc(0) }));
   const other = (k: number, src: Buffer, a: number, b: number, out: CopyBytes) => {
-    const raw = lastRaw[k];
+    const raw = last[k].raw;
     if (raw.length === b - a) {
       let same = true;
       for (let i = 0; i < raw.length; i++) if (raw[i] !== src[a + i]) { same = false; break; }
-      if (same) return out.bytes(lastOut[k]);
+      if (same) return out.bytes(last[k].text);
     }
-    const text = Buffer.from(cells[k](src.toString('latin1', a, b)));
-    if (b - a <= 64) {
-      lastRaw[k] = Buffer.from(src.subarray(a, b));
-      lastOut[k] = text;
+    const cell = src.toString('latin1', a, b);
+    let entry = known[k].get(cell);
+    if (!entry) {
+      entry = { raw: Buffer.from(src.subarray(a, b)), text: Buffer.from(cells[k](cell)) };
+      if (b - a <= 64 && known[k].size < 10_000) known[k].set(cell, entry);
     }
-    out.bytes(text);
+    last[k] = entry;
+    out.bytes(entry.text);
   };
   const width = layout.width;
   const fast = layout.metadata.length === 0 && width === cells.length;
@@ -99,17 +110,25 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
     out.text(textRow(fields));
     return true;
   };
+  // Per cell of the current line: whether it holds a byte a sourcedId may not.
+  const notId = new Uint8Array(width);
   return (src, start, end, out) => {
     if (!fast) return slow(src, start, end, out);
     let n = 0;
+    let plain = 0;
     for (let i = start; i < end; i++) {
-      const c = src[i];
-      if (c === 0x2c) {
+      const c = BYTE_CLASS[src[i]];
+      if (c === ID_BYTE) continue;
+      if (c === COMMA) {
         if (n === width - 1) throw new Declined(); // too many cells
+        notId[n] = plain;
         ends[n++] = i;
-      } else if (SPECIAL[c]) return slow(src, start, end, out);
+        plain = 0;
+      } else if (c === SPECIAL) return slow(src, start, end, out);
+      else plain = 1;
     }
     if (n !== width - 1) throw new Declined(); // too few cells
+    notId[n] = plain;
     ends[n] = end;
     if (short && (ends[1] !== ends[0] + 1 || ends[2] !== ends[1] + 1)) return false;
     out.ensure(end - start + width * 40 + 8);
@@ -121,21 +140,18 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
         continue;
       }
       if (k > 0) out.buf[out.pos++] = 0x09;
+      const kind = kinds[k];
       if (a === b) {
         const e = empties[k];
         if (!e) throw new Declined();
         out.bytes(e);
-      } else if (kinds[k] === OTHER) {
+      } else if (kind === OTHER) {
         other(k, src, a, b, out);
       } else {
-        if (kinds[k] === ID && b - a > 255) throw new Declined();
+        if (kind === ID && (notId[k] || b - a > 255)) throw new Declined();
         const buf = out.buf;
         let p = out.pos;
-        for (let i = a; i < b; i++) {
-          const c = src[i];
-          if (kinds[k] === ID && !ID_BYTE[c]) throw new Declined();
-          buf[p++] = c;
-        }
+        for (let i = a; i < b; i++) buf[p++] = src[i];
         out.pos = p;
       }
       a = b + 1;

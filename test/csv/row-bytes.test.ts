@@ -132,4 +132,30 @@ describe('the byte form of a row accepts and writes exactly what the text form d
     const { bytes } = both('results', 'bulk', HEADERS.results, 'res1,,,li1,u1,fully graded,52,2024-09-20,,,k1,,,false,');
     expect(bytes).toBe(`res1\tactive\t${NOW}\tli1\tu1\tfully graded\t52\t2024-09-20\t\\N\t\\N\tk1\t\\N\t\\N\tf\t\\N\t\\N\n`);
   });
+
+  it('one writer over many lines (its remembered cells) writes what the text form writes, line by line', () => {
+    // Repeated, alternating and invalid values in the remembered columns (scoreStatus, score, scoreDate,
+    // the booleans), so that both the last-value and the seen-values shortcuts are taken and a bad
+    // cell after a good one of the same length is still refused.
+    const statuses = ['fully graded', 'submitted', 'not submitted', 'graded', 'fully graded'];
+    const scores = ['52', '58', '52', '5x', '100', '-0', '58', '1e400', '52'];
+    const dates = ['2024-09-20', '2024-09-21', '2024-09-20', '2023-02-29', '2024-09-20'];
+    const flags = ['false', 'true', '', 'TRUE', 'false'];
+    const spec = FILES_V12.find((s) => s.key === 'results')!;
+    const layout = checkHeader('results.csv', split(HEADERS.results), spec, new IssueList())!;
+    const text = rowWriter(spec, 'bulk', layout, NOW);
+    const write = lineWriter(spec, 'bulk', layout, NOW);
+    let declined = 0;
+    for (let i = 0; i < 200; i++) {
+      const line = `res${i},,,li1,u${i % 7},${statuses[i % statuses.length]},${scores[i % scores.length]},${dates[i % dates.length]},,,k1,,,${flags[i % flags.length]},`;
+      const expected = (() => { try { return text(split(line)); } catch (err) { if (err instanceof Declined) return 'declined'; throw err; } })();
+      const out = new CopyBytes(64);
+      const src = Buffer.from(line);
+      const actual = (() => { try { write(src, 0, src.length, out); return out.take().toString('utf8'); } catch (err) { if (err instanceof Declined) return 'declined'; throw err; } })();
+      expect(actual, line).toBe(expected);
+      if (expected === 'declined') declined++;
+    }
+    expect(declined).toBeGreaterThan(20);
+    expect(declined).toBeLessThan(200);
+  });
 });
