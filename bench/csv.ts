@@ -7,7 +7,7 @@
  *    those tables back out to files.
  * 3. Import the package into the empty, migrated scratch database (a child process, so its peak
  *    RSS is its own) and export it again to a folder.
- * 4. Build every key and index of the imported tables once more on the imported data: the work any
+ * 4. Build every key and index the model requires once more on the imported data: the work any
  *    import that ends with this schema does beyond the floor's COPY, which bounds the ratio it can reach.
  * Appends nothing by itself; prints a Markdown section (also written to tmp/bench-csv/section.md).
  *
@@ -94,10 +94,11 @@ async function floor(url: string, pkg: string, files: string[], outDir: string) 
 }
 
 /**
- * Each key and index of the tables the import filled, built again under a probe name (same
+ * Each key and index the model requires on the tables the import filled, built again under a probe name (same
  * definition, same sort memory as the import) and dropped: the cheapest known way to have them is
- * a sorted build after the load (maintained row by row during the COPY they cost several times
- * more), so floor ÷ (floor + these builds) bounds the ratio any import into this schema can reach.
+ * a sorted build after the load (maintained row by row during the COPY, the enrollments took 2.7
+ * times as long; bench/README.md), so floor ÷ (floor + these builds) bounds the ratio any import
+ * into this schema can reach.
  */
 async function schemaIndexBuilds(url: string) {
   const c = new pg.Client({ connectionString: url });
@@ -109,9 +110,14 @@ async function schemaIndexBuilds(url: string) {
     await c.query('vacuum');
     await c.query('checkpoint');
     await c.query(`set maintenance_work_mem = '256MB'`);
+    // Only those the data model requires (issue 2: the sourcedId key, an index on dateLastModified
+    // and on every foreign key); the few others (enrollments.role, users.familyName, ...) are left out.
     const { rows } = await c.query<{ def: string }>(`select pg_get_indexdef(i.indexrelid) as def from pg_index i
       join pg_class t on t.oid = i.indrelid
-      where t.relnamespace = 'public'::regnamespace and t.relname <> 'mikro_orm_migrations' and t.reltuples > 0`);
+      where t.relnamespace = 'public'::regnamespace and t.relname <> 'mikro_orm_migrations' and t.reltuples > 0
+        and (i.indisprimary
+          or i.indkey[0] = (select attnum from pg_attribute where attrelid = t.oid and attname = 'date_last_modified')
+          or exists (select 1 from pg_constraint f where f.conrelid = t.oid and f.contype = 'f' and f.conkey[1] = i.indkey[0]))`);
     let seconds = 0;
     await c.query('begin');
     for (const { def } of rows) {
@@ -154,7 +160,7 @@ async function main() {
     console.log(`import: ${imp.seconds.toFixed(1)} s (${rate(rows, imp.seconds)}), peak RSS ${mb(imp.maxRssBytes)}`);
     const ix = await schemaIndexBuilds(url);
     const bound = f.copyIn / (f.copyIn + ix.seconds);
-    console.log(`schema's keys and indexes: ${ix.builds} builds, ${ix.seconds.toFixed(1)} s; best reachable ratio ${bound.toFixed(2)}`);
+    console.log(`required keys and indexes: ${ix.builds} builds, ${ix.seconds.toFixed(1)} s; best reachable ratio ${bound.toFixed(2)}`);
     const exp = await runChild('export', path.join(WORK, 'export'), url);
     console.log(`export: ${exp.seconds.toFixed(1)} s (${rate(rows, exp.seconds)}), peak RSS ${mb(exp.maxRssBytes)}`);
     const zip = await runChild('export', path.join(WORK, 'export.zip'), url);
@@ -171,7 +177,7 @@ async function main() {
       '| | seconds | rows/s | ratio to floor | peak RSS |', '|---|---:|---:|---:|---:|',
       `| COPY FROM (floor) | ${f.copyIn.toFixed(1)} | ${Math.round(rows / f.copyIn).toLocaleString('en-US')} | 1.00 | |`,
       `| import (validate, stage, check, upsert; one transaction) | ${imp.seconds.toFixed(1)} | ${Math.round(rows / imp.seconds).toLocaleString('en-US')} | ${(f.copyIn / imp.seconds).toFixed(2)} | ${mb(imp.maxRssBytes)} |`,
-      `| keys and indexes of the schema alone (${ix.builds} builds on the imported data) | ${ix.seconds.toFixed(1)} | | bound: ${bound.toFixed(2)} | |`,
+      `| required keys and indexes alone (${ix.builds} builds on the imported data) | ${ix.seconds.toFixed(1)} | | bound: ${bound.toFixed(2)} | |`,
       `| COPY TO (floor) | ${f.copyOut.toFixed(1)} | ${Math.round(rows / f.copyOut).toLocaleString('en-US')} | 1.00 | |`,
       `| export to a folder | ${exp.seconds.toFixed(1)} | ${Math.round(rows / exp.seconds).toLocaleString('en-US')} | ${(f.copyOut / exp.seconds).toFixed(2)} | ${mb(exp.maxRssBytes)} |`,
       `| export to a ZIP | ${zip.seconds.toFixed(1)} | ${Math.round(rows / zip.seconds).toLocaleString('en-US')} | ${(f.copyOut / zip.seconds).toFixed(2)} | ${mb(zip.maxRssBytes)} |`,
