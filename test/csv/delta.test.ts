@@ -41,6 +41,11 @@ describe('bulk and delta', () => {
       expect(await analyzeChanged(client, specs, { users: { upserted: 1, markedDeleted: 0 } })).toEqual([]);
       expect(await analyzeChanged(client, specs, { users: { upserted: 40, markedDeleted: 11 } })).toEqual(['users', 'user_agents']);
     });
+    // Column statistics: the keys, references, indexed filters and status; not every column (a given
+    // name is in no plan's choice).
+    const analysed = (await q(`select attname from pg_stats where schemaname = 'public' and tablename = 'users'`)).map((r) => r.attname);
+    expect(analysed).toEqual(expect.arrayContaining(['date_last_modified', 'family_name', 'primary_org_sourced_id', 'sourced_id', 'status']));
+    expect(analysed).not.toContain('given_name');
   });
 
   it('delta: upserts by sourcedId, tobedeleted marks deleted, dateLastModified comes from the file, other records stay', async () => {
