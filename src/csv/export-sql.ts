@@ -1,4 +1,5 @@
 import type { ColumnSpec, FileSpec } from './columns.js';
+import { LINKS } from './load.js';
 
 /**
  * The SELECT that renders one file's rows as CSV-ready text columns, so that PostgreSQL does the
@@ -8,16 +9,24 @@ import type { ColumnSpec, FileSpec } from './columns.js';
 export interface ExportQuery { header: string[]; sql: string }
 
 const DATETIME = (e: string) => `to_char(${e} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const braced = (col: string, a: string, b: string) =>
-  `(select string_agg('{' || (e->>'${a}') || ':' || (e->>'${b}') || '}', ',' order by o) from jsonb_array_elements(t.${col}) with ordinality x(e, o))`;
+// The guard skips the per-row subquery for the usual empty or missing list.
+const braced = (col: string, a: string, b: string) => `case when jsonb_array_length(t.${col}) > 0 then `
+  + `(select string_agg('{' || (e->>'${a}') || ':' || (e->>'${b}') || '}', ',' order by o) from jsonb_array_elements(t.${col}) with ordinality x(e, o)) end`;
+/**
+ * A list kept in a link table (class terms, user agents), aggregated once and joined: a subquery per
+ * row probed the link table's index once per record (200,000 users: 1.0-1.3 s, joined 0.7-0.8 s).
+ */
+const linked = (list: string) => {
+  const { table, owner, other } = LINKS[list];
+  return `left join (select ${owner} as id, string_agg(${other}, ',' order by ${other}) as v from ${table} group by 1) ${list} on ${list}.id = t.sourced_id`;
+};
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 function expression(spec: FileSpec, col: ColumnSpec, delta: boolean): string {
   const c = `t."${col.column}"`;
   if (col.name === 'status') return delta ? c : 'null';
   if (col.name === 'dateLastModified') return delta ? DATETIME(c) : 'null';
-  if (col.column === 'terms') return `(select string_agg(x.term_sourced_id, ',' order by x.term_sourced_id) from class_terms x where x.class_sourced_id = t.sourced_id)`;
-  if (col.column === 'agents') return `(select string_agg(x.agent_sourced_id, ',' order by x.agent_sourced_id) from user_agents x where x.user_sourced_id = t.sourced_id)`;
+  if (col.column in LINKS) return `${col.column}.v`;
   if (col.column.startsWith('credential_')) return `t.credentials->0->>${lit(col.column.slice('credential_'.length))}`;
   switch (col.kind) {
     case 'date': case 'float': case 'boolean': return `${c}::text`;
@@ -37,6 +46,7 @@ export function exportQuery(spec: FileSpec, metadataKeys: string[], since: strin
   const exprs = [...spec.columns.map((col) => expression(spec, col, !!since)), ...metadataKeys.map((k) => `t.metadata->>${lit(k)}`)];
   return {
     header: [...spec.columns.map((c) => c.name), ...metadataKeys.map((k) => `metadata.${k}`)],
-    sql: `select ${exprs.join(', ')} from ${spec.table} t where ${exportFilter(since)}`,
+    sql: [`select ${exprs.join(', ')} from ${spec.table} t`, ...spec.columns.filter((c) => c.column in LINKS).map((c) => linked(c.column)),
+      `where ${exportFilter(since)}`].join(' '),
   };
 }
