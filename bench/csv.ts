@@ -100,7 +100,7 @@ async function floor(url: string, pkg: string, files: string[], outDir: string) 
  * times as long; bench/README.md), so floor ÷ (floor + these builds) bounds the ratio any import
  * into this schema can reach.
  */
-async function schemaIndexBuilds(url: string) {
+async function requiredIndexBuilds(url: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -158,7 +158,7 @@ async function main() {
     const imp = await runChild('import', pkg, url);
     if (!imp.result.ok) throw new Error(`import failed: ${JSON.stringify(imp.result.errors.slice(0, 5))}`);
     console.log(`import: ${imp.seconds.toFixed(1)} s (${rate(rows, imp.seconds)}), peak RSS ${mb(imp.maxRssBytes)}`);
-    const ix = await schemaIndexBuilds(url);
+    const ix = await requiredIndexBuilds(url);
     const bound = f.copyIn / (f.copyIn + ix.seconds);
     console.log(`required keys and indexes: ${ix.builds} builds, ${ix.seconds.toFixed(1)} s; best reachable ratio ${bound.toFixed(2)}`);
     const exp = await runChild('export', path.join(WORK, 'export'), url);

@@ -55,7 +55,7 @@ export async function copyStager(client: pg.ClientBase, spec: FileSpec): Promise
 
 /** COPY ... FROM STDIN of rows into any table's columns; `abort` cancels the COPY (CopyFail) and waits for it. */
 export async function copyRows(client: pg.ClientBase, table: string, columns: string[]):
-  Promise<Stager & { pushLine(line: string): boolean; flushBytes(chunk: Buffer): Promise<void>; abort(): Promise<void> }> {
+  Promise<Stager & { flushBytes(chunk: Buffer): Promise<void>; abort(): Promise<void> }> {
   const stream = client.query(copyFrom(`copy ${table} (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`));
   let failed: Error | undefined;
   let closed = false;
@@ -87,11 +87,6 @@ export async function copyRows(client: pg.ClientBase, table: string, columns: st
       let line = '';
       for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyValue(row[i]);
       buffer += `${line}\n`;
-      return buffer.length >= COPY_CHUNK;
-    },
-    /** A line already in COPY text format, newline included. */
-    pushLine(line) {
-      buffer += line;
       return buffer.length >= COPY_CHUNK;
     },
     flush: write,
