@@ -25,7 +25,7 @@ function compact(entries: [string, unknown][]): Obj {
 }
 const DLM = `to_char(t.date_last_modified at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const USER_COLUMNS = `t.sourced_id, t.status, ${DLM} as dlm, t.metadata, t.user_master_identifier, t.username, t.user_ids, t.enabled_user,
+export const USER_COLUMNS = `t.sourced_id, t.status, ${DLM} as dlm, t.metadata, t.user_master_identifier, t.username, t.user_ids, t.enabled_user,
   t.given_name, t.family_name, t.middle_name, t.preferred_first_name, t.preferred_middle_name, t.preferred_last_name, t.pronouns,
   (select json_agg(json_build_object('roleType', r.role_type, 'role', r.role, 'org', r.org_sourced_id, 'userProfile', r.user_profile,
      'beginDate', r.begin_date, 'endDate', r.end_date) order by r.sourced_id) from user_roles r where r.user_sourced_id = t.sourced_id) as roles,
@@ -39,7 +39,7 @@ const USER_COLUMNS = `t.sourced_id, t.status, ${DLM} as dlm, t.metadata, t.user_
 
 const ENROLLMENT_COLUMNS = `t.*, ${DLM} as dlm`;
 
-function userJson(r: Obj): Obj {
+export function userJson(r: Obj): Obj {
   const roles = (r.roles as Obj[] | null ?? []).map((x) => compact([['roleType', x.roleType], ['role', x.role], ['org', orgRef(x.org as string)],
     ['userProfile', x.userProfile], ['beginDate', x.beginDate], ['endDate', x.endDate]]));
   const profiles = (r.profiles as Obj[] | null ?? []).map((p) => compact([['profileId', p.profileId], ['profileType', p.profileType],
@@ -66,7 +66,7 @@ function enrollmentJson(r: Obj): Obj {
 }
 
 /** The hand-written baseline: plain SQL through a pg pool, one page statement plus one count, JSON built by hand. */
-export function baselineApp(pool: pg.Pool, encodeLikeRest = false): FastifyInstance {
+export function baselineApp(pool: pg.Pool, encodeLikeRest = false, prefix = '/baseline'): FastifyInstance {
   const app = Fastify({ logger: false });
   // Dates as the text PostgreSQL prints (YYYY-MM-DD), as the graph serves them.
   const types: pg.CustomTypesConfig = {
@@ -94,11 +94,11 @@ export function baselineApp(pool: pg.Pool, encodeLikeRest = false): FastifyInsta
     return encodeLikeRest ? reply.type('application/json; charset=utf-8').send(jsonBytes({ [p.key]: p.body })) : reply.send({ [p.key]: p.body });
   };
 
-  app.get('/baseline/users', async (req, reply) => send(reply, await page(req.query as Obj, 'users', USER_COLUMNS,
+  app.get(`${prefix}/users`, async (req, reply) => send(reply, await page(req.query as Obj, 'users', USER_COLUMNS,
     'select sourced_id from users order by sourced_id', 'select count(*) as n from users', [], userJson, 'users')));
-  app.get('/baseline/enrollments', async (req, reply) => send(reply, await page(req.query as Obj, 'enrollments', ENROLLMENT_COLUMNS,
+  app.get(`${prefix}/enrollments`, async (req, reply) => send(reply, await page(req.query as Obj, 'enrollments', ENROLLMENT_COLUMNS,
     'select sourced_id from enrollments order by sourced_id', 'select count(*) as n from enrollments', [], enrollmentJson, 'enrollments')));
-  app.get<{ Params: { id: string } }>('/baseline/schools/:id/students', async (req, reply) => {
+  app.get<{ Params: { id: string } }>(`${prefix}/schools/:id/students`, async (req, reply) => {
     const school = await pool.query(`select 1 from orgs where sourced_id = $1 and type = 'school'`, [req.params.id]);
     if (!school.rowCount) return reply.code(404).send({ imsx_codeMajor: 'failure' });
     const students = `select distinct user_sourced_id from user_roles where org_sourced_id = $1 and role = 'student'`;
