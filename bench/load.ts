@@ -100,9 +100,10 @@ async function main() {
     cli('seed', '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '42');
     const client = JSON.parse(cli('clients', 'add', 'bench-load', '--scopes', 'roster.readonly')) as { client_id: string; client_secret: string };
     const db = new pg.Client({ connectionString: url.toString() });
+    db.on('error', () => {}); // the scratch database is dropped with (force) if the run fails
     await db.connect();
     await db.query('vacuum analyze');
-    const userId = (await db.query(`select sourced_id from users order by sourced_id offset 500 limit 1`)).rows[0].sourced_id as string;
+    const userId = (await db.query(`select sourced_id from users order by sourced_id offset (select count(*) / 2 from users) limit 1`)).rows[0].sourced_id as string;
     const classId = (await db.query(`select class_sourced_id from enrollments where role = 'student' group by 1 order by count(*) desc, 1 limit 1`)).rows[0].class_sourced_id as string;
     await db.end();
     console.log(`seeded ${SCHOOLS} schools, ${STUDENTS} students in ${((performance.now() - started) / 1000).toFixed(1)} s`);
