@@ -1,7 +1,7 @@
 import { isRef, type EntityDef, type EntityName, type FieldDef } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { columnExpr } from './columns.js';
-import { relationsOf } from '../model/relations.js';
+import { live, relationsOf } from '../model/relations.js';
 import { SqlParams } from './sql-params.js';
 
 /** The comparisons every filterable field takes (GraphQL `*Comparison` inputs). */
@@ -88,14 +88,15 @@ function compileField(def: EntityDef, key: string, value: unknown, p: SqlParams,
   }
   const rel = relationsOf(def.name).find((r) => r.name === key && r.filterable);
   if (!rel) throw new Error(`${def.name} cannot be filtered on ${key}`);
-  // "Some related row matches": an EXISTS over the relation's link, joined to the target.
+  // "Some related row matches": an EXISTS over the relation's link, joined to the target. Tombstones
+  // make no relation: the owner, the target and (in the link) every row it goes through must be live.
   const inner = `r${depth}`;
   const relWhere = rel.where ? ` and ${rel.where.replace(/\bt\./g, `${inner}.`)}` : '';
-  const cond = compileFilter(rel.target, value as FilterInput, p, inner, depth + 1) + relWhere;
+  const cond = `${compileFilter(rel.target, value as FilterInput, p, inner, depth + 1)}${relWhere} and ${live(inner)}`;
   const targetDef = entityDef(rel.target);
   if ('fk' in rel.source) {
-    return [`exists (select 1 from ${targetDef.table} ${inner} where ${inner}.${rel.source.fk} = ${alias}.sourced_id and ${cond})`];
+    return [live(alias), `exists (select 1 from ${targetDef.table} ${inner} where ${inner}.${rel.source.fk} = ${alias}.sourced_id and ${cond})`];
   }
-  return [`exists (select 1 from (${rel.source.link}) l${depth} join ${targetDef.table} ${inner} on ${inner}.sourced_id = l${depth}.target
+  return [live(alias), `exists (select 1 from (${rel.source.link}) l${depth} join ${targetDef.table} ${inner} on ${inner}.sourced_id = l${depth}.target
     where l${depth}.owner = ${alias}.sourced_id and ${cond})`];
 }

@@ -1,6 +1,6 @@
 import type { EntityDef, EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
-import type { Relation } from '../model/relations.js';
+import { live, type Relation } from '../model/relations.js';
 import { columnExpr, selectList } from './columns.js';
 import { compileFilter, type FilterInput } from './filters.js';
 import { SqlParams } from './sql-params.js';
@@ -133,21 +133,32 @@ function pageOf(rows: Row[], args: ListArgs, total: number | undefined): Page {
   return { rows, total, hasMore, offset: args.offset };
 }
 
-/** The target rows of `rel` that belong to the owner id `owner` (an SQL expression) and match the filter. */
+/**
+ * The owner id `owner` (an SQL expression) names a live record: a tombstoned owner has no related
+ * rows. It reads no column of `t`, so PostgreSQL checks it once per owner (a one-time filter), not per row.
+ */
+const ownerLive = (rel: Relation, owner: string) =>
+  `exists (select 1 from ${entityDef(rel.owner).table} ow where ow.sourced_id = ${owner} and ${live('ow')})`;
+
+/**
+ * The target rows of `rel` that belong to the owner id `owner` (an SQL expression) and match the
+ * filter. Every relation's rows pass here: the owner and the target must be live, and the link
+ * (relations.ts) leaves out its tombstoned rows.
+ */
 function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
   const link = 'fk' in rel.source ? `t.${rel.source.fk} = ${owner}`
     : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = ${owner})`;
-  return `${link} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+  return `${link} and ${live('t')} and ${ownerLive(rel, owner)} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
 }
 
 /** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
 function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
   const def = entityDef(rel.target);
   if ('link' in rel.source && idsOnly(rel, args)) {
-    // Only the linked sourcedIds are read (a user's agents as references): they come straight from the
-    // link, whose targets are foreign keys, without visiting the target table.
-    return `select distinct l0.target as "sourcedId" from (${rel.source.link}) l0
-      where l0.owner = ${owner} and l0.target is not null order by 1 limit ${args.limit + 1} offset ${args.offset}`;
+    // Only the linked sourcedIds are read (a user's agents as references): they come from the link,
+    // and the target table is visited only by primary key, for its status (tombstones make no relation).
+    return `select distinct l0.target as "sourcedId" from (${rel.source.link}) l0 join ${def.table} t on t.sourced_id = l0.target
+      where l0.owner = ${owner} and ${live('t')} and ${ownerLive(rel, owner)} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
   }
   return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner)), args.embeds, p);
 }

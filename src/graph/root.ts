@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { listRoot, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
+import { live } from '../model/relations.js';
 import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
 import { listArgs, type CollectionArgs } from './connections.js';
@@ -23,9 +24,12 @@ interface RootView {
   description: string;
 }
 
-/** A user is a student (teacher) when any of their roles is student (teacher); README: "Roles". */
+/**
+ * A user is a student (teacher) when any of their live roles is student (teacher); README: "Roles".
+ * The user may be a tombstone (root views list tombstones), but a tombstoned role row makes no role.
+ */
 const hasRole = (role: string) =>
-  `exists (select 1 from user_roles ur where ur.user_sourced_id = t.sourced_id and ur.role = '${role}')`;
+  `exists (select 1 from user_roles ur where ur.user_sourced_id = t.sourced_id and ur.role = '${role}' and ${live('ur')})`;
 
 export const rootViews: RootView[] = [
   { entity: 'Org', single: 'org', plural: 'orgs', description: 'Orgs of every type.' },

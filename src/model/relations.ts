@@ -1,16 +1,22 @@
 import type { EntityName } from './dsl.js';
+import { entityDefs } from './index.js';
 
 /**
  * To-many (and derived to-one) navigations of the graph, beyond the plain references in the
- * descriptors. Each is either an inverse foreign key on the target (`fk`) or a link query yielding
+ * descriptors. Each is either an inverse foreign key on the target (`fk`) or a link yielding
  * `(owner, target)` pairs of sourcedIds. The same definitions drive nested collections, relation
  * filters (`exists`), and the REST nested paths.
+ *
+ * Tombstones never make relations: a pair exists only while the owner, every row the link goes
+ * through and the target are all not `tobedeleted`. The link's own rows are checked here (`link`
+ * adds the condition for every table it passes through); the owner and the target where the
+ * relation becomes SQL (data/queries.ts `owned`, data/filters.ts).
  */
 export interface Relation {
   owner: EntityName;
   name: string;
   target: EntityName;
-  source: { fk: string } | { link: string };
+  source: { fk: string } | Link;
   /** Extra condition on the target row `t` (e.g. only terms). */
   where?: string;
   /** Served as a single object (first match) rather than a connection. */
@@ -27,12 +33,40 @@ export interface Relation {
   description: string;
 }
 
+/** A table a link passes through; `on` joins it to the tables before it (absent on the first). */
+export interface Hop { table: string; alias: string; on?: string }
+
+/** One way of pairing owners with targets: the tables passed through and the owner and target columns. */
+export interface LinkPath { hops: Hop[]; owner: string; target: string; where?: string }
+
+/** A link: its SQL (`select owner, target`, tombstoned link rows left out) and the paths it is made of. */
+export interface Link { link: string; paths: LinkPath[] }
+
+/** The condition under which a row of alias `alias` takes part in relations. */
+export const live = (alias: string) => `${alias}.status <> 'tobedeleted'`;
+
+/** Tables with the OneRoster base fields, so with a status; link tables without one (class_terms, user_agents) have none. */
+const withStatus = new Set(entityDefs.filter((d) => d.base).map((d) => d.table));
+
+const pathSql = (p: LinkPath) => {
+  const from = p.hops.map((h, i) => (i === 0 ? `${h.table} ${h.alias}` : `join ${h.table} ${h.alias} on ${h.on}`)).join(' ');
+  const conds = [...(p.where ? [p.where] : []), ...p.hops.filter((h) => withStatus.has(h.table)).map((h) => live(h.alias))];
+  return `select ${p.owner} as owner, ${p.target} as target from ${from}${conds.length ? ` where ${conds.join(' and ')}` : ''}`;
+};
+
+const link = (...paths: LinkPath[]): Link => ({ link: paths.map(pathSql).join(' union all '), paths });
+
+/** A link through one table: `owner` and `target` are its columns. */
+const through = (table: string, owner: string, target: string, where?: string): Link =>
+  link({ hops: [{ table, alias: 'l' }], owner: `l.${owner}`, target: `l.${target}`, where });
+
 const enrolled = (role?: string) =>
-  `select class_sourced_id as owner, user_sourced_id as target from enrollments${role ? ` where role = '${role}'` : ''}`;
-const classesOfUser = (role?: string) =>
-  `select user_sourced_id as owner, class_sourced_id as target from enrollments${role ? ` where role = '${role}'` : ''}`;
+  through('enrollments', 'class_sourced_id', 'user_sourced_id', role ? `l.role = '${role}'` : undefined);
+const classesOfUser = () => through('enrollments', 'user_sourced_id', 'class_sourced_id');
 const roleHolders = (role?: string) =>
-  `select org_sourced_id as owner, user_sourced_id as target from user_roles${role ? ` where role = '${role}'` : ''}`;
+  through('user_roles', 'org_sourced_id', 'user_sourced_id', role ? `l.role = '${role}'` : undefined);
+/** class_terms joined to the classes they name. */
+const termClasses: Hop[] = [{ table: 'class_terms', alias: 'ct' }, { table: 'classes', alias: 'c', on: 'c.sourced_id = ct.class_sourced_id' }];
 
 export const relations: Relation[] = [
   // Org
@@ -41,100 +75,101 @@ export const relations: Relation[] = [
   { owner: 'Org', name: 'courses', target: 'Course', source: { fk: 'org_sourced_id' }, description: 'Courses owned by this org.' },
   { owner: 'Org', name: 'enrollments', target: 'Enrollment', source: { fk: 'school_sourced_id' }, description: 'Enrollments at this school.' },
   { owner: 'Org', name: 'terms', target: 'AcademicSession', where: `t.type = 'term'`,
-    source: { link: 'select c.school_sourced_id as owner, ct.term_sourced_id as target from class_terms ct join classes c on c.sourced_id = ct.class_sourced_id' },
+    source: link({ hops: termClasses, owner: 'c.school_sourced_id', target: 'ct.term_sourced_id' }),
     description: 'Terms in which classes of this school run.' },
-  { owner: 'Org', name: 'users', target: 'User', source: { link: roleHolders() }, description: 'Users holding any role in this org.' },
+  { owner: 'Org', name: 'users', target: 'User', source: roleHolders(), description: 'Users holding any role in this org.' },
   { owner: 'Org', name: 'roles', target: 'UserRole', source: { fk: 'org_sourced_id' }, description: 'Roles held in this org (the inverse of Role.org).' },
   { owner: 'Org', name: 'primaryOrgUsers', target: 'User', source: { fk: 'primary_org_sourced_id' }, description: 'Users whose primaryOrg is this org.' },
-  { owner: 'Org', name: 'students', target: 'User', source: { link: roleHolders('student') }, description: 'Users with the student role in this org.' },
-  { owner: 'Org', name: 'teachers', target: 'User', source: { link: roleHolders('teacher') }, description: 'Users with the teacher role in this org.' },
+  { owner: 'Org', name: 'students', target: 'User', source: roleHolders('student'), description: 'Users with the student role in this org.' },
+  { owner: 'Org', name: 'teachers', target: 'User', source: roleHolders('teacher'), description: 'Users with the teacher role in this org.' },
   { owner: 'Org', name: 'lineItems', target: 'LineItem', source: { fk: 'school_sourced_id' }, description: 'Line items of this school.' },
   { owner: 'Org', name: 'scoreScales', target: 'ScoreScale',
-    source: { link: 'select c.school_sourced_id as owner, s.sourced_id as target from score_scales s join classes c on c.sourced_id = s.class_sourced_id' },
+    source: link({ hops: [{ table: 'score_scales', alias: 's' }, { table: 'classes', alias: 'c', on: 'c.sourced_id = s.class_sourced_id' }], owner: 'c.school_sourced_id', target: 's.sourced_id' }),
     description: 'Score scales of the classes of this school.' },
 
   // AcademicSession
   { owner: 'AcademicSession', name: 'children', embed: true, target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, description: 'Child sessions.', filterable: true },
   { owner: 'AcademicSession', name: 'gradingPeriods', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, where: `t.type = 'gradingPeriod'`, description: 'Grading periods of this term.' },
   { owner: 'AcademicSession', name: 'classes', target: 'Class',
-    source: { link: 'select term_sourced_id as owner, class_sourced_id as target from class_terms' }, description: 'Classes running in this session.' },
+    source: through('class_terms', 'term_sourced_id', 'class_sourced_id'), description: 'Classes running in this session.' },
   { owner: 'AcademicSession', name: 'schools', target: 'Org',
-    source: { link: 'select ct.term_sourced_id as owner, c.school_sourced_id as target from class_terms ct join classes c on c.sourced_id = ct.class_sourced_id' },
+    source: link({ hops: termClasses, owner: 'ct.term_sourced_id', target: 'c.school_sourced_id' }),
     description: 'Schools with classes running in this session (the inverse of Org.terms).' },
   { owner: 'AcademicSession', name: 'courses', target: 'Course', source: { fk: 'school_year_sourced_id' }, description: 'Courses of this school year.' },
   { owner: 'AcademicSession', name: 'lineItems', target: 'LineItem',
-    source: { link: 'select grading_period_sourced_id as owner, sourced_id as target from line_items union all select academic_session_sourced_id, sourced_id from line_items' },
+    source: link({ hops: [{ table: 'line_items', alias: 'l' }], owner: 'l.grading_period_sourced_id', target: 'l.sourced_id' },
+      { hops: [{ table: 'line_items', alias: 'l' }], owner: 'l.academic_session_sourced_id', target: 'l.sourced_id' }),
     description: 'Line items of this session, as their gradingPeriod or their academicSession.' },
 
   // Course
   { owner: 'Course', name: 'classes', target: 'Class', source: { fk: 'course_sourced_id' }, description: 'Classes of this course.' },
   { owner: 'Course', name: 'resources', embed: true, target: 'Resource', filterable: true,
-    source: { link: 'select course_sourced_id as owner, resource_sourced_id as target from course_resources' }, description: 'Resources assigned to this course.' },
+    source: through('course_resources', 'course_sourced_id', 'resource_sourced_id'), description: 'Resources assigned to this course.' },
   { owner: 'Course', name: 'scoreScales', target: 'ScoreScale', source: { fk: 'course_sourced_id' }, description: 'Score scales of this course.' },
 
   // Class
   { owner: 'Class', name: 'terms', embed: true, target: 'AcademicSession', filterable: true,
-    source: { link: 'select class_sourced_id as owner, term_sourced_id as target from class_terms' }, description: 'Academic sessions this class runs in.' },
+    source: through('class_terms', 'class_sourced_id', 'term_sourced_id'), description: 'Academic sessions this class runs in.' },
   { owner: 'Class', name: 'enrollments', target: 'Enrollment', source: { fk: 'class_sourced_id' }, description: 'Enrollments in this class.' },
-  { owner: 'Class', name: 'users', target: 'User', source: { link: enrolled() }, description: 'Users enrolled in this class in any role.' },
-  { owner: 'Class', name: 'students', target: 'User', source: { link: enrolled('student') }, description: 'Users enrolled as students.', filterable: true },
-  { owner: 'Class', name: 'teachers', target: 'User', source: { link: enrolled('teacher') }, description: 'Users enrolled as teachers.', filterable: true },
+  { owner: 'Class', name: 'users', target: 'User', source: enrolled(), description: 'Users enrolled in this class in any role.' },
+  { owner: 'Class', name: 'students', target: 'User', source: enrolled('student'), description: 'Users enrolled as students.', filterable: true },
+  { owner: 'Class', name: 'teachers', target: 'User', source: enrolled('teacher'), description: 'Users enrolled as teachers.', filterable: true },
   { owner: 'Class', name: 'lineItems', target: 'LineItem', source: { fk: 'class_sourced_id' }, description: 'Line items of this class.' },
   { owner: 'Class', name: 'categories', target: 'Category',
-    source: { link: 'select class_sourced_id as owner, category_sourced_id as target from line_items' }, description: 'Categories used by the line items of this class.' },
+    source: through('line_items', 'class_sourced_id', 'category_sourced_id'), description: 'Categories used by the line items of this class.' },
   { owner: 'Class', name: 'results', target: 'Result',
-    source: { link: 'select li.class_sourced_id as owner, r.sourced_id as target from results r join line_items li on li.sourced_id = r.line_item_sourced_id' },
+    source: link({ hops: [{ table: 'results', alias: 'r' }, { table: 'line_items', alias: 'li', on: 'li.sourced_id = r.line_item_sourced_id' }], owner: 'li.class_sourced_id', target: 'r.sourced_id' }),
     description: 'Results of the line items of this class.' },
   { owner: 'Class', name: 'scoreScales', target: 'ScoreScale', source: { fk: 'class_sourced_id' }, description: 'Score scales of this class.' },
   { owner: 'Class', name: 'assessmentLineItems', target: 'AssessmentLineItem', source: { fk: 'class_sourced_id' }, description: 'Assessment line items of this class.' },
   { owner: 'Class', name: 'resources', embed: true, target: 'Resource', filterable: true,
-    source: { link: 'select class_sourced_id as owner, resource_sourced_id as target from class_resources' }, description: 'Resources assigned to this class.' },
+    source: through('class_resources', 'class_sourced_id', 'resource_sourced_id'), description: 'Resources assigned to this class.' },
 
   // User
   { owner: 'User', name: 'roles', target: 'UserRole', source: { fk: 'user_sourced_id' }, list: true, filterable: true, description: 'The roles this user holds, per org.' },
   { owner: 'User', name: 'userProfiles', target: 'UserProfile', source: { fk: 'user_sourced_id' }, list: true, description: 'Accounts of this user in applications.' },
-  { owner: 'User', name: 'orgs', embed: true, target: 'Org', source: { link: 'select user_sourced_id as owner, org_sourced_id as target from user_roles' }, description: 'Orgs in which this user holds a role.' },
+  { owner: 'User', name: 'orgs', embed: true, target: 'Org', source: through('user_roles', 'user_sourced_id', 'org_sourced_id'), description: 'Orgs in which this user holds a role.' },
   { owner: 'User', name: 'enrollments', target: 'Enrollment', source: { fk: 'user_sourced_id' }, filterable: true, description: 'Enrollments of this user.' },
-  { owner: 'User', name: 'classes', target: 'Class', source: { link: classesOfUser() }, description: 'Classes this user is enrolled in, in any role.' },
+  { owner: 'User', name: 'classes', target: 'Class', source: classesOfUser(), description: 'Classes this user is enrolled in, in any role.' },
   { owner: 'User', name: 'agents', embed: true, target: 'User', filterable: true,
-    source: { link: 'select user_sourced_id as owner, agent_sourced_id as target from user_agents' }, description: 'Related people: guardians of a student, students of a guardian.' },
+    source: through('user_agents', 'user_sourced_id', 'agent_sourced_id'), description: 'Related people: guardians of a student, students of a guardian.' },
   { owner: 'User', name: 'agentFor', target: 'User',
-    source: { link: 'select agent_sourced_id as owner, user_sourced_id as target from user_agents' }, description: 'Users who list this user as an agent.' },
+    source: through('user_agents', 'agent_sourced_id', 'user_sourced_id'), description: 'Users who list this user as an agent.' },
   { owner: 'User', name: 'demographics', target: 'Demographics', single: true,
-    source: { link: 'select sourced_id as owner, sourced_id as target from demographics' }, description: 'Demographic data of this user (same sourcedId).' },
+    source: through('demographics', 'sourced_id', 'sourced_id'), description: 'Demographic data of this user (same sourcedId).' },
   { owner: 'User', name: 'results', target: 'Result', source: { fk: 'student_sourced_id' }, description: 'Results of this student.' },
   { owner: 'User', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'student_sourced_id' }, description: 'Assessment results of this student.' },
   { owner: 'User', name: 'resources', embed: true, target: 'Resource', filterable: true,
-    source: { link: 'select user_sourced_id as owner, resource_sourced_id as target from user_resources' }, description: 'Resources assigned to this user.' },
+    source: through('user_resources', 'user_sourced_id', 'resource_sourced_id'), description: 'Resources assigned to this user.' },
 
   // Demographics
   { owner: 'Demographics', name: 'user', target: 'User', single: true,
-    source: { link: 'select sourced_id as owner, sourced_id as target from users' }, description: 'The user these demographics describe.' },
+    source: through('users', 'sourced_id', 'sourced_id'), description: 'The user these demographics describe.' },
 
   // Gradebook
   { owner: 'Category', name: 'classes', target: 'Class',
-    source: { link: 'select category_sourced_id as owner, class_sourced_id as target from line_items' }, description: 'Classes with line items in this category.' },
+    source: through('line_items', 'category_sourced_id', 'class_sourced_id'), description: 'Classes with line items in this category.' },
   { owner: 'Category', name: 'lineItems', target: 'LineItem', source: { fk: 'category_sourced_id' }, description: 'Line items in this category.' },
   { owner: 'LineItem', name: 'results', target: 'Result', source: { fk: 'line_item_sourced_id' }, description: 'Results of this line item.' },
   { owner: 'LineItem', name: 'scoreScale', target: 'ScoreScale', single: true,
-    source: { link: 'select line_item_sourced_id as owner, score_scale_sourced_id as target from line_item_score_scales' }, description: 'The score scale of this line item.' },
+    source: through('line_item_score_scales', 'line_item_sourced_id', 'score_scale_sourced_id'), description: 'The score scale of this line item.' },
   { owner: 'LineItem', name: 'learningObjectives', target: 'LineItemLearningObjective', source: { fk: 'line_item_sourced_id' }, list: true, description: 'Learning objectives this line item is aligned with.' },
   { owner: 'Result', name: 'scoreScale', target: 'ScoreScale', single: true,
-    source: { link: 'select result_sourced_id as owner, score_scale_sourced_id as target from result_score_scales' }, description: 'The score scale of this result.' },
+    source: through('result_score_scales', 'result_sourced_id', 'score_scale_sourced_id'), description: 'The score scale of this result.' },
   { owner: 'Result', name: 'learningObjectiveResults', target: 'ResultLearningObjective', source: { fk: 'result_sourced_id' }, list: true, description: 'Per-objective mastery scores.' },
   { owner: 'ScoreScale', name: 'lineItems', target: 'LineItem',
-    source: { link: 'select score_scale_sourced_id as owner, line_item_sourced_id as target from line_item_score_scales' }, description: 'Line items using this scale.' },
+    source: through('line_item_score_scales', 'score_scale_sourced_id', 'line_item_sourced_id'), description: 'Line items using this scale.' },
   { owner: 'ScoreScale', name: 'results', target: 'Result',
-    source: { link: 'select score_scale_sourced_id as owner, result_sourced_id as target from result_score_scales' }, description: 'Results using this scale.' },
+    source: through('result_score_scales', 'score_scale_sourced_id', 'result_sourced_id'), description: 'Results using this scale.' },
   { owner: 'ScoreScale', name: 'assessmentLineItems', target: 'AssessmentLineItem', source: { fk: 'score_scale_sourced_id' }, description: 'Assessment line items using this scale.' },
   { owner: 'ScoreScale', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'score_scale_sourced_id' }, description: 'Assessment results using this scale.' },
   { owner: 'AssessmentLineItem', name: 'children', target: 'AssessmentLineItem', source: { fk: 'parent_assessment_line_item_sourced_id' }, description: 'Parts of this assessment.' },
   { owner: 'AssessmentLineItem', name: 'assessmentResults', target: 'AssessmentResult', source: { fk: 'assessment_line_item_sourced_id' }, description: 'Results of this assessment line item.' },
 
   // Resources
-  { owner: 'Resource', name: 'courses', target: 'Course', source: { link: 'select resource_sourced_id as owner, course_sourced_id as target from course_resources' }, description: 'Courses this resource is assigned to.' },
-  { owner: 'Resource', name: 'classes', target: 'Class', source: { link: 'select resource_sourced_id as owner, class_sourced_id as target from class_resources' }, description: 'Classes this resource is assigned to.' },
-  { owner: 'Resource', name: 'users', target: 'User', source: { link: 'select resource_sourced_id as owner, user_sourced_id as target from user_resources' }, description: 'Users this resource is assigned to.' },
+  { owner: 'Resource', name: 'courses', target: 'Course', source: through('course_resources', 'resource_sourced_id', 'course_sourced_id'), description: 'Courses this resource is assigned to.' },
+  { owner: 'Resource', name: 'classes', target: 'Class', source: through('class_resources', 'resource_sourced_id', 'class_sourced_id'), description: 'Classes this resource is assigned to.' },
+  { owner: 'Resource', name: 'users', target: 'User', source: through('user_resources', 'resource_sourced_id', 'user_sourced_id'), description: 'Users this resource is assigned to.' },
 ];
 
 export const relationsOf = (owner: EntityName) => relations.filter((r) => r.owner === owner);

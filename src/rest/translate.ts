@@ -106,11 +106,16 @@ export class Translator {
     }
     const from = endpoint.list!.from;
     const list = from === 'root' ? data.list : data[`p${from}`].list;
-    const total = list.totalCount as number;
+    // A tombstoned parent has no children (README "Tombstones and relations"). The relation's own SQL
+    // already answers so for the parent it starts from; this covers the others (the school of
+    // /schools/{id}/classes/{id}/students, the student of /classes/{id}/students/{id}/results).
+    const orphaned = endpoint.parents.some((_, i) => data[`p${i}`].status === 'tobedeleted');
+    const nodes = orphaned ? [] : list.nodes as Record<string, unknown>[];
+    const total = orphaned ? 0 : list.totalCount as number;
     const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
     return {
       status: 200,
-      body: { [endpoint.wrapper]: (list.nodes as Record<string, unknown>[]).map((n) => t.prepared.serialise(n, refs)) },
+      body: { [endpoint.wrapper]: nodes.map((n) => t.prepared.serialise(n, refs)) },
       headers: { 'x-total-count': String(total), link: linkHeader(url, page) },
     };
   }
@@ -216,7 +221,7 @@ export function documentText(endpoint: Endpoint, shape: Shape, fields: string[],
     vars.push(`$p${i}: ID!`);
     const within = parent.within ? ` __within: ${parent.within.ref} { sourcedId }` : '';
     const inner = list?.from === i ? ` ${listText}` : '';
-    roots.push(`p${i}: ${parent.field}(sourcedId: $p${i}) { sourcedId${within}${inner} }`);
+    roots.push(`p${i}: ${parent.field}(sourcedId: $p${i}) { sourcedId status${within}${inner} }`);
   });
   if (endpoint.single) {
     const i = endpoint.parents.length;

@@ -138,8 +138,8 @@ describe('request → document and variables', () => {
   it('checks nested parents and their containment in one document', () => {
     const e = endpoint('v1p2', '/schools/{schoolSourcedId}/classes/{classSourcedId}/students');
     const text = documentText(e, shapeOf(e), ['sourcedId']);
-    expect(text).toMatch(/p0: school\(sourcedId: \$p0\) \{ sourcedId \}/);
-    expect(text).toMatch(/p1: class\(sourcedId: \$p1\) \{ sourcedId __within: school \{ sourcedId \} list: students\(/);
+    expect(text).toMatch(/p0: school\(sourcedId: \$p0\) \{ sourcedId status \}/);
+    expect(text).toMatch(/p1: class\(sourcedId: \$p1\) \{ sourcedId status __within: school \{ sourcedId \} list: students\(/);
   });
 
   it('narrows /students/{id}/classes to classes with that user enrolled as a student', () => {
