@@ -4,6 +4,7 @@ import type { EntityDef, EntityName, FieldDef, Vocabulary } from '../model/dsl.j
 import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
+import { profileIdUri } from '../shared/profile-id.js';
 import { builder } from './builder.js';
 import { connectionType, listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
@@ -171,8 +172,19 @@ function fieldsOf(def: EntityDef) {
       fields.dateLastModified = t.expose('dateLastModified', { type: 'DateTime', description: 'Last change; the basis of delta sync.' });
       fields.metadata = t.expose('metadata', { type: 'JSONObject', nullable: true, description: 'Extension properties.' });
     }
-    // A user profile's sourcedId is its profileId (model.md §1.5.3); REST and CSV call it that.
-    if (def.name === 'UserProfile') fields.profileId = t.exposeID('sourcedId', { description: 'Unique within the user; Role.userProfile refers to it.' });
+    // profileId is an AnyURI in REST; the sourcedId (CSV's) is not one, so both are served (src/shared/profile-id.ts).
+    if (def.name === 'UserProfile') {
+      fields.profileId = t.id({
+        description: 'The profileId as REST serves it: a URI (urn:oneroster-graph:profile:<sourcedId>, or the sourcedId when that is a URI).',
+        resolve: (r: Row) => profileIdUri(String(r.sourcedId)),
+      });
+    }
+    if (def.name === 'UserRole') {
+      fields.userProfileUri = t.id({
+        nullable: true, description: 'userProfile as REST serves it: the profileId URI of that user profile.',
+        resolve: (r: Row) => (r.userProfile == null ? null : profileIdUri(String(r.userProfile))),
+      });
+    }
     for (const [name, f] of Object.entries(def.fields)) {
       fields[name] = scalarField(t, def.name, name, f);
       // A list of vocabulary tokens stays a token list (what REST serves); the enum view sits beside it.
