@@ -18,8 +18,10 @@ import { toRecord, type RefCheck, type Row, type WritableType, type WriteRecord 
  */
 const transaction = <T>(ctx: Context, work: (tx: EntityManager) => Promise<T>) => ctx.em.fork().transactional(work);
 
-/** The request's loaders must not serve a row read before this write. */
-const forget = (ctx: Context, type: EntityName, sourcedId: string) => ctx.loaders.get(`byId:${type}`)?.clear(sourcedId);
+/** The request's loaders must not serve what they read before this write (a later mutation's payload reads it again). */
+const forget = (ctx: Context, type: EntityName, sourcedIds: readonly string[]) => {
+  for (const id of sourcedIds) ctx.loaders.invalidate(type, id);
+};
 
 const SIDE_TABLES: Partial<Record<WritableType, { scale: EntityName; objective: EntityName; owner: string }>> = {
   LineItem: { scale: 'LineItemScoreScale', objective: 'LineItemLearningObjective', owner: 'lineItem' },
@@ -103,14 +105,14 @@ export async function putRecord(ctx: Context, type: WritableType, sourcedId: str
     await writeSideRows(tx, [record], true);
     return isNew;
   });
-  forget(ctx, type, sourcedId);
+  forget(ctx, type, [sourcedId]);
   return { created };
 }
 
 /** Cascades of a tombstone: results of a deleted line item are deleted with it. */
-const CASCADES: Partial<Record<WritableType, { table: string; column: string }>> = {
-  LineItem: { table: 'results', column: 'line_item_sourced_id' },
-  AssessmentLineItem: { table: 'assessment_results', column: 'assessment_line_item_sourced_id' },
+const CASCADES: Partial<Record<WritableType, { type: WritableType; column: string }>> = {
+  LineItem: { type: 'Result', column: 'line_item_sourced_id' },
+  AssessmentLineItem: { type: 'AssessmentResult', column: 'assessment_line_item_sourced_id' },
 };
 
 export interface Tombstone { sourcedId: string; dateLastModified: string; deleted: boolean }
@@ -123,14 +125,16 @@ export interface Tombstone { sourcedId: string; dateLastModified: string; delete
 export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: string): Promise<Tombstone> {
   const { table } = entityDef(type);
   const now = new Date().toISOString();
+  const cascaded: string[] = [];
   const result = await transaction(ctx, async (tx): Promise<Tombstone> => {
     const marked = await runSql(tx, `update ${table} set status = 'tobedeleted', date_last_modified = ?::timestamptz
       where sourced_id = ? and status <> 'tobedeleted' returning sourced_id`, [now, sourcedId]);
     if (marked.length) {
       const cascade = CASCADES[type];
       if (cascade) {
-        await runSql(tx, `update ${cascade.table} set status = 'tobedeleted', date_last_modified = ?::timestamptz
-          where ${cascade.column} = ? and status <> 'tobedeleted'`, [now, sourcedId]);
+        const rows = await runSql(tx, `update ${entityDef(cascade.type).table} set status = 'tobedeleted', date_last_modified = ?::timestamptz
+          where ${cascade.column} = ? and status <> 'tobedeleted' returning sourced_id`, [now, sourcedId]);
+        cascaded.push(...rows.map((r) => String(r.sourced_id)));
       }
       return { sourcedId, dateLastModified: now, deleted: true };
     }
@@ -138,7 +142,9 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
     if (!existing) throw notFound(type, sourcedId);
     return { sourcedId, dateLastModified: new Date(existing.date_last_modified as string).toISOString(), deleted: false };
   });
-  forget(ctx, type, sourcedId);
+  forget(ctx, type, [sourcedId]);
+  const cascade = CASCADES[type];
+  if (cascade) forget(ctx, cascade.type, cascaded);
   return result;
 }
 
@@ -186,6 +192,7 @@ async function insertBatch(ctx: Context, type: WritableType, batch: Array<{ supp
     await insertRows(tx, type, records.map((r) => r.row));
     await writeSideRows(tx, records, false);
   });
+  forget(ctx, type, records.map((r) => String(r.row.sourcedId)));
   return batch.map((b) => ({ suppliedSourcedId: b.supplied, allocatedSourcedId: String(b.record.row.sourcedId) }));
 }
 

@@ -1,7 +1,7 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
+import { Loaders } from './loaders.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
 export interface Context {
@@ -9,8 +9,8 @@ export interface Context {
   readonly exec: Exec;
   readonly scopes: ReadonlySet<string>;
   readonly clientId?: string;
-  /** Per-request DataLoaders, keyed by relation and arguments. */
-  readonly loaders: Map<string, DataLoader<string, unknown>>;
+  /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
+  readonly loaders: Loaders;
   /** SQL statements run for this request (tests and benchmarks read it). */
   readonly stats: { statements: number };
   readonly limits: Limits;
@@ -32,18 +32,5 @@ export function createContext(opts: ContextOptions): Context {
     stats.statements++;
     return runSql(em, sql, values);
   };
-  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits };
-}
-
-/** The loader for `key`, created on first use in this request. */
-export function loader<V>(ctx: Context, key: string, batch: (keys: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V> {
-  let l = ctx.loaders.get(key) as DataLoader<string, V> | undefined;
-  if (!l) {
-    l = new DataLoader<string, V>(async (keys) => {
-      const found = await batch(keys);
-      return keys.map((k) => found.get(k) as V);
-    }); // No batch cap: ids travel as one jsonb parameter, so any number of parents is one statement.
-    ctx.loaders.set(key, l as DataLoader<string, unknown>);
-  }
-  return l;
+  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(exec), stats, limits: opts.limits };
 }

@@ -3,8 +3,8 @@ import type { EntityDef } from '../model/dsl.js';
 
 /**
  * Which properties of a record the query reads, so that the data layer selects only those columns.
- * Derived fields map to their source: `roleToken` and `rolesEnum` read `role`/`roles`, `profileId`
- * reads sourcedId; relations need only the sourcedId, which is always read.
+ * Derived fields map to their source: `roleToken`, `rolesEnum` and `userProfileUri` read `role`, `roles`
+ * and `userProfile`, `profileId` reads sourcedId; relations need only the sourcedId, which is always read.
  */
 
 /** Field nodes of a selection set, fragments flattened. */
@@ -24,7 +24,7 @@ export function propsFrom(def: EntityDef, fields: FieldNode[]): string[] {
   const props = new Set<string>();
   for (const f of fields) {
     const name = f.name.value;
-    const source = known.has(name) ? name : name.replace(/(Token|Enum)$/, '');
+    const source = known.has(name) ? name : name.replace(/(Token|Enum|Uri)$/, '');
     if (known.has(source)) props.add(source);
   }
   return [...props].sort();

@@ -1,12 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { findByIds, listNested, type ListArgs, type Row } from '../data/queries.js';
+import type { ListArgs, Row } from '../data/queries.js';
 import type { EntityDef, EntityName, FieldDef, Vocabulary } from '../model/dsl.js';
 import { entityDef, entityDefs } from '../model/index.js';
 import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
+import { profileIdUri } from '../shared/profile-id.js';
 import { builder } from './builder.js';
 import { connectionType, listArgs, type CollectionArgs } from './connections.js';
-import { loader, type Context } from './context.js';
+import type { Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
 import { defineFilter, defineOrder, filterRef } from './inputs.js';
 import { crossesScope, readScopes, requireRead } from './scopes.js';
@@ -50,8 +51,7 @@ const asEnum = (v: Vocabulary, token: unknown) =>
   token == null ? null : v.values.includes(String(token)) ? token : v.ext ? EXTENSION : token;
 
 /** Loads records by sourcedId: every property, or only `props` (one loader per property set). */
-export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) =>
-  loader<Row | undefined>(ctx, `byId:${name}:${props?.join() ?? '*'}`, (ids) => findByIds(ctx.exec, name, ids, props));
+export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) => ctx.loaders.byId(name, props);
 
 /**
  * Resolves a reference; a reference read only for its sourcedId needs no query (the foreign key
@@ -81,15 +81,12 @@ export const collectionComplexity = (args: CollectionArgs) =>
 export const connectionOf = (name: EntityName) => connections.get(name)!;
 
 /**
- * A nested connection's arguments, page spec and loader key are the same for every parent row of
- * one request (they come from the field node and the variables), so they are worked out once.
+ * A nested connection's arguments and page spec are the same for every parent row of one request
+ * (they come from the field node and the variables), so they are worked out once; the loader is
+ * looked up per row, as a write earlier in the document may have dropped it (loaders.ts).
  */
-const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: CollectionArgs, ctx: Context, rel: Relation, def: EntityDef) => {
-  const list: ListArgs = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
-  const { embeds, ...rest } = list;
-  const key = `${rel.owner}.${rel.name}:${JSON.stringify(rest)}:${embeds?.map((e) => `${e.key}=${JSON.stringify(e.args)}`).join() ?? ''}`;
-  return { list, key };
-});
+const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: CollectionArgs, ctx: Context, _rel: Relation, def: EntityDef): ListArgs =>
+  ({ ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) }));
 
 /**
  * The rows of a plain-list relation (roles, profiles, learning objectives) or a single-object one
@@ -100,8 +97,7 @@ export function relationRows(rel: Relation, row: Row, ctx: Context, info: GraphQ
   const embedded = embeddedPage(row, info);
   if (embedded) return embedded.rows;
   const args = { offset: 0, limit: rel.single ? 1 : 10_000, withTotal: false, props };
-  return loader(ctx, `${rel.owner}.${rel.name}:${props?.join() ?? '*'}`, (ids) => listNested(ctx.exec, rel, ids, args))
-    .load(String(row.sourcedId)).then((page) => page.rows);
+  return ctx.loaders.relation(rel, args).load(String(row.sourcedId)).then((page) => page.rows);
 }
 
 function relationField(t: any, rel: Relation) {
@@ -134,8 +130,8 @@ function relationField(t: any, rel: Relation) {
       requireRead(ctx.scopes, rel.target, where);
       const embedded = embeddedPage(row, info);
       if (embedded) return { page: embedded, fromEnd: false };
-      const { list, key } = nestedListOf(info, args, ctx, rel, targetDef);
-      return loader(ctx, key, (ids) => listNested(ctx.exec, rel, ids, list)).load(String(row.sourcedId))
+      const list = nestedListOf(info, args, ctx, rel, targetDef);
+      return ctx.loaders.relation(rel, list).load(String(row.sourcedId))
         .then((page) => ({ page, fromEnd: !!list.fromEnd }));
     },
   });
@@ -176,8 +172,19 @@ function fieldsOf(def: EntityDef) {
       fields.dateLastModified = t.expose('dateLastModified', { type: 'DateTime', description: 'Last change; the basis of delta sync.' });
       fields.metadata = t.expose('metadata', { type: 'JSONObject', nullable: true, description: 'Extension properties.' });
     }
-    // A user profile's sourcedId is its profileId (model.md §1.5.3); REST and CSV call it that.
-    if (def.name === 'UserProfile') fields.profileId = t.exposeID('sourcedId', { description: 'Unique within the user; Role.userProfile refers to it.' });
+    // profileId is an AnyURI in REST; the sourcedId (CSV's) is not one, so both are served (src/shared/profile-id.ts).
+    if (def.name === 'UserProfile') {
+      fields.profileId = t.id({
+        description: 'The profileId as REST serves it: a URI (urn:oneroster-graph:profile:<sourcedId>, or the sourcedId when that is a URI).',
+        resolve: (r: Row) => profileIdUri(String(r.sourcedId)),
+      });
+    }
+    if (def.name === 'UserRole') {
+      fields.userProfileUri = t.id({
+        nullable: true, description: 'userProfile as REST serves it: the profileId URI of that user profile.',
+        resolve: (r: Row) => (r.userProfile == null ? null : profileIdUri(String(r.userProfile))),
+      });
+    }
     for (const [name, f] of Object.entries(def.fields)) {
       fields[name] = scalarField(t, def.name, name, f);
       // A list of vocabulary tokens stays a token list (what REST serves); the enum view sits beside it.

@@ -92,7 +92,7 @@ export const UserRole: EntityDef = {
     roleType: enumOf(RoleType, { required: true }),
     role: enumOf(UserRoleName, { required: true, index: true }),
     org: ref('Org', { required: true }),
-    userProfile: str({ description: 'profileId of the user profile used for this role.' }),
+    userProfile: str({ description: 'sourcedId of the user profile used for this role (userProfileUri is its profileId URI, as REST serves it).' }),
     beginDate: date(),
     endDate: date(),
   },

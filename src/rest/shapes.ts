@@ -56,7 +56,8 @@ const bools = (...names: string[]) => Object.fromEntries(names.map((n) => [n, bo
 
 const base = { ...plains('sourcedId', 'status', 'dateLastModified', 'metadata') };
 
-const ROLE_SELECTION = '{ roleType role: roleToken org { sourcedId } userProfile beginDate endDate }';
+// userProfile and profileId are URIs in the OAS: the graph's URI fields (src/shared/profile-id.ts).
+const ROLE_SELECTION = '{ roleType role: roleToken org { sourcedId } userProfile: userProfileUri beginDate endDate }';
 const LO_SET = '{ source learningObjectiveIds }';
 const LO_SCORE_SET = '{ source learningObjectiveResults { learningObjectiveId score textScore } }';
 
@@ -87,7 +88,7 @@ const user: Shape = { entity: 'User', typeName: 'User', properties: {
   ...plains('givenName', 'familyName', 'middleName', 'preferredFirstName', 'preferredMiddleName', 'preferredLastName', 'pronouns'),
   roles: embedded('roles', ROLE_SELECTION, true),
   userProfiles: embedded('userProfiles',
-    '{ profileId: sourcedId profileType vendorId applicationId description credentials { type username password } }'),
+    '{ profileId profileType vendorId applicationId description credentials { type username password } }'),
   primaryOrg: ref('primaryOrg', 'org'), ...plains('identifier', 'email', 'sms', 'phone'),
   agents: refs('agents', 'user'), ...plains('grades', 'password'), resources: refs('resources', 'resource'),
 } };

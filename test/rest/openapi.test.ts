@@ -84,6 +84,21 @@ describe('validateResponse', () => {
     expect(bad.find((v) => v.path === '/academicSession/type')!.message).toMatch(/one of 'gradingPeriod'.* or match pattern/);
   });
 
+  it('checks uri and date-time formats, not only types', () => {
+    const profile = { profileId: 'urn:oneroster-graph:profile:p-1', profileType: 'LMS', vendorId: 'v' };
+    const good = { ...user(), userProfiles: [profile] };
+    expect(validateResponse('rostering', 'get', '/users', 200, { users: [good] })).toEqual([]);
+    const bad = validateResponse('rostering', 'get', '/users', 200, { users: [{
+      ...good, dateLastModified: '2024-09-01 12:00', primaryOrg: { ...good.primaryOrg, href: 'orgs/school-1' },
+      userProfiles: [{ ...profile, profileId: 'profile-teacher-001-0001' }],
+    }] });
+    expect(bad.map((v) => v.message).sort()).toEqual([
+      '/users/0/dateLastModified: must match format "date-time"',
+      '/users/0/primaryOrg/href: must match format "uri"',
+      '/users/0/userProfiles/0/profileId: must match format "uri"',
+    ]);
+  });
+
   it('validates imsx_StatusInfo bodies of error statuses', () => {
     expect(validateResponse('rostering', 'get', '/users/{sourcedId}', 404, notFound)).toEqual([]);
     expect(paths(validateResponse('rostering', 'get', '/users/{sourcedId}', 404, { imsx_codeMajor: 'failure' }))).toEqual([

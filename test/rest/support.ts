@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { insertRows } from '../../src/db/bulk.js';
-import { runSql } from '../../src/db/sql.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
 import { basePath, type Endpoint } from '../../src/rest/endpoints.js';
@@ -16,15 +15,14 @@ const base = (sourcedId: string, extra: Record<string, unknown>) => ({ sourcedId
 
 /**
  * What the generated district lacks but the endpoints serve: assessment line items and results,
- * an org and a role with ext: tokens, a later-modified record for delta filters, URI profile ids.
+ * an org and a role with ext: tokens (the role names a user profile), a later-modified record for delta filters.
  */
 async function seedExtras(db: Database) {
   const em = db.orm.em.fork();
-  // The OAS types profileId as a URI; the generator's ids (profile-teacher-...) are not, so make them URNs here.
-  await runSql(em, `update user_profiles set sourced_id = 'urn:example:' || sourced_id`);
+  // Profiles keep the generator's CSV-style sourcedIds (profile-teacher-...): REST must serve them as URIs.
   await insertRows(em, 'Org', [base('region-north', { name: 'North Region', type: 'ext:region', identifier: 'REG-N', parent: 'district-1',
     dateLastModified: '2025-10-01T10:00:00.000Z', metadata: { 'ext:color': 'blue' } })]);
-  await insertRows(em, 'UserRole', [base('role-mentor-1', { user: 'teacher-001-0001', roleType: 'secondary', role: 'ext:mentor', org: 'region-north' })]);
+  await insertRows(em, 'UserRole', [base('role-mentor-1', { user: 'teacher-001-0001', roleType: 'secondary', role: 'ext:mentor', org: 'region-north', userProfile: 'profile-teacher-001-0001' })]);
   await insertRows(em, 'AssessmentLineItem', [
     base('ali-1', { title: 'State test', class: 'class-001-0001', scoreScale: 'scale-001', resultValueMin: 0, resultValueMax: 100,
       learningObjectiveSet: [{ source: 'case', learningObjectiveIds: ['6b9f7e8a-2c1d-4e5f-9a0b-1c2d3e4f5a6b'] }] }),
