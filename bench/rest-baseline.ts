@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pg from 'pg';
 import { jsonBytes } from '../src/rest/json-bytes.js';
+import { profileIdUri } from '../src/shared/profile-id.js';
 
 const ORIGIN = 'http://localhost';
 const R = '/ims/oneroster/rostering/v1p2';
@@ -41,8 +42,8 @@ const ENROLLMENT_COLUMNS = `t.*, ${DLM} as dlm`;
 
 export function userJson(r: Obj): Obj {
   const roles = (r.roles as Obj[] | null ?? []).map((x) => compact([['roleType', x.roleType], ['role', x.role], ['org', orgRef(x.org as string)],
-    ['userProfile', x.userProfile], ['beginDate', x.beginDate], ['endDate', x.endDate]]));
-  const profiles = (r.profiles as Obj[] | null ?? []).map((p) => compact([['profileId', p.profileId], ['profileType', p.profileType],
+    ['userProfile', x.userProfile && profileIdUri(x.userProfile as string)], ['beginDate', x.beginDate], ['endDate', x.endDate]]));
+  const profiles = (r.profiles as Obj[] | null ?? []).map((p) => compact([['profileId', profileIdUri(p.profileId as string)], ['profileType', p.profileType],
     ['vendorId', p.vendorId], ['applicationId', p.applicationId], ['description', p.description],
     ['credentials', (p.credentials as Obj[] | null)?.map((c) => compact(Object.entries(c)))]]));
   return compact([
