@@ -49,6 +49,9 @@ export function embedColumn(key: string): string {
 
 export interface Page { rows: Row[]; total?: number; hasMore: boolean; offset: number }
 
+/** The column of a page row with embeds that says whether the row is live (not `tobedeleted`). */
+const LIVE_COLUMN = '__live';
+
 /** ORDER BY the requested fields, always ending with sourcedId so that paging is stable. */
 function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: string, flip: boolean): string {
   const dir = (d: 'ASC' | 'DESC') => ((d === 'DESC') !== flip ? 'desc nulls last' : 'asc nulls first');
@@ -68,7 +71,8 @@ function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: strin
  */
 function pageSql(def: EntityDef, args: ListArgs, cond: string): string {
   const order = orderSql(def, args.orderBy, 't', !!args.fromEnd);
-  const columns = selectList(def, 't', args.props);
+  // Rows with embeds carry their own liveness: a tombstoned row's embedded relations are empty (withEmbedColumns).
+  const columns = `${selectList(def, 't', args.props)}${args.embeds?.length && def.base ? `, ${live('t')} as "${LIVE_COLUMN}"` : ''}`;
   if (args.offset === 0 || !def.base) return `select ${columns} from ${def.table} t where ${cond} order by ${order} limit ${args.limit + 1} offset ${args.offset}`;
   return `select ${columns} from ${def.table} t where t.sourced_id = any(array(select t.sourced_id from ${def.table} t where ${cond}
       order by ${order} limit ${args.limit + 1} offset ${args.offset})) order by ${order}`;
@@ -108,7 +112,7 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
 function withEmbedColumns(pageSql: string, embeds: readonly Embed[] | undefined, p: SqlParams): string {
   if (!embeds?.length) return pageSql;
   // Keys are GraphQL response keys ([_A-Za-z][_0-9A-Za-z]*), safe inside a quoted identifier.
-  const columns = embeds.map((e) => `(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, p, 'p."sourcedId"')}) e)
+  const columns = embeds.map((e) => `(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, p, 'p."sourcedId"', `p."${LIVE_COLUMN}"`)}) e)
     as "${embedColumn(e.key)}"`);
   return `select p.*, ${columns.join(', ')} from (${pageSql}) p`;
 }
@@ -145,22 +149,25 @@ const ownerLive = (rel: Relation, owner: string) =>
  * filter. Every relation's rows pass here: the owner and the target must be live, and the link
  * (relations.ts) leaves out its tombstoned rows.
  */
-function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
+function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string, ownerIsLive = ownerLive(rel, owner)): string {
   const link = 'fk' in rel.source ? `t.${rel.source.fk} = ${owner}`
     : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = ${owner})`;
-  return `${link} and ${live('t')} and ${ownerLive(rel, owner)} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+  return `${link} and ${live('t')} and ${ownerIsLive} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
 }
 
-/** One owner's page of `rel` (one row more than the limit, to tell whether there are more). */
-function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string): string {
+/**
+ * One owner's page of `rel` (one row more than the limit, to tell whether there are more).
+ * `ownerIsLive` is the owner's liveness when the caller has it at hand (an embed's page row).
+ */
+function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string, ownerIsLive = ownerLive(rel, owner)): string {
   const def = entityDef(rel.target);
   if ('link' in rel.source && idsOnly(rel, args)) {
     // Only the linked sourcedIds are read (a user's agents as references): they come from the link,
     // and the target table is visited only by primary key, for its status (tombstones make no relation).
     return `select distinct l0.target as "sourcedId" from (${rel.source.link}) l0 join ${def.table} t on t.sourced_id = l0.target
-      where l0.owner = ${owner} and ${live('t')} and ${ownerLive(rel, owner)} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
+      where l0.owner = ${owner} and ${live('t')} and ${ownerIsLive} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
   }
-  return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner)), args.embeds, p);
+  return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner, ownerIsLive)), args.embeds, p);
 }
 
 const idsOnly = (rel: Relation, args: ListArgs) => !rel.where && !args.filter && !args.orderBy?.length

@@ -43,6 +43,8 @@ async function userIds(filter: unknown, orderBy?: Order[]) {
   return r.data.users.nodes.map((n: Row) => n.sourcedId);
 }
 const expectUsers = (pick: (u: Row) => boolean, orderBy?: Order[]) => ids(sortRows(users.filter(pick), orderBy));
+/** Tombstoned records make no relation (README "Tombstones never make relations"): related users must be live. */
+const live = (u: Row | undefined) => u?.status !== 'tobedeleted';
 
 describe('field comparisons on users', () => {
   const someFamily = users[7].familyName as string;
@@ -100,22 +102,22 @@ describe('relation filters', () => {
   const school2 = 'school-002';
   it('roles.role: users holding a guardian role', async () => {
     const holders = new Set(roles.filter((r) => r.role === 'guardian').map((r) => r.user));
-    expect(await userIds({ roles: { role: { eq: 'guardian' } } })).toEqual(expectUsers((u) => holders.has(u.sourcedId)));
+    expect(await userIds({ roles: { role: { eq: 'guardian' } } })).toEqual(expectUsers((u) => holders.has(u.sourcedId) && live(u)));
   });
 
   it('one role row must satisfy both conditions (role and org)', async () => {
     const holders = new Set(roles.filter((r) => r.role === 'teacher' && r.org === 'school-001').map((r) => r.user));
     expect(holders.size).toBeGreaterThan(1);
     expect(await userIds({ roles: { role: { eq: 'teacher' }, org: { sourcedId: { eq: 'school-001' } } } }))
-      .toEqual(expectUsers((u) => holders.has(u.sourcedId)));
+      .toEqual(expectUsers((u) => holders.has(u.sourcedId) && live(u)));
   });
 
   it('agents: students whose guardian has a given family name', async () => {
     const byId = new Map(users.map((u) => [u.sourcedId, u]));
     const family = byId.get('guardian-001-00001')!.familyName;
     const agents = rows.get('UserAgent')!;
-    const wanted = new Set(agents.filter((a) => byId.get(a.agent)!.familyName === family).map((a) => a.user));
-    expect(await userIds({ agents: { familyName: { eq: family } } })).toEqual(expectUsers((u) => wanted.has(u.sourcedId)));
+    const wanted = new Set(agents.filter((a) => byId.get(a.agent)!.familyName === family && live(byId.get(a.agent))).map((a) => a.user));
+    expect(await userIds({ agents: { familyName: { eq: family } } })).toEqual(expectUsers((u) => wanted.has(u.sourcedId) && live(u)));
   });
 
   it('classes by term (link table) and by school (reference), nested under a school', async () => {
@@ -134,8 +136,8 @@ describe('relation filters', () => {
     const agents = rows.get('UserAgent')!;
     const klass = 'class-001-0003';
     const members = new Set(rows.get('Enrollment')!.filter((e) => e.class === klass).map((e) => e.user));
-    const wanted = users.filter((u) => members.has(u.sourcedId)
-      && agents.some((a) => a.user === u.sourcedId && families.includes(byId.get(a.agent)!.familyName as string)));
+    const wanted = users.filter((u) => members.has(u.sourcedId) && live(u)
+      && agents.some((a) => a.user === u.sourcedId && live(byId.get(a.agent)) && families.includes(byId.get(a.agent)!.familyName as string)));
     expect(wanted.length).toBeGreaterThan(0);
     expect(wanted.length).toBeLessThan(members.size);
     const r = await ok(db, `query($f: [String!]) { class(sourcedId: "${klass}") {
@@ -198,6 +200,6 @@ describe('ordering', () => {
       .toEqual(ids(sortRows(rows.get('Class')!, [{ field: 'classType' }, { field: 'title', direction: 'DESC' }])));
     const members = new Set(rows.get('Enrollment')!.filter((e) => e.class === 'class-001-0002' && e.role === 'student').map((e) => e.user));
     expect(r.data.class.students.nodes.map((n: Row) => n.sourcedId))
-      .toEqual(ids(sortRows(users.filter((u) => members.has(u.sourcedId)), [{ field: 'familyName', direction: 'DESC' }])));
+      .toEqual(ids(sortRows(users.filter((u) => members.has(u.sourcedId) && live(u)), [{ field: 'familyName', direction: 'DESC' }])));
   });
 });
