@@ -228,3 +228,52 @@ describe('deep nesting is refused before it is parsed or walked', () => {
     expect(res.body.errors).toBeUndefined();
   });
 });
+
+describe('one sourcedId rule for every entry point', () => {
+  const RLO = 'li\u202Eevil';
+
+  it('is the CSV importer\'s rule', async () => {
+    const { ID } = await import('../../src/csv/cells.js');
+    const { SOURCED_ID } = await import('../../src/shared/sourced-id.js');
+    expect(ID).toBe(SOURCED_ID);
+  });
+
+  it('a REST read of an id that breaks it: 404 imsx naming the rule', async () => {
+    const res = await call('GET', `${ROSTER}/users/${encodeURIComponent('student\u202E1')}`);
+    expectImsx(res, 404, 'unknownobject');
+    expect(res.body.imsx_description).toContain('0-9 A-Z a-z . - _ / @');
+  });
+
+  it('a REST write: 400 for the path id, the body\'s own id and a reference, nothing written', async () => {
+    const path = await call('PUT', `${GRADEBOOK}/lineItems/${encodeURIComponent(RLO)}`, { body: JSON.stringify(lineItem(RLO)), type: 'application/json' });
+    expectImsx(path, 400);
+    expect(path.body.imsx_description).toContain('not a valid sourcedId (1-255 of 0-9 A-Z a-z . - _ / @)');
+    const ownId = await call('POST', `${GRADEBOOK}/classes/${env.ids.classId}/lineItems`,
+      { body: JSON.stringify({ lineItems: [lineItem(RLO).lineItem] }), type: 'application/json' });
+    expectImsx(ownId, 400);
+    expect(ownId.body.imsx_description).toContain('lineItems[0].sourcedId');
+    const reference = await call('PUT', `${GRADEBOOK}/results/res-rule`,
+      { body: JSON.stringify(result('res-rule', { student: ref('user', 'st\u202Eu') })), type: 'application/json' });
+    expectImsx(reference, 400);
+    expect(reference.body.imsx_description).toContain('result.student.sourcedId');
+    expect(await env.sql(`select 1 from results where sourced_id = 'res-rule'`)).toEqual([]);
+    expect(await env.sql(`select 1 from line_items where sourced_id like 'li%evil'`)).toEqual([]);
+  });
+
+  it('a GraphQL mutation: BAD_USER_INPUT naming the argument, the record and the reference', async () => {
+    const input = { title: 'Lab', assignDate: '2025-09-01T08:00:00.000Z', dueDate: '2025-09-08T08:00:00.000Z',
+      class: { sourcedId: env.ids.classId }, category: { sourcedId: env.ids.category } };
+    const put = 'mutation($id: ID!, $input: LineItemInput!) { putLineItem(sourcedId: $id, input: $input) { created } }';
+    const arg = await env.gql(put, { id: RLO, input });
+    expect(arg.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(arg.body.errors?.[0]?.message).toContain('sourcedId');
+    const refArg = await env.gql(put, { id: 'li-rule', input: { ...input, category: { sourcedId: 'cat\u0301' } } });
+    expect(refArg.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refArg.body.errors?.[0]?.message).toContain('input.category.sourcedId');
+    const post = 'mutation($c: ID!, $items: [LineItemInput!]!) { postLineItemsForClass(classSourcedId: $c, lineItems: $items) { sourcedIdPairs { allocatedSourcedId } } }';
+    const posted = await env.gql(post, { c: env.ids.classId, items: [{ ...input, sourcedId: 'tmp 1' }] });
+    expect(posted.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(posted.body.errors?.[0]?.message).toContain('lineItems[0].sourcedId');
+    expect(await env.sql(`select 1 from line_items where sourced_id = 'li-rule'`)).toEqual([]);
+  });
+});
