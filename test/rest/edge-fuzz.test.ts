@@ -21,6 +21,7 @@ afterAll(async () => { await f?.close(); });
 const TIME_BOUND_MS = 3000;
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([a, b]) => `${a}\u0000${b}`),
   fc.constantFrom('', '\u0000', 'a\u0000b', '\u202E', '\uD800', '\uFFFF', "'", '%', '%00', '%FF', '%E0%A4%A', '%C0%80', '..', '/'),
   fc.constantFrom('x'.repeat(300), 'x'.repeat(9000), '('.repeat(2000), `${'NOT '.repeat(500)}x`),
 );
@@ -91,18 +92,30 @@ it('the token endpoint answers 2xx or 4xx with the RFC 6749 body, in time', asyn
     fc.array(fc.tuple(names, param), { maxLength: 5 }).map((pairs) => new URLSearchParams(pairs).toString()),
     fc.array(fc.tuple(names, wire), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
     fc.constant(`grant_type=client_credentials&client_id=${client.client_id}&client_secret=${client.client_secret}`),
+    fc.tuple(hostileText, hostileText).map(([id, secret]) => new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret }).toString()),
     fc.constant('x'.repeat(10_000)),
   );
   const authorization = fc.oneof(fc.constant(undefined),
     fc.uint8Array({ maxLength: 40 }).map((b) => `Basic ${Buffer.from(b).toString('base64')}`),
     fc.tuple(hostileText, hostileText).map(([id, secret]) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`));
   const contentType = fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data');
-  await fc.assert(fc.asyncProperty(formBody, authorization, contentType, fc.option(query), async (payload, auth, type, search) => {
+  // A fresh remote address per case, so the failure limiter's 429 does not hide what follows it.
+  const remoteAddress = fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => `10.9.${a}.${b}`);
+  await fc.assert(fc.asyncProperty(formBody, authorization, contentType, fc.option(query), remoteAddress, async (payload, auth, type, search, ip) => {
     const url = `/oauth/token${search ? `?${search}` : ''}`;
-    const { res, ms } = await timed({ method: 'POST', url, payload, headers: { 'content-type': type, ...(auth ? { authorization: auth } : {}) } });
+    const { res, ms } = await timed({ method: 'POST', url, payload, remoteAddress: ip, headers: { 'content-type': type, ...(auth ? { authorization: auth } : {}) } });
     const label = `${url.slice(0, 100)} ${payload.slice(0, 100)} → ${res.statusCode} ${res.body.slice(0, 200)}`;
     expect(res.statusCode, label).toBeLessThan(500);
     expect(typeof JSON.parse(res.body)[res.statusCode < 400 ? 'access_token' : 'error'], label).toBe('string');
     expect(ms).toBeLessThan(TIME_BOUND_MS);
   }), { numRuns: 150 });
+
+  // Well-formed requests whose credentials are hostile reach the client lookup.
+  await fc.assert(fc.asyncProperty(hostileText, hostileText, remoteAddress, async (id, secret, ip) => {
+    const payload = new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret }).toString();
+    const { res, ms } = await timed({ method: 'POST', url: '/oauth/token', payload, remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode, `${payload.slice(0, 100)} → ${res.body.slice(0, 200)}`).toBeLessThan(500);
+    expect(typeof JSON.parse(res.body).error).toBe('string');
+    expect(ms).toBeLessThan(TIME_BOUND_MS);
+  }), { numRuns: 100 });
 }, 120_000);
