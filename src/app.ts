@@ -13,6 +13,8 @@ import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
 import { gradebookWriteRoutes } from './rest/writes/routes.js';
 import { restRoutes } from './rest/routes.js';
+import { graphqlInputProblem } from './shared/graphql-input.js';
+import { edgeServerOptions, installEdge } from './shared/http-edge.js';
 
 export interface AppOptions {
   db: Database;
@@ -27,7 +29,9 @@ export interface AppOptions {
 /** The HTTP surface: GraphQL, the token endpoint, health, and the REST layer that calls the graph. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { db, config, keys } = opts;
+  const edgeLimits = { maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth };
   const app = Fastify({
+    ...edgeServerOptions(edgeLimits),
     logger: {
       level: config.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -37,8 +41,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
       },
     },
-    bodyLimit: 50 * 1024 * 1024,
   });
+  installEdge(app, edgeLimits);
 
   const limits = { maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity };
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
@@ -78,6 +82,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             .send({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
         }
       }
+      const problem = graphqlInputProblem((req.method === 'GET' ? req.query : req.body) ?? {}, config.maxJsonDepth);
+      if (problem) return reply.code(400).send({ errors: [{ message: problem, extensions: { code: 'BAD_USER_INPUT' } }] });
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);

@@ -43,6 +43,8 @@ type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_
 
 // Longer ids are not looked up nor used as limiter keys (bounds memory per key).
 const MAX_CLIENT_ID_LENGTH = 256;
+/** A token request is a few short parameters; larger bodies are refused before they are read. */
+export const TOKEN_BODY_LIMIT = 8 * 1024;
 
 /** Thrown inside the handler, turned into an RFC 6749 §5.2 body by the scoped error handler. */
 class OAuthError extends Error {
@@ -109,16 +111,19 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
         return reply.send({ error: err.code, error_description: err.description });
       }
       const status = err.statusCode ?? 500;
+      if (status === 413) return reply.code(413).send({ error: 'invalid_request', error_description: `request body exceeds ${TOKEN_BODY_LIMIT} bytes` });
       // Parser errors etc. The message is not echoed: it could quote the request body.
       if (status < 500) return reply.code(400).send({ error: 'invalid_request', error_description: 'malformed request' });
       req.log.error({ err }, 'token endpoint failure');
       return reply.code(500).send({ error: 'server_error' });
     });
 
-    app.post(TOKEN_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
+    app.post(TOKEN_PATH, { bodyLimit: TOKEN_BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
       const param = formParams(req);
       const authorization = req.headers.authorization;
       const basic = authorization !== undefined ? parseBasic(authorization) : undefined;
+      // Body parameters are checked for NUL at the edge; Basic credentials are only decoded here.
+      if (basic && /\0/.test(basic.clientId + basic.secret)) throw new OAuthError('invalid_request', 'credentials contain a NUL character');
       const bodyId = param('client_id');
       const bodySecret = param('client_secret');
 

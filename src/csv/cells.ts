@@ -1,4 +1,5 @@
 import { isValidToken } from '../model/dsl.js';
+import { SOURCED_ID, SOURCED_ID_RULE } from '../shared/sourced-id.js';
 import type { ColumnSpec } from './columns.js';
 
 /** csv-parse hands us this for a quoted empty field (`""`): an empty string, as opposed to no data. */
@@ -11,7 +12,8 @@ export type Parsed = { ok: true; value: CellValue } | { ok: false; reason: strin
 const ok = (value: CellValue): Parsed => ({ ok: true, value });
 const bad = (reason: string): Parsed => ({ ok: false, reason });
 
-export const ID = /^[0-9A-Za-z.\-_/@]{1,255}$/;
+/** The sourcedId rule every entry point shares (shared/sourced-id.ts). */
+export const ID = SOURCED_ID;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?Z$/;
 const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -58,7 +60,7 @@ export function parseCell(raw: string, col: ColumnSpec): Parsed {
   }
   switch (col.kind) {
     case 'string': return ok(raw);
-    case 'id': return ID.test(raw) ? ok(raw) : bad('not a valid sourcedId (1-255 of 0-9 A-Z a-z . - _ / @)');
+    case 'id': return ID.test(raw) ? ok(raw) : bad(`not a valid sourcedId (${SOURCED_ID_RULE})`);
     case 'enum':
       if (col.name === 'status' && raw === 'inactive') return ok('tobedeleted'); // 1.0 value, model.md §0.1
       return isValidToken(col.vocab!, raw) ? ok(raw)

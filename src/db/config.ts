@@ -13,6 +13,10 @@ export interface AppConfig {
   tokenTtlSeconds: number;
   authDisabled: boolean;
   logLevel: string;
+  /** Largest request body of GraphQL and the REST writes; the token endpoint and CSV upload have their own. */
+  maxBodyBytes: number;
+  /** Deepest object/array nesting of a JSON body or of GraphQL variables. */
+  maxJsonDepth: number;
   /** Connections of the embedded database's socket server; also the ORM pool size there. */
   embeddedConnections: number;
 }
@@ -37,6 +41,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600),
     authDisabled: env.AUTH === 'off',
     logLevel: env.LOG_LEVEL || 'info',
+    maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
+    maxJsonDepth: int(env.MAX_JSON_DEPTH, 64),
     embeddedConnections: int(env.EMBEDDED_CONNECTIONS, 4),
   };
 }

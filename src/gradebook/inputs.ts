@@ -1,4 +1,6 @@
 import { builder } from '../graph/builder.js';
+import { badInput } from '../shared/errors.js';
+import { invalidSourcedIdMessage, isValidSourcedId } from '../shared/sourced-id.js';
 
 /**
  * Input types of the gradebook mutations. They mirror the REST objects (model.md §2): the same
@@ -17,6 +19,22 @@ export type RecordInput = Record<string, unknown> & {
   status?: string | null;
   metadata?: Record<string, unknown> | null;
 };
+
+/**
+ * Every sourcedId a mutation receives (arguments named `sourcedId` or `...SourcedId`, a record's
+ * own `sourcedId`, its references' `sourcedId`) must follow the one sourcedId rule the CSV import
+ * and REST apply, so whatever is written can be exported and imported again.
+ */
+export function checkSourcedIds(value: unknown, path = ''): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, item] of Object.entries(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (typeof item === 'string' && /^sourcedId$|SourcedId$/.test(key) && !isValidSourcedId(item)) {
+      throw badInput(invalidSourcedIdMessage(field, item), { field });
+    }
+    checkSourcedIds(item, Array.isArray(value) ? `${path}[${key}]` : field);
+  }
+}
 
 const RefInputType = builder.inputRef<RefInput>('RefInput').implement({
   description: 'A reference to another object by its sourcedId.',

@@ -4,7 +4,7 @@ import { GUIDPairSetType } from '../graph/embedded-types.js';
 import { byId, nodeRefs } from '../graph/types.js';
 import {
   AssessmentLineItemInputType, AssessmentResultInputType, CategoryInputType, LineItemInputType, ResultInputType,
-  ScoreScaleInputType, type RecordInput,
+  ScoreScaleInputType, checkSourcedIds, type RecordInput,
 } from './inputs.js';
 import type { WritableType } from './records.js';
 import {
@@ -76,6 +76,7 @@ for (const w of WRITABLE) {
     authScopes: { anyScope: w.put },
     args: { sourcedId: t.arg.id({ required: true }), input: t.arg({ type: w.input, required: true }) },
     resolve: async (_root, args, ctx) => {
+      checkSourcedIds(args);
       const sourcedId = String(args.sourcedId);
       const { created } = await putRecord(ctx, w.type, sourcedId, args.input as RecordInput);
       return { created, sourcedId };
@@ -86,7 +87,7 @@ for (const w of WRITABLE) {
     description: `Marks the ${w.field} tobedeleted with a new dateLastModified (OneRoster delete${w.type}); NOT_FOUND for an unknown sourcedId.${CASCADE_NOTE[w.type] ?? ''}`,
     authScopes: { anyScope: w.delete },
     args: { sourcedId: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => deleteRecord(ctx, w.type, String(args.sourcedId)),
+    resolve: (_root, args, ctx) => { checkSourcedIds(args); return deleteRecord(ctx, w.type, String(args.sourcedId)); },
   }));
 }
 
@@ -95,7 +96,7 @@ builder.mutationField('postLineItemsForClass', (t) => t.field({
   description: 'Creates line items of a class under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { classSourcedId: t.arg.id({ required: true }), lineItems: t.arg({ type: [LineItemInputType], required: true }) },
-  resolve: async (_root, args, ctx) => ({ sourcedIdPairs: await postLineItems(ctx, { class: String(args.classSourcedId) }, args.lineItems as RecordInput[]) }),
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { class: String(args.classSourcedId) }, args.lineItems as RecordInput[]) }; },
 }));
 
 builder.mutationField('postLineItemsForSchool', (t) => t.field({
@@ -103,7 +104,7 @@ builder.mutationField('postLineItemsForSchool', (t) => t.field({
   description: 'Creates line items of a school under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { schoolSourcedId: t.arg.id({ required: true }), lineItems: t.arg({ type: [LineItemInputType], required: true }) },
-  resolve: async (_root, args, ctx) => ({ sourcedIdPairs: await postLineItems(ctx, { school: String(args.schoolSourcedId) }, args.lineItems as RecordInput[]) }),
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { school: String(args.schoolSourcedId) }, args.lineItems as RecordInput[]) }; },
 }));
 
 builder.mutationField('postResultsForLineItem', (t) => t.field({
@@ -111,7 +112,7 @@ builder.mutationField('postResultsForLineItem', (t) => t.field({
   description: 'Creates results of a line item under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { lineItemSourcedId: t.arg.id({ required: true }), results: t.arg({ type: [ResultInputType], required: true }) },
-  resolve: async (_root, args, ctx) => ({ sourcedIdPairs: await postResultsForLineItem(ctx, String(args.lineItemSourcedId), args.results as RecordInput[]) }),
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postResultsForLineItem(ctx, String(args.lineItemSourcedId), args.results as RecordInput[]) }; },
 }));
 
 builder.mutationField('postResultsForAcademicSessionForClass', (t) => t.field({
@@ -123,7 +124,8 @@ builder.mutationField('postResultsForAcademicSessionForClass', (t) => t.field({
     academicSessionSourcedId: t.arg.id({ required: true }),
     results: t.arg({ type: [ResultInputType], required: true }),
   },
-  resolve: async (_root, args, ctx) => ({
-    sourcedIdPairs: await postResultsForClassSession(ctx, String(args.classSourcedId), String(args.academicSessionSourcedId), args.results as RecordInput[]),
-  }),
+  resolve: async (_root, args, ctx) => {
+    checkSourcedIds(args);
+    return { sourcedIdPairs: await postResultsForClassSession(ctx, String(args.classSourcedId), String(args.academicSessionSourcedId), args.results as RecordInput[]) };
+  },
 }));

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { clientFault } from '../shared/client-fault.js';
 import { RestError, type CodeMinor } from './errors.js';
 import type { RestRouteConfig } from './guard.js';
 
@@ -65,16 +66,13 @@ export function statusBody(source: StatusSource, version: ApiVersion): StatusBod
 
 /**
  * The error handler of every REST route: RestErrors as their status, request faults Fastify detects
- * (malformed JSON, an empty JSON body) as 400 (413/415 keep their meaning), anything else a logged 500.
+ * (malformed JSON, an empty JSON body) as 400 (413/414/415/431 keep their meaning), anything else a logged 500.
  */
 export function restErrorHandler(error: Error, req: FastifyRequest, reply: FastifyReply) {
   const version = (req.routeOptions.config as Partial<RestRouteConfig>).version ?? 'v1p2';
   if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status && status >= 400 && status < 500) {
-    const code = status === 413 || status === 415 ? status : 400;
-    return reply.code(code).send(statusBody({ status: code, codeMinor: 'invaliddata', description: error.message }, version));
-  }
+  const fault = clientFault(error as FastifyError);
+  if (fault) return reply.code(fault.status).send(statusBody({ status: fault.status, codeMinor: 'invaliddata', description: fault.message }, version));
   req.log.error({ err: error }, 'REST request failed');
   return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
 }

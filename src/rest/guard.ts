@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { hasAnyScope } from '../auth/scopes.js';
 import { AuthError } from '../auth/tokens.js';
+import { invalidSourcedIdMessage, isValidSourcedId } from '../shared/sourced-id.js';
 import { statusBody, type ApiVersion } from './envelope.js';
 
 /** Route config every REST route carries: the scopes of rest.md (any one suffices) and the API version. */
@@ -10,7 +11,7 @@ export const REST_PREFIX = '/ims/';
 export const BEARER_CHALLENGE = 'Bearer realm="oneroster-graph"';
 
 /**
- * Registers the authentication and scope check for every route under /ims/, and refuses (at start-up)
+ * Registers the authentication and scope check and the path sourcedId check for every route under /ims/, and refuses (at start-up)
  * any such route that does not declare its scopes: a route cannot be added without its scope.
  */
 export function guardRestRoutes(app: FastifyInstance) {
@@ -22,7 +23,24 @@ export function guardRestRoutes(app: FastifyInstance) {
     }
     const checks = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [restAuthorize(app, config as RestRouteConfig), ...checks] as never;
+    const handlers = route.preHandler ? [route.preHandler].flat() : [];
+    route.preHandler = [checkPathIds(config as RestRouteConfig), ...handlers] as never;
   });
+}
+
+/**
+ * Every path parameter of a REST route is a sourcedId and must follow the one sourcedId rule. On a
+ * read an id that breaks it names no object (404, as an unknown id would); on a write it is a bad request.
+ */
+function checkPathIds(config: RestRouteConfig) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    for (const id of Object.values((req.params ?? {}) as Record<string, string>)) {
+      if (isValidSourcedId(id)) continue;
+      const message = invalidSourcedIdMessage('path parameter', id);
+      const [status, codeMinor] = req.method === 'GET' ? [404, 'unknownobject'] as const : [400, 'invaliddata'] as const;
+      return reply.code(status).send(statusBody({ status, codeMinor, description: status === 404 ? `Unknown Object: ${message}` : message }, config.version));
+    }
+  };
 }
 
 function restAuthorize(app: FastifyInstance, config: RestRouteConfig) {

@@ -1,3 +1,4 @@
+import { invalidSourcedIdMessage, isValidSourcedId } from '../../shared/sourced-id.js';
 import { RestError } from '../errors.js';
 
 type Json = Record<string, unknown>;
@@ -116,4 +117,21 @@ export function v1p1Record(body: unknown, wrapper: string): Json {
     throw invalid(`${wrapper}.status`, "must be 'active' or 'tobedeleted'");
   }
   return out;
+}
+
+/**
+ * The sourcedIds a written object carries (its own, and those of its references) must follow the
+ * one sourcedId rule, as a CSV import would require: what the service stores it can export and
+ * import again. Checked on the raw body, before the schema check, so the error names the rule.
+ */
+export function checkSourcedIds(record: unknown, field: string): void {
+  if (!isObject(record)) return;
+  const ids: [string, unknown][] = [[`${field}.sourcedId`, record.sourcedId]];
+  for (const property of Object.keys(REFS)) {
+    const value = record[property];
+    if (isObject(value)) ids.push([`${field}.${property}.sourcedId`, value.sourcedId]);
+  }
+  for (const [name, id] of ids) {
+    if (typeof id === 'string' && !isValidSourcedId(id)) throw new RestError(400, 'invaliddata', invalidSourcedIdMessage(name, id));
+  }
 }

@@ -6,7 +6,7 @@ import { restErrorHandler, type ApiVersion } from '../envelope.js';
 import { RestError, restErrorFromGraph } from '../errors.js';
 import type { RestRouteConfig } from '../guard.js';
 import { validateRequestBody } from '../openapi.js';
-import { fillBaseFields, guidRef, toInput, v1p1Record } from './bodies.js';
+import { checkSourcedIds, fillBaseFields, guidRef, toInput, v1p1Record } from './bodies.js';
 
 /**
  * The gradebook writes of rest.md §3.2/§3.5 (and the 1.1 PUT/DELETE twins). Each route turns its
@@ -104,6 +104,7 @@ function putHandler(app: FastifyInstance, c: Collection, version: ApiVersion) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const sourcedId = (req.params as { p0: string }).p0;
     requireBody(req.body);
+    checkSourcedIds((req.body as Json)[c.wrapper], c.wrapper);
     let record: Json;
     if (version === 'v1p2') {
       fillBaseFields((req.body as Json)[c.wrapper], originOf(req), sourcedId);
@@ -136,6 +137,7 @@ function postHandler(app: FastifyInstance, p: Post) {
     requireBody(req.body);
     const records = req.body[p.wrapper];
     if (Array.isArray(records)) {
+      records.forEach((record, i) => checkSourcedIds(record, `${p.wrapper}[${i}]`));
       for (const record of records) {
         // The path names the parent; a record may leave that reference out.
         if (p.parentRef && record && typeof record === 'object' && (record as Json)[p.parentRef] === undefined) {

@@ -1,0 +1,17 @@
+/**
+ * The one sourcedId rule of every entry point (CSV import, REST paths and bodies, GraphQL mutations):
+ * 1 to 255 of the characters the CSV binding allows. An id the service accepts anywhere can then be
+ * exported and imported again; invisible or direction-changing characters (U+202E) never get in.
+ */
+export const SOURCED_ID = /^[0-9A-Za-z.\-_/@]{1,255}$/;
+
+/** The rule in words, for error messages. */
+export const SOURCED_ID_RULE = '1-255 of 0-9 A-Z a-z . - _ / @';
+
+export const isValidSourcedId = (value: string): boolean => SOURCED_ID.test(value);
+
+/** Echoes a client's id in a message without letting a huge or invisible one through unmarked. */
+export const quoteId = (value: string): string => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+
+export const invalidSourcedIdMessage = (field: string, value: string): string =>
+  `${field} ${quoteId(value)} is not a valid sourcedId (${SOURCED_ID_RULE})`;
