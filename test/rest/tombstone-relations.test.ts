@@ -6,6 +6,7 @@ import type { EntityName } from '../../src/model/dsl.js';
 import { entityDef, entityDefs } from '../../src/model/index.js';
 import { relations, type LinkPath, type Relation } from '../../src/model/relations.js';
 import { basePath, ENDPOINTS, type Endpoint } from '../../src/rest/endpoints.js';
+import { shapeOf } from '../../src/rest/translate.js';
 import { run } from '../graph/support.js';
 import { restFixture, sampleUrl, type RestFixture } from './support.js';
 
@@ -14,9 +15,10 @@ import { restFixture, sampleUrl, type RestFixture } from './support.js';
  * makes a relation. Generated from the model: for every relation, one related pair (owner, target)
  * of the seeded district is picked, then the target, the owner and each kind of link row between them
  * are tombstoned in turn. The graph relation (every way it is read: a single owner with totalCount,
- * many owners at once, embedded in a page, sourcedIds only), its relation filter, and every REST path
- * that serves it (v1p2 and v1p1, body and X-Total-Count) must leave the pair out; the tombstoned
- * records stay readable by sourcedId and in their root collection. Statuses are restored after each case.
+ * many owners at once, embedded in a page, sourcedIds only), its relation filter, every REST path
+ * that serves it (v1p2 and v1p1, body and X-Total-Count) and the owner's own REST read where it lists
+ * the relation (`terms`, `agents`, `roles`, ...) must leave the pair out; the tombstoned records stay
+ * readable by sourcedId and in their root collection. Statuses are restored after each case.
  */
 let fx: RestFixture;
 beforeAll(async () => {
@@ -153,6 +155,25 @@ async function restUrl(use: RestUse, pair: { owner: string; target: string }, re
   return `${basePath(e.service, e.version)}${e.path.replace(/\{\w+\}/g, () => encodeURIComponent(params[i++]!))}?limit=1000`;
 }
 
+/** Properties of the owner's own REST reads that list the relation (a class's `terms`, a user's `agents` and `roles`). */
+function restProps(rel: Relation) {
+  const v = plainView(rel.owner);
+  if (!v) return [];
+  const named = new RegExp(`^${rel.name}\\b`);
+  return ENDPOINTS.filter((e) => e.single === v.single).flatMap((e) => Object.entries(shapeOf(e).properties)
+    .filter(([, p]) => (p.serialise.as === 'refs' || p.serialise.as === 'embedded') && named.test(p.select))
+    .map(([prop, p]) => ({ e, prop, refs: p.serialise.as === 'refs' })));
+}
+
+/** The relation as the owner's REST read lists it: the referenced ids (for references) and the number of entries. */
+async function restProp(use: ReturnType<typeof restProps>[number], owner: string): Promise<{ ids?: string[]; length: number }> {
+  const url = `${basePath(use.e.service, use.e.version)}${use.e.path.replace('{sourcedId}', encodeURIComponent(owner))}`;
+  const res = await fx.get(url);
+  expect(res.status, url).toBe(200);
+  const value = (res.body[use.e.wrapper][use.prop] ?? []) as { sourcedId?: string }[];
+  return use.refs ? { ids: value.map((r) => r.sourcedId!), length: value.length } : { length: value.length };
+}
+
 /** The rows of each status-bearing table a link path goes through (other than the owner's and the target's) that pair owner with target. */
 async function linkRows(rel: Relation, path: LinkPath, pair: { owner: string; target: string }) {
   const ends = [tableOf(rel.owner), tableOf(rel.target)];
@@ -211,6 +232,13 @@ describe.each(relations.map((rel) => [`${rel.owner}.${rel.name}`, rel] as const)
       expect(beforeRest[i]!.total).toBe(beforeRest[i]!.ids.length);
     });
 
+    const props = restProps(rel);
+    const beforeProps = await Promise.all(props.map((u) => restProp(u, pair.owner)));
+    props.forEach((u, i) => {
+      if (u.refs) expect(beforeProps[i]!.ids, `before, ${u.e.version} ${u.e.path} ${u.prop}`).toContain(pair.target);
+      else expect(beforeProps[i]!.length, `before, ${u.e.version} ${u.e.path} ${u.prop}`).toBe(beforeGraph.loader!.ids.length);
+    });
+
     const cases: { what: string; table: string; ids: string[]; entity?: EntityName }[] = [
       { what: 'target', table: tableOf(rel.target), ids: [pair.target], entity: rel.target },
       { what: 'owner', table: tableOf(rel.owner), ids: [pair.owner], entity: rel.owner },
@@ -251,6 +279,15 @@ describe.each(relations.map((rel) => [`${rel.owner}.${rel.name}`, rel] as const)
           if (u.kind === 'nested' && c.what === 'target') expect(after.ids, label).toEqual(beforeRest[i]!.ids.filter((id) => id !== gone));
           expect(after.total, label).toBe(after.ids.length);
         }
+        const afterProps = await Promise.all(props.map((u) => restProp(u, pair.owner)));
+        props.forEach((u, i) => {
+          const [before, after] = [beforeProps[i]!, afterProps[i]!];
+          const label = `${c.what} tombstoned, ${u.e.version} ${u.e.path} ${u.prop}`;
+          if (c.what === 'owner') expect(after.length, label).toBe(0);
+          else if (!u.refs) expect(after.length, label).toBe(before.length - 1);
+          else if (c.what === 'target') expect(after.ids, label).toEqual(before.ids!.filter((id) => id !== pair.target));
+          else expect(after.ids, label).not.toContain(pair.target);
+        });
         if (c.entity) for (const id of c.ids) await stillServed(c.entity, id);
       } finally {
         await setStatus(c.table, c.ids, 'active');
