@@ -278,3 +278,17 @@ describe('one sourcedId rule for every entry point', () => {
     expect(await env.sql(`select 1 from line_items where sourced_id = 'li-rule'`)).toEqual([]);
   });
 });
+
+describe('the sourcedId rule in its forms', () => {
+  it('the character list and the pattern agree on every BMP character', async () => {
+    const { SOURCED_ID, SOURCED_ID_CHARACTERS, SOURCED_ID_MAX_LENGTH } = await import('../../src/shared/sourced-id.js');
+    const disagreements: string[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (SOURCED_ID.test(ch) !== SOURCED_ID_CHARACTERS.includes(ch)) disagreements.push(`U+${c.toString(16)}`);
+    }
+    expect(disagreements).toEqual([]);
+    expect(SOURCED_ID.test('a'.repeat(SOURCED_ID_MAX_LENGTH))).toBe(true);
+    expect(SOURCED_ID.test('a'.repeat(SOURCED_ID_MAX_LENGTH + 1))).toBe(false);
+  });
+});
