@@ -3,6 +3,9 @@
  * 1 to 255 of the characters the CSV binding allows. An id the service accepts anywhere can then be
  * exported and imported again; invisible or direction-changing characters (U+202E) never get in.
  */
+export const SOURCED_ID_MAX_LENGTH = 255;
+/** Every character a sourcedId may hold, for byte-level and SQL forms of the rule (csv/row-bytes.ts, csv/cells-sql.ts). */
+export const SOURCED_ID_CHARACTERS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-_/@';
 export const SOURCED_ID = /^[0-9A-Za-z.\-_/@]{1,255}$/;
 
 /** The rule in words, for error messages. */

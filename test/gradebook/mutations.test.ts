@@ -116,7 +116,8 @@ describe('validation', () => {
   };
   const tables: Record<string, string> = { LineItem: 'line_items', Result: 'results', ScoreScale: 'score_scales', AssessmentLineItem: 'assessment_line_items', AssessmentResult: 'assessment_results' };
   it.each(cases)('%s → VALIDATION_FAILED naming the field, nothing written', async (_name, type, over, field) => {
-    const id = `bad-${type}-${field}`;
+    // Brackets of the field path are not sourcedId characters (shared/sourced-id.ts).
+    const id = `bad-${type}-${field}`.replace(/[[\]]/g, '_');
     const patch = JSON.parse(JSON.stringify(over).replaceAll('"OTHER"', JSON.stringify(env.ids.otherClass)).replaceAll('"SELF"', JSON.stringify(id)));
     const input = inputs[type]!(patch);
     const { body } = await env.gql(`mutation($id: ID!, $input: ${type}Input!) { put${type}(sourcedId: $id, input: $input) { created } }`, { id, input });
