@@ -62,6 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const yoga = createGraphQLServer({
     logger: app.log,
     graphiqlHeaders: opts.graphiqlHeaders,
+    documentLimits: config.graphqlDocument,
     context: async (req) => contextFor(req.principal),
   });
   app.route({
