@@ -40,7 +40,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 50 * 1024 * 1024,
   });
 
-  const limits = { maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity };
+  const limits = {
+    maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,
+    filter: { maxPredicates: config.maxFilterPredicates, maxDepth: config.maxFilterDepth },
+  };
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
     createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits });
   app.decorate('graphContext', contextFor);

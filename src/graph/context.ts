@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
+import type { FilterLimits } from './filter-guard.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
 export interface Context {
@@ -16,7 +17,11 @@ export interface Context {
   readonly limits: Limits;
 }
 
-export interface Limits { maxLimit: number; maxDepth: number; maxComplexity: number }
+export interface Limits {
+  maxLimit: number; maxDepth: number; maxComplexity: number;
+  /** Size of filters (src/graph/filter-guard.ts); its defaults when absent. */
+  filter?: FilterLimits;
+}
 
 export interface ContextOptions {
   em: EntityManager;

@@ -2,6 +2,7 @@ import { createYoga } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from './context.js';
 import { documentLimitsPlugin, type DocumentLimitSettings } from './document-limits.js';
+import { filterGuardPlugin } from './filter-guard.js';
 import { schema } from './schema.js';
 
 export interface YogaServerContext { req: FastifyRequest; reply: FastifyReply }
@@ -53,7 +54,10 @@ export function createGraphQLServer(opts: {
     },
     landingPage: false,
     // The principal is settled before yoga runs (src/app.ts); no principal means no token.
-    plugins: [documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal)],
+    plugins: [
+      documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal),
+      filterGuardPlugin(),
+    ],
   });
 }
 
