@@ -43,6 +43,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const limits = {
     maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,
     filter: { maxPredicates: config.maxFilterPredicates, maxDepth: config.maxFilterDepth },
+    statementTimeoutMs: config.statementTimeoutMs,
   };
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
     createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits });

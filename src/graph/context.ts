@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
 import type { FilterLimits } from './filter-guard.js';
+import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
 export interface Context {
@@ -21,6 +22,8 @@ export interface Limits {
   maxLimit: number; maxDepth: number; maxComplexity: number;
   /** Size of filters (src/graph/filter-guard.ts); its defaults when absent. */
   filter?: FilterLimits;
+  /** The connections' statement_timeout, named in the TIMEOUT error. */
+  statementTimeoutMs?: number;
 }
 
 export interface ContextOptions {
@@ -35,7 +38,11 @@ export function createContext(opts: ContextOptions): Context {
   const stats = { statements: 0 };
   const exec: Exec = async (sql, values) => {
     stats.statements++;
-    return runSql(em, sql, values);
+    try {
+      return await runSql(em, sql, values);
+    } catch (err) {
+      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
+    }
   };
   return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits };
 }
