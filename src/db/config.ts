@@ -38,7 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxLimit: int(env.MAX_LIMIT, 10_000),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 15_000),
     maxDepth: int(env.GRAPHQL_MAX_DEPTH, 10),
-    maxComplexity: int(env.GRAPHQL_MAX_COMPLEXITY, 50_000),
+    maxComplexity: int(env.GRAPHQL_MAX_COMPLEXITY, 250_000),
     graphqlDocument: {
       signedIn: {
         maxChars: int(env.GRAPHQL_MAX_DOCUMENT_CHARS, 100_000), maxTokens: int(env.GRAPHQL_MAX_TOKENS, 20_000),

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
+import type { TableStats } from './cost.js';
 import type { FilterLimits } from './filter-guard.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
@@ -16,6 +17,8 @@ export interface Context {
   /** SQL statements run for this request (tests and benchmarks read it). */
   readonly stats: { statements: number };
   readonly limits: Limits;
+  /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
+  readonly costStats?: TableStats;
 }
 
 export interface Limits {
@@ -31,6 +34,7 @@ export interface ContextOptions {
   scopes: ReadonlySet<string>;
   clientId?: string;
   limits: Limits;
+  costStats?: TableStats;
 }
 
 export function createContext(opts: ContextOptions): Context {
@@ -44,7 +48,7 @@ export function createContext(opts: ContextOptions): Context {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
     }
   };
-  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits };
+  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Map(), stats, limits: opts.limits, costStats: opts.costStats };
 }
 
 /** The loader for `key`, created on first use in this request. */
