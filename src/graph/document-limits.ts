@@ -3,10 +3,10 @@ import type { Plugin } from 'graphql-yoga';
 import { CodedError } from '../shared/errors.js';
 
 /**
- * Limits on the GraphQL document itself, checked before parsing (length, tokens) and before validation (selections):
- * its length in characters, its tokens, and the fields and aliases it selects once fragments are
- * expanded (`__typename` included). A document of 500,000 `__typename` aliases costs seconds and
- * a gigabyte to validate and execute although it reads no data; these limits refuse it first.
+ * Limits on the GraphQL document itself: its length in characters and its tokens (checked before
+ * parsing), the fields and aliases it selects once fragments are expanded, `__typename` included
+ * (checked before validation). A document of a huge number of `__typename` aliases reads no data, yet
+ * validating and executing it holds the process for seconds; these limits refuse it first.
  */
 export interface DocumentLimits { maxChars: number; maxTokens: number; maxAliases: number; maxFields: number }
 
