@@ -7,7 +7,9 @@ import { tokenRoute } from './auth/token-route.js';
 import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
 import type { Database } from './db/orm.js';
+import { runSql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
+import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
 import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
@@ -44,9 +46,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   installEdge(app, edgeLimits);
 
-  const limits = { maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity };
+  const limits = {
+    maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,
+    filter: { maxPredicates: config.maxFilterPredicates, maxDepth: config.maxFilterDepth },
+    statementTimeoutMs: config.statementTimeoutMs,
+  };
+  const costStats = new TableStatsCache(() => readTableStats((sql) => runSql(db.orm.em.fork(), sql)));
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
-    createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits });
+    createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current() });
   app.decorate('graphContext', contextFor);
   app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
   guardRestRoutes(app);
@@ -66,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const yoga = createGraphQLServer({
     logger: app.log,
     graphiqlHeaders: opts.graphiqlHeaders,
+    documentLimits: config.graphqlDocument,
     context: async (req) => contextFor(req.principal),
   });
   app.route({

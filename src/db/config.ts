@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DocumentLimitSettings } from '../graph/document-limits.js';
 
 /** Every setting the service reads from the environment, in one place (README: Configuration). */
 export interface AppConfig {
@@ -10,6 +11,10 @@ export interface AppConfig {
   statementTimeoutMs: number;
   maxDepth: number;
   maxComplexity: number;
+  /** Document limits for GraphQL requests with a token, and the tighter ones without (src/graph/document-limits.ts). */
+  graphqlDocument: DocumentLimitSettings;
+  maxFilterPredicates: number;
+  maxFilterDepth: number;
   tokenTtlSeconds: number;
   authDisabled: boolean;
   logLevel: string;
@@ -37,7 +42,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxLimit: int(env.MAX_LIMIT, 10_000),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 15_000),
     maxDepth: int(env.GRAPHQL_MAX_DEPTH, 10),
-    maxComplexity: int(env.GRAPHQL_MAX_COMPLEXITY, 50_000),
+    maxComplexity: int(env.GRAPHQL_MAX_COMPLEXITY, 250_000),
+    graphqlDocument: {
+      signedIn: {
+        maxChars: int(env.GRAPHQL_MAX_DOCUMENT_CHARS, 100_000), maxTokens: int(env.GRAPHQL_MAX_TOKENS, 20_000),
+        maxAliases: int(env.GRAPHQL_MAX_ALIASES, 200), maxFields: int(env.GRAPHQL_MAX_FIELDS, 5_000),
+      },
+      anonymous: {
+        maxChars: int(env.GRAPHQL_ANONYMOUS_MAX_DOCUMENT_CHARS, 10_000), maxTokens: int(env.GRAPHQL_ANONYMOUS_MAX_TOKENS, 1_000),
+        maxAliases: int(env.GRAPHQL_ANONYMOUS_MAX_ALIASES, 10), maxFields: int(env.GRAPHQL_ANONYMOUS_MAX_FIELDS, 500),
+      },
+    },
+    maxFilterPredicates: int(env.MAX_FILTER_PREDICATES, 100),
+    maxFilterDepth: int(env.MAX_FILTER_DEPTH, 10),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600),
     authDisabled: env.AUTH === 'off',
     logLevel: env.LOG_LEVEL || 'info',

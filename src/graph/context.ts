@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
+import type { TableStats } from './cost.js';
+import type { FilterLimits } from './filter-guard.js';
 import { Loaders } from './loaders.js';
+import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
 export interface Context {
@@ -14,15 +17,24 @@ export interface Context {
   /** SQL statements run for this request (tests and benchmarks read it). */
   readonly stats: { statements: number };
   readonly limits: Limits;
+  /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
+  readonly costStats?: TableStats;
 }
 
-export interface Limits { maxLimit: number; maxDepth: number; maxComplexity: number }
+export interface Limits {
+  maxLimit: number; maxDepth: number; maxComplexity: number;
+  /** Size of filters (src/graph/filter-guard.ts); its defaults when absent. */
+  filter?: FilterLimits;
+  /** The connections' statement_timeout, named in the TIMEOUT error. */
+  statementTimeoutMs?: number;
+}
 
 export interface ContextOptions {
   em: EntityManager;
   scopes: ReadonlySet<string>;
   clientId?: string;
   limits: Limits;
+  costStats?: TableStats;
 }
 
 export function createContext(opts: ContextOptions): Context {
@@ -30,7 +42,11 @@ export function createContext(opts: ContextOptions): Context {
   const stats = { statements: 0 };
   const exec: Exec = async (sql, values) => {
     stats.statements++;
-    return runSql(em, sql, values);
+    try {
+      return await runSql(em, sql, values);
+    } catch (err) {
+      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
+    }
   };
-  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(exec), stats, limits: opts.limits };
+  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(exec), stats, limits: opts.limits, costStats: opts.costStats };
 }

@@ -4,12 +4,13 @@ import type { EntityName } from '../model/dsl.js';
 import { live } from '../model/relations.js';
 import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
+import { rootComplexity } from './cost.js';
 import { listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
 import { embedsFor } from './embeds.js';
 import { requireRead } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
-import { byId, collectionArgs, collectionComplexity, connectionOf, nodeRefs } from './types.js';
+import { byId, collectionArgs, connectionOf, nodeRefs } from './types.js';
 
 /**
  * Root fields: one object by sourcedId and one paginated collection per type, plus the views the
@@ -77,7 +78,7 @@ for (const view of rootViews) {
     type: connectionOf(view.entity),
     description: view.description,
     args: collectionArgs(t, view.entity) as never,
-    complexity: collectionComplexity as never,
+    complexity: rootComplexity(view.entity) as never,
     resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, view.entity, view.plural);
       const def = entityDef(view.entity);

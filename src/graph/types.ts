@@ -6,6 +6,7 @@ import { relationsOf, type Relation } from '../model/relations.js';
 import { StatusType } from '../model/vocabularies.js';
 import { profileIdUri } from '../shared/profile-id.js';
 import { builder } from './builder.js';
+import { relationComplexity } from './cost.js';
 import { connectionType, listArgs, type CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
 import { jsonTypes } from './embedded-types.js';
@@ -75,9 +76,6 @@ export const collectionArgs = (t: any, name: EntityName) => ({
   limit: t.arg.int({ required: false }),
 });
 
-export const collectionComplexity = (args: CollectionArgs) =>
-  ({ field: 1, multiplier: args.first ?? args.last ?? args.limit ?? 10 });
-
 export const connectionOf = (name: EntityName) => connections.get(name)!;
 
 /**
@@ -125,7 +123,7 @@ function relationField(t: any, rel: Relation) {
     nullable: crossing,
     description: rel.description,
     args: collectionArgs(t, rel.target),
-    complexity: collectionComplexity,
+    complexity: relationComplexity(rel),
     resolve: (row: Row, args: CollectionArgs, ctx: Context, info: GraphQLResolveInfo) => {
       requireRead(ctx.scopes, rel.target, where);
       const embedded = embeddedPage(row, info);

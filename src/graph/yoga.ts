@@ -1,6 +1,8 @@
 import { createYoga } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from './context.js';
+import { documentLimitsPlugin, type DocumentLimitSettings } from './document-limits.js';
+import { filterGuardPlugin } from './filter-guard.js';
 import { schema } from './schema.js';
 
 export interface YogaServerContext { req: FastifyRequest; reply: FastifyReply }
@@ -39,6 +41,7 @@ export function createGraphQLServer(opts: {
   context: (req: FastifyRequest) => Promise<Context>;
   logger: { error: (obj: unknown, msg?: string) => void };
   graphiqlHeaders?: string;
+  documentLimits: DocumentLimitSettings;
 }) {
   return createYoga<YogaServerContext, Context>({
     schema,
@@ -50,6 +53,11 @@ export function createGraphQLServer(opts: {
       error: (...args: unknown[]) => opts.logger.error({ err: args[0] }, 'graphql error'),
     },
     landingPage: false,
+    // The principal is settled before yoga runs (src/app.ts); no principal means no token.
+    plugins: [
+      documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal),
+      filterGuardPlugin(),
+    ],
   });
 }
 

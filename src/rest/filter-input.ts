@@ -1,6 +1,8 @@
 import { GraphQLEnumType, GraphQLInputObjectType, getNamedType, type GraphQLSchema } from 'graphql';
 import type { FilterInput } from '../data/filters.js';
-import { RestError } from './errors.js';
+import { checkFilter, DEFAULT_FILTER_LIMITS, SECRET_FIELDS, type FilterLimits } from '../graph/filter-guard.js';
+import { CodedError } from '../shared/errors.js';
+import { RestError, restErrorFromGraph } from './errors.js';
 import type { FilterNode, FilterOp } from './filter-parser.js';
 
 /**
@@ -81,17 +83,43 @@ function predicate(schema: GraphQLSchema, typeName: string, path: string[], op: 
   throw invalid(`filter: unknown field '${dotted}'`);
 }
 
-export function filterInput(schema: GraphQLSchema, typeName: string, node: FilterNode, v1p1 = false): FilterInput {
+/** Who asks, for the filter guard: the token's own scopes (not the graph's, with which REST documents run). */
+export interface FilterCaller { scopes: ReadonlySet<string>; limits?: FilterLimits }
+
+const countPredicates = (node: FilterNode): number =>
+  (node.kind === 'predicate' ? 1 : node.operands.reduce((n, o) => n + countPredicates(o), 0));
+
+/**
+ * The graph's filter input for a parsed filter. With a caller, the filter is also checked as the
+ * graph checks its own (src/graph/filter-guard.ts): size, scopes of the relations it reaches, secrets.
+ */
+export function filterInput(schema: GraphQLSchema, typeName: string, node: FilterNode, v1p1 = false, caller?: FilterCaller): FilterInput {
+  if (!caller) return toInput(schema, typeName, node, v1p1);
+  const limits = caller.limits ?? DEFAULT_FILTER_LIMITS;
+  const count = countPredicates(node);
+  if (count > limits.maxPredicates) {
+    throw invalid(`filter: ${count} predicates exceed the limit of ${limits.maxPredicates} (MAX_FILTER_PREDICATES)`);
+  }
+  const input = toInput(schema, typeName, node, v1p1);
+  try {
+    checkFilter(schema, typeName, input, caller.scopes, limits);
+  } catch (err) {
+    throw err instanceof CodedError ? restErrorFromGraph(err, 400, `filter: ${err.message}`) : err;
+  }
+  return input;
+}
+
+function toInput(schema: GraphQLSchema, typeName: string, node: FilterNode, v1p1: boolean): FilterInput {
   if (node.kind !== 'predicate') {
-    return { [node.kind === 'and' ? 'AND' : 'OR']: node.operands.map((n) => filterInput(schema, typeName, n, v1p1)) };
+    return { [node.kind === 'and' ? 'AND' : 'OR']: node.operands.map((n) => toInput(schema, typeName, n, v1p1)) };
   }
   const alias = v1p1 && typeName === 'User' ? V1P1_ALIASES[node.path[0]!] : undefined;
   const path = alias ? [...alias, ...node.path.slice(1)] : node.path;
   return predicate(schema, typeName, path, node.op, node.value);
 }
 
-/** The fields a `<Type>` collection can be sorted on (its `<Type>OrderField` enum). */
+/** The fields a `<Type>` collection can be sorted on (its `<Type>OrderField` enum), secrets excepted. */
 export function sortableFields(schema: GraphQLSchema, typeName: string): Set<string> {
   const type = schema.getType(`${typeName}OrderField`) as GraphQLEnumType | undefined;
-  return new Set(type?.getValues().map((v) => v.name) ?? []);
+  return new Set(type?.getValues().map((v) => v.name).filter((f) => !SECRET_FIELDS.has(f)) ?? []);
 }

@@ -42,6 +42,7 @@ async function answer(app: FastifyInstance, translator: Translator, endpoint: En
   const query = req.query as Query;
   const restRequest: RestRequest = {
     endpoint, params,
+    caller: { scopes: req.principal?.scopes ?? new Set(), limits: ctx.limits.filter },
     query: endpoint.list
       ? parseCollectionParams(query, { maxLimit })
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },

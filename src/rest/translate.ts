@@ -7,7 +7,7 @@ import type { Context } from '../graph/context.js';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
 import { RestError, restErrorFromGraph, type CodeMinor } from './errors.js';
-import { filterInput, sortableFields } from './filter-input.js';
+import { filterInput, sortableFields, type FilterCaller } from './filter-input.js';
 import { linkHeader } from './links.js';
 import type { CollectionParams } from './params.js';
 import { compileSerialiser, RefMaker, type Serialiser } from './serialize.js';
@@ -25,6 +25,8 @@ export interface RestRequest {
   params: string[];
   /** Collection parameters; for single reads only `fields` is read. */
   query: Partial<CollectionParams> & { fields?: string[] };
+  /** The caller, whose own scopes decide which relations a filter may reach (rest/filter-input.ts). */
+  caller?: FilterCaller;
 }
 
 export interface Translation {
@@ -76,7 +78,7 @@ export class Translator {
       variables.limit = query.limit ?? Math.min(100, maxLimit);
       variables.offset = query.offset ?? 0;
       variables.orderBy = this.orderBy(endpoint, shape, query);
-      const input = this.filter(endpoint, shape, params, query);
+      const input = this.filter(endpoint, shape, params, query, req);
       if (input) {
         filter = filterLiteral(this.opts.schema, shape.typeName, input);
         Object.assign(variables, filter.values);
@@ -131,10 +133,10 @@ export class Translator {
     return all.filter((f) => requested.includes(f));
   }
 
-  private filter(endpoint: Endpoint, shape: Shape, params: string[], query: RestRequest['query']): FilterInput | null {
+  private filter(endpoint: Endpoint, shape: Shape, params: string[], query: RestRequest['query'], req: RestRequest): FilterInput | null {
     const parts: FilterInput[] = [];
     if (endpoint.list!.where) parts.push(endpoint.list!.where(params));
-    if (query.filter) parts.push(filterInput(this.opts.schema, shape.typeName, query.filter, endpoint.version === 'v1p1'));
+    if (query.filter) parts.push(filterInput(this.opts.schema, shape.typeName, query.filter, endpoint.version === 'v1p1', req.caller));
     if (parts.length === 0) return null;
     return parts.length === 1 ? parts[0]! : { AND: parts };
   }
