@@ -23,8 +23,8 @@ export interface AppOptions {
   keys: SigningKeys;
   /** A pino destination for tests that capture the log. */
   logStream?: NodeJS.WritableStream;
-  /** Pre-filled GraphiQL headers (the demo token of a fresh embedded store). */
-  graphiqlHeaders?: string;
+  /** Pre-filled GraphiQL headers per request (the demo token of a demo store: src/auth/demo.ts). */
+  graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
 }
 
 /** The HTTP surface: GraphQL, the token endpoint, health, and the REST layer that calls the graph. */
@@ -71,7 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const yoga = createGraphQLServer({
     logger: app.log,
-    graphiqlHeaders: opts.graphiqlHeaders,
+    graphiqlHeadersFor: opts.graphiqlHeadersFor,
     context: async (req) => contextFor(req.principal),
   });
   app.route({
