@@ -93,7 +93,12 @@ const baseStringBuilder = new OAuth({
 
 /** Lower-case scheme and host, default port dropped (§3.4.1.2). */
 export function normalizeBaseUrl(url: string): string {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw malformed('the request URL (Host header) cannot be normalised for the OAuth signature');
+  }
   const defaultPort = (u.protocol === 'http:' && u.port === '80') || (u.protocol === 'https:' && u.port === '443');
   const port = u.port && !defaultPort ? `:${u.port}` : '';
   return `${u.protocol}//${u.hostname.toLowerCase()}${port}${u.pathname || '/'}`;

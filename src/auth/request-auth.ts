@@ -37,10 +37,10 @@ export class Authenticator {
     if (this.opts.authDisabled) return EVERYTHING;
     if (allowOAuth1 && this.opts.oauth1 && isOAuth1Request(req)) {
       const [path, query = ''] = splitOnce(req.url, '?');
-      const contentType = req.headers['content-type'] ?? '';
-      const formBody = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType) && typeof req.body === 'string' ? req.body : undefined;
+      // Authentication runs before the body is parsed, and no v1.1 route takes a form body (RFC 5849's
+      // third place for parameters): they come in the header or the query string.
       const signed = await this.opts.oauth1.verify({
-        method: req.method, url: `${req.protocol}://${req.host}${path}`, query, authorization: req.headers.authorization, formBody,
+        method: req.method, url: `${req.protocol}://${req.host}${path}`, query, authorization: req.headers.authorization,
       }, req.ip);
       return { clientId: signed.clientId, scopes: new Set(signed.scopes) };
     }

@@ -25,6 +25,10 @@ describe('OAuth 1.0a signature base string', () => {
       + 'oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7');
   });
 
+  it('refuses a URL that cannot be normalised as a malformed request, not a server error', () => {
+    expect(() => signatureBaseString('GET', 'http://bad host/x', [])).toThrow(/cannot be normalised/);
+  });
+
   it('refuses a protocol parameter sent twice', () => {
     expect(() => collectParameters({ method: 'GET', url: 'http://x/', query: 'oauth_nonce=a', authorization: 'OAuth oauth_nonce="b"' }))
       .toThrow(/oauth_nonce is repeated/);
