@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
-import { ANONYMOUS, authenticate } from './auth/request-auth.js';
+import { NonceStore } from './auth/nonces.js';
+import { OAuth1Verifier } from './auth/oauth1-verifier.js';
+import { ANONYMOUS, Authenticator } from './auth/request-auth.js';
 import type { SigningKeys } from './auth/signing-keys.js';
+import { TokenGenerations } from './auth/token-generations.js';
 import { tokenRoute } from './auth/token-route.js';
 import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
@@ -24,8 +27,8 @@ export interface AppOptions {
   keys: SigningKeys;
   /** A pino destination for tests that capture the log. */
   logStream?: NodeJS.WritableStream;
-  /** Pre-filled GraphiQL headers (the demo token of a fresh embedded store). */
-  graphiqlHeaders?: string;
+  /** Pre-filled GraphiQL headers per request (the demo token of a demo store: src/auth/demo.ts). */
+  graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
 }
 
 /** The HTTP surface: GraphQL, the token endpoint, health, and the REST layer that calls the graph. */
@@ -55,14 +58,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
     createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current() });
   app.decorate('graphContext', contextFor);
-  app.decorate('authenticatePrincipal', (req: FastifyRequest) => authenticate(req, keys, config.authDisabled));
+  const clients = new ClientStore(db.orm.em);
+  const limiter = new FailureLimiter();
+  const auth = new Authenticator({
+    keys, authDisabled: config.authDisabled,
+    generations: new TokenGenerations((id) => clients.tokenGeneration(id)),
+    oauth1: new OAuth1Verifier({ findClient: (id) => clients.findForSigning(id), nonces: new NonceStore(db.orm.em), limiter }),
+  });
+  app.decorate('authenticatePrincipal', (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => auth.authenticate(req, opts));
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
   await app.register(restRoutes);
   await app.register(csvRoutes(db));
 
   await app.register(tokenRoute({
-    keys, clients: new ClientStore(db.orm.em), ttlSeconds: config.tokenTtlSeconds, limiter: new FailureLimiter(),
+    keys, clients, ttlSeconds: config.tokenTtlSeconds, limiter,
   }));
 
   app.get('/healthz', async () => {
@@ -72,7 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const yoga = createGraphQLServer({
     logger: app.log,
-    graphiqlHeaders: opts.graphiqlHeaders,
+    graphiqlHeadersFor: opts.graphiqlHeadersFor,
     documentLimits: config.graphqlDocument,
     context: async (req) => contextFor(req.principal),
   });
@@ -83,7 +93,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       // No token: introspection and GraphiQL work, data fields answer FORBIDDEN. A bad token: 401.
       if (req.headers.authorization || config.authDisabled) {
         try {
-          req.principal = await authenticate(req, keys, config.authDisabled);
+          req.principal = await auth.authenticate(req);
         } catch (err) {
           if (!(err instanceof AuthError)) throw err;
           return reply.code(401).header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${err.reason}"`)

@@ -59,12 +59,12 @@ clients.command('add <name>').description('create a client; prints {client_id, c
   });
 clients.command('list').description('list clients (never their secrets)')
   .action(async () => withDatabase(async (db) => console.log(JSON.stringify(await new ClientStore(db.orm.em).list(), null, 2))));
-clients.command('remove <clientId>').description('delete a client; its tokens stop working when they expire')
+clients.command('remove <clientId>').description('delete a client; its tokens are refused within seconds (see README: Authentication)')
   .action(async (clientId: string) => withDatabase(async (db) => {
     if (!(await new ClientStore(db.orm.em).remove(clientId))) throw new Error(`no client ${clientId}`);
     console.log(`removed ${clientId}`);
   }));
-clients.command('rotate-secret <clientId>').description('issue a new secret; the old one stops working at once')
+clients.command('rotate-secret <clientId>').description('issue a new secret; the old one stops working at once, tokens issued before within seconds')
   .action(async (clientId: string) => withDatabase(async (db) => {
     const rotated = await new ClientStore(db.orm.em).rotateSecret(clientId);
     if (!rotated) throw new Error(`no client ${clientId}`);

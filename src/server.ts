@@ -1,45 +1,80 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ClientStore } from './auth/clients.js';
+import { demoGraphiqlHeaders, markDemoDistrict } from './auth/demo.js';
 import { ALL_READ_SCOPES } from './auth/scopes.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
-import { issueAccessToken } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { isEmptyStore, seedDistrict } from './seed/seed.js';
 
 export interface RunningServer { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
 
+export const DEMO_CLIENT_FILE = 'demo-client.json';
+
+export interface StartOptions {
+  print?: (line: string) => void;
+  /** Whether `print` reaches a terminal (not a log): only then is the demo secret printed. */
+  printsToTerminal?: boolean;
+}
+
 /**
  * Opens (and migrates) the database, loads the demo district into an empty embedded store, and
  * serves until SIGINT/SIGTERM, then closes the server and the database cleanly.
  */
-export async function startServer(config: AppConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const print = opts.print ?? console.log;
+  const printsToTerminal = opts.printsToTerminal ?? (opts.print === undefined && process.stdout.isTTY === true);
   const db = await openDatabase(config);
   // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
   const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
-  let graphiqlHeaders: string | undefined;
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);
     const client = await new ClientStore(db.orm.em).add('demo', [...ALL_READ_SCOPES]);
-    print('Created a demo API client with every read scope. Its secret is shown only this once:');
-    print(`  client_id=${client.client_id}`);
-    print(`  client_secret=${client.client_secret}`);
-    // A fresh demo store pre-fills GraphiQL with a read-only token, so exploring works at once.
-    const token = await issueAccessToken(keys, { clientId: client.client_id, scopes: client.scopes, ttlSeconds: config.tokenTtlSeconds });
-    graphiqlHeaders = JSON.stringify({ Authorization: `Bearer ${token.access_token}` }, null, 2);
+    await markDemoDistrict(db.orm.em, client.client_id);
+    await handOverDemoSecret(client, config.dataDir, printsToTerminal, print);
   }
-  const app = await buildApp({ db, config, keys, graphiqlHeaders });
-  await app.listen({ port: config.port, host: config.host });
-  const url = `http://localhost:${config.port}`;
+  // The demo token is only handed to this machine, so the embedded store listens there unless HOST says otherwise.
+  const host = config.host ?? (db.embedded ? '127.0.0.1' : '0.0.0.0');
+  const graphiqlHeadersFor = db.embedded ? demoGraphiqlHeaders(db.orm.em, keys, config.tokenTtlSeconds) : undefined;
+  const app = await buildApp({ db, config, keys, graphiqlHeadersFor });
+  await app.listen({ port: config.port, host });
+  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${config.port}`;
   print(`Data: ${db.location}`);
+  print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
   print(`GraphQL and GraphiQL: ${url}/graphql`);
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz`);
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
   return { app, db, url, close };
+}
+
+/**
+ * The demo client's secret goes to a terminal once, or else (output captured by a log) into a 0600 file
+ * in DATA_DIR, never into the output itself.
+ */
+async function handOverDemoSecret(
+  client: { client_id: string; client_secret: string; scopes: string[] }, dataDir: string, toTerminal: boolean, print: (line: string) => void,
+) {
+  if (toTerminal) {
+    print('Created a demo API client with every read scope. Its secret is shown only this once:');
+    print(`  client_id=${client.client_id}`);
+    print(`  client_secret=${client.client_secret}`);
+    return;
+  }
+  const path = join(dataDir, DEMO_CLIENT_FILE);
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.chmod(0o600); // an existing file keeps its mode on open
+    await file.writeFile(JSON.stringify(client, null, 2) + '\n');
+  } finally {
+    await file.close();
+  }
+  print(`Created a demo API client (client_id=${client.client_id}) with every read scope; its secret is in ${path} (mode 0600).`);
 }
 
 /** Closes cleanly on the first SIGINT/SIGTERM; a second one exits at once. */

@@ -1,18 +1,46 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OAuthClient } from '../db/entities.js';
+import { runSql } from '../db/sql.js';
 import { expandScope } from './scopes.js';
+import { SecretBox } from './secret-box.js';
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js';
 import type { ClientLookup, ClientRecord } from './token-route.js';
 
-interface ClientRow { clientId: string; name: string; secretHash: string; scopes: string[]; createdAt: Date }
+interface ClientRow {
+  clientId: string; name: string; secretHash: string; signingSecret: string | null; tokenGeneration: number; scopes: string[]; createdAt: Date;
+}
 
-/** OAuth clients in the database; secrets are only ever stored as scrypt hashes. */
+/** A client as the OAuth 1.0a verifier needs it: the secret itself (null for clients made before it was kept). */
+export interface SigningClient { clientId: string; secret: string | null; scopes: string[]; tokenGeneration: number }
+
+/**
+ * OAuth clients in the database. Secrets are stored as scrypt hashes and, sealed with the server's key,
+ * for OAuth 1.0a signatures (src/auth/secret-box.ts); never in clear.
+ */
 export class ClientStore implements ClientLookup {
+  private box?: Promise<SecretBox>;
   constructor(private readonly em: EntityManager) {}
+
+  private secretBox(): Promise<SecretBox> {
+    return (this.box ??= SecretBox.load(this.em));
+  }
 
   async find(clientId: string): Promise<ClientRecord | null> {
     const row = await this.em.fork().findOne(OAuthClient, { clientId }) as ClientRow | null;
-    return row && { clientId: row.clientId, secretHash: row.secretHash, scopes: row.scopes };
+    return row && { clientId: row.clientId, secretHash: row.secretHash, scopes: row.scopes, tokenGeneration: row.tokenGeneration };
+  }
+
+  async findForSigning(clientId: string): Promise<SigningClient | null> {
+    const row = await this.em.fork().findOne(OAuthClient, { clientId }) as ClientRow | null;
+    if (!row) return null;
+    const secret = row.signingSecret ? (await this.secretBox()).open(row.signingSecret, row.clientId) : null;
+    return { clientId: row.clientId, secret, scopes: row.scopes, tokenGeneration: row.tokenGeneration };
+  }
+
+  /** The client's current token generation, or null when the client does not exist (any more). */
+  async tokenGeneration(clientId: string): Promise<number | null> {
+    const [row] = await runSql(this.em.fork(), 'select token_generation from oauth_clients where client_id = ?', [clientId]);
+    return row ? Number(row.token_generation) : null;
   }
 
   /** Creates a client; the secret is returned once and never stored in clear. */
@@ -20,8 +48,9 @@ export class ClientStore implements ClientLookup {
     const fullScopes = scopes.map(expandScope);
     const clientId = generateClientId();
     const secret = generateClientSecret();
+    const signingSecret = (await this.secretBox()).seal(secret, clientId);
     const em = this.em.fork();
-    em.create(OAuthClient, { clientId, name, secretHash: await hashSecret(secret), scopes: fullScopes, createdAt: new Date() } as never);
+    em.create(OAuthClient, { clientId, name, secretHash: await hashSecret(secret), signingSecret, tokenGeneration: 0, scopes: fullScopes, createdAt: new Date() } as never);
     await em.flush();
     return { client_id: clientId, client_secret: secret, scopes: fullScopes };
   }
@@ -31,14 +60,19 @@ export class ClientStore implements ClientLookup {
     return rows.map((r) => ({ client_id: r.clientId, name: r.name, scopes: r.scopes, created_at: new Date(r.createdAt).toISOString() }));
   }
 
+  /** Deletes the client; its tokens are refused from then on (see TokenGenerations for the delay). */
   async remove(clientId: string): Promise<boolean> {
     return (await this.em.fork().nativeDelete(OAuthClient, { clientId })) > 0;
   }
 
+  /** New secret; the old one stops working at once and the generation bump revokes every token issued before. */
   async rotateSecret(clientId: string): Promise<{ client_id: string; client_secret: string } | null> {
     const secret = generateClientSecret();
-    const n = await this.em.fork().nativeUpdate(OAuthClient, { clientId }, { secretHash: await hashSecret(secret) } as never);
-    return n > 0 ? { client_id: clientId, client_secret: secret } : null;
+    const signingSecret = (await this.secretBox()).seal(secret, clientId);
+    const rows = await runSql(this.em.fork(),
+      'update oauth_clients set secret_hash = ?, signing_secret = ?, token_generation = token_generation + 1 where client_id = ? returning client_id',
+      [await hashSecret(secret), signingSecret, clientId]);
+    return rows.length > 0 ? { client_id: clientId, client_secret: secret } : null;
   }
 
   async count(): Promise<number> {

@@ -1,7 +1,10 @@
 /**
- * In-memory limiter of failed token requests (brute-force brake for client secrets).
+ * In-memory limiter of failed client authentications (brute-force brake for client secrets), used by
+ * the token endpoint and by OAuth 1.0a signature checks.
  *
- * Sliding window per key (the token route uses one key per client id and one per remote address):
+ * Sliding window per key (callers use `credentialLimiterKeys`: one per remote address and one per
+ * client id at that address — never one per client id alone, which would let anyone who knows a
+ * client id lock the client out):
  * once a key has `maxFailures` failures within the last `windowSeconds`, `check` reports it blocked
  * until the oldest of those failures leaves the window. Blocked attempts are not recorded, so
  * hammering a blocked key does not extend the block. Per-process only: with several instances each
@@ -17,6 +20,16 @@ export interface FailureLimiterOptions {
   now?: () => number;
   /** Beyond this many tracked keys, stale ones are swept and then the oldest dropped (default 10 000). */
   maxKeys?: number;
+}
+
+/**
+ * The keys a credential check counts against: the remote address, and the (client id, address) pair.
+ * A correct secret from an address with no failures is therefore never refused. `clientAtAddress` is
+ * what a success clears (an address's count keeps going: it may be shared, or an attacker's).
+ */
+export function credentialLimiterKeys(clientId: string | undefined, address: string): { all: string[]; clientAtAddress: string[] } {
+  const clientAtAddress = clientId !== undefined ? [`client:${clientId}@${address}`] : [];
+  return { all: [`addr:${address}`, ...clientAtAddress], clientAtAddress };
 }
 
 export class FailureLimiter {
@@ -61,7 +74,7 @@ export class FailureLimiter {
 
   /**
    * Forgets the failures of exactly these keys and no others. The token route passes only the
-   * client-id key on success: a client that proved its secret cleared its own typos, but the
+   * (client id, address) key on success: a client that proved its secret cleared its own typos, but the
    * remote-address key (shared behind NAT, and by an attacker holding one valid credential)
    * keeps counting.
    */

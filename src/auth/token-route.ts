@@ -10,7 +10,7 @@
  */
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { FailureLimiter } from './failure-limiter.js';
+import { credentialLimiterKeys, type FailureLimiter } from './failure-limiter.js';
 import { expandScope } from './scopes.js';
 import { generateClientSecret, hashSecret, verifySecret } from './secrets.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -21,6 +21,8 @@ export interface ClientRecord {
   secretHash: string;
   /** Full scope URIs the client may be granted. */
   scopes: string[];
+  /** Copied into issued tokens (`gen`) so that rotating the secret revokes them; see token-generations.ts. */
+  tokenGeneration?: number;
 }
 
 export interface ClientLookup {
@@ -129,8 +131,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
 
       const presentedId = basic?.clientId ?? bodyId;
       const limiterId = presentedId && presentedId.length <= MAX_CLIENT_ID_LENGTH ? presentedId : undefined;
-      const clientKeys = limiterId !== undefined ? [`client:${limiterId}`] : [];
-      const limiterKeys = [`addr:${req.ip}`, ...clientKeys];
+      const { all: limiterKeys, clientAtAddress: clientKeys } = credentialLimiterKeys(limiterId, req.ip);
       const blocked = limiter.check(limiterKeys);
       if (blocked) {
         return reply
@@ -181,7 +182,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       if (granted.length === 0) throw new OAuthError('invalid_scope', 'client has no scopes');
 
       limiter.recordSuccess(clientKeys);
-      const token = await issueAccessToken(keys, { clientId: client.clientId, scopes: granted, ttlSeconds, issuer });
+      const token = await issueAccessToken(keys, { clientId: client.clientId, scopes: granted, ttlSeconds, issuer, generation: client.tokenGeneration });
       req.log.info({ clientId: client.clientId, scope: token.scope }, 'access token issued');
       return reply.code(200).send(token);
     });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { SigningKeys } from './signing-keys.js';
 
-export type AuthErrorReason = 'missing' | 'malformed' | 'expired' | 'bad_signature' | 'unknown_key';
+export type AuthErrorReason = 'missing' | 'malformed' | 'expired' | 'bad_signature' | 'unknown_key' | 'revoked' | 'stale' | 'replayed';
 
 /** Why a bearer token was refused. The message never contains the token. */
 export class AuthError extends Error {
@@ -29,6 +29,8 @@ export interface TokenResponse {
 export interface VerifiedToken {
   clientId: string;
   scopes: Set<string>;
+  /** The client's token generation when the token was issued (`gen` claim); absent in tokens minted without one. */
+  generation?: number;
 }
 
 const ALG = 'HS256';
@@ -36,12 +38,14 @@ const TYP = 'at+jwt';
 
 export async function issueAccessToken(
   keys: SigningKeys,
-  opts: { clientId: string; scopes: string[]; ttlSeconds: number; issuer?: string; now?: Date },
+  opts: { clientId: string; scopes: string[]; ttlSeconds: number; generation?: number; issuer?: string; now?: Date },
 ): Promise<TokenResponse> {
   if (!Number.isInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
   const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   const scope = [...new Set(opts.scopes)].join(' ');
-  const jwt = new SignJWT({ scope, client_id: opts.clientId })
+  const claims: Record<string, unknown> = { scope, client_id: opts.clientId };
+  if (opts.generation !== undefined) claims.gen = opts.generation;
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: ALG, typ: TYP, kid: keys.current.kid })
     .setSubject(opts.clientId)
     .setIssuedAt(iat)
@@ -104,7 +108,8 @@ export async function verifyAccessToken(
   if (typeof payload.sub !== 'string' || typeof payload.scope !== 'string') {
     throw new AuthError('malformed', 'access token claims are invalid');
   }
-  return { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)) };
+  if (payload.gen !== undefined && !Number.isSafeInteger(payload.gen)) throw new AuthError('malformed', 'access token claims are invalid');
+  return { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)), generation: payload.gen as number | undefined };
 }
 
 /**

@@ -6,7 +6,8 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   port: number;
-  host: string;
+  /** HOST; unset: 127.0.0.1 for the embedded store (the demo stays on this machine), 0.0.0.0 with DATABASE_URL. */
+  host?: string;
   maxLimit: number;
   statementTimeoutMs: number;
   maxDepth: number;
@@ -38,7 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './.data'),
     port: int(env.PORT, 4000),
-    host: env.HOST || '0.0.0.0',
+    host: env.HOST || undefined,
     maxLimit: int(env.MAX_LIMIT, 10_000),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 15_000),
     maxDepth: int(env.GRAPHQL_MAX_DEPTH, 10),

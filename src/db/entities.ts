@@ -43,7 +43,12 @@ function schemaOf(def: EntityDef): EntitySchema {
   return new EntitySchema({ name: def.name, tableName: def.table, properties: properties as never });
 }
 
-/** API clients of the OAuth 2 token endpoint; the secret is stored only as a scrypt hash. */
+/**
+ * API clients. The secret is stored as a scrypt hash (checked at the token endpoint) and, for OAuth 1.0a
+ * request signing on the v1.1 paths (HMAC needs the secret itself), encrypted with the server's
+ * client-secret key (src/auth/secret-box.ts). `tokenGeneration` is copied into every token issued to the
+ * client and raised by `rotate-secret`, which revokes the tokens issued before.
+ */
 export const OAuthClient = new EntitySchema({
   name: 'OAuthClient',
   tableName: 'oauth_clients',
@@ -51,9 +56,32 @@ export const OAuthClient = new EntitySchema({
     clientId: { type: 'string', columnType: 'text', primary: true },
     name: { type: 'string', columnType: 'text' },
     secretHash: { type: 'string', columnType: 'text' },
+    signingSecret: { type: 'string', columnType: 'text', nullable: true },
+    tokenGeneration: { type: 'integer', default: 0 },
     scopes: { type: 'string[]', columnType: 'text[]' },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   } as never,
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient];
+/** OAuth 1.0a nonces seen per client, kept until their timestamp leaves the accepted window. */
+export const OAuthNonce = new EntitySchema({
+  name: 'OAuthNonce',
+  tableName: 'oauth_nonces',
+  properties: {
+    clientId: { type: 'string', columnType: 'text', primary: true },
+    nonce: { type: 'string', columnType: 'text', primary: true },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', index: true },
+  } as never,
+});
+
+/** Small named server facts shared by every process: the client-secret key, the demo-district marker. */
+export const ServerSetting = new EntitySchema({
+  name: 'ServerSetting',
+  tableName: 'server_settings',
+  properties: {
+    name: { type: 'string', columnType: 'text', primary: true },
+    value: { type: 'json', columnType: 'jsonb' },
+  } as never,
+});
+
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting];

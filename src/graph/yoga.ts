@@ -40,14 +40,18 @@ query Dashboard {
 export function createGraphQLServer(opts: {
   context: (req: FastifyRequest) => Promise<Context>;
   logger: { error: (obj: unknown, msg?: string) => void };
-  graphiqlHeaders?: string;
+  /** Pre-filled GraphiQL headers for this request (the demo token), or undefined for the empty template. */
+  graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
   documentLimits: DocumentLimitSettings;
 }) {
   return createYoga<YogaServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     context: ({ req }) => opts.context(req),
-    graphiql: { title: 'oneroster-graph', defaultQuery: DEFAULT_QUERY, headers: opts.graphiqlHeaders ?? '{\n  "Authorization": "Bearer "\n}' },
+    graphiql: async (_request, server) => ({
+      title: 'oneroster-graph', defaultQuery: DEFAULT_QUERY,
+      headers: (await opts.graphiqlHeadersFor?.(server.req)) ?? '{\n  "Authorization": "Bearer "\n}',
+    }),
     logging: {
       debug: () => {}, info: () => {}, warn: () => {},
       error: (...args: unknown[]) => opts.logger.error({ err: args[0] }, 'graphql error'),

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { TooManyFailures } from '../auth/oauth1-verifier.js';
+import { isOAuth1Request } from '../auth/request-auth.js';
 import { hasAnyScope } from '../auth/scopes.js';
 import { AuthError } from '../auth/tokens.js';
 import { invalidSourcedIdMessage, isValidSourcedId } from '../shared/sourced-id.js';
@@ -9,6 +11,7 @@ export interface RestRouteConfig { scopes: readonly string[]; version: ApiVersio
 
 export const REST_PREFIX = '/ims/';
 export const BEARER_CHALLENGE = 'Bearer realm="oneroster-graph"';
+export const OAUTH1_CHALLENGE = 'OAuth realm="oneroster-graph"';
 
 /**
  * Registers the authentication and scope check and the path sourcedId check for every route under /ims/, and refuses (at start-up)
@@ -45,12 +48,20 @@ function checkPathIds(config: RestRouteConfig) {
 
 function restAuthorize(app: FastifyInstance, config: RestRouteConfig) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    // OneRoster 1.1 consumers sign requests with OAuth 1.0a; bearer tokens work on every version.
+    const allowOAuth1 = config.version === 'v1p1';
     try {
-      req.principal = await app.authenticatePrincipal(req);
+      req.principal = await app.authenticatePrincipal(req, { allowOAuth1 });
     } catch (err) {
+      if (err instanceof TooManyFailures) {
+        return reply.code(429).header('Retry-After', String(err.retryAfterSeconds))
+          .send(statusBody({ status: 429, codeMinor: 'server_busy', description: err.message }, config.version));
+      }
       if (!(err instanceof AuthError)) throw err;
-      return reply.code(401)
-        .header('WWW-Authenticate', `${BEARER_CHALLENGE}, error="invalid_token", error_description="${err.reason}"`)
+      const challenge = allowOAuth1 && isOAuth1Request(req)
+        ? OAUTH1_CHALLENGE
+        : `${BEARER_CHALLENGE}, error="invalid_token", error_description="${err.reason}"`;
+      return reply.code(401).header('WWW-Authenticate', challenge)
         .send(statusBody({ status: 401, codeMinor: 'unauthorisedrequest', description: err.message }, config.version));
     }
     if (!hasAnyScope(req.principal.scopes, config.scopes)) {
@@ -63,6 +74,6 @@ function restAuthorize(app: FastifyInstance, config: RestRouteConfig) {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    authenticatePrincipal: (req: FastifyRequest) => Promise<import('../auth/request-auth.js').Principal>;
+    authenticatePrincipal: (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => Promise<import('../auth/request-auth.js').Principal>;
   }
 }

@@ -201,23 +201,33 @@ describe('POST /oauth/token — errors (RFC 6749 §5.2)', () => {
 });
 
 describe('POST /oauth/token — failure limiter', () => {
-  it('after 5 failed authentications the client gets 429 + Retry-After, even with the right secret, until the window passes', async () => {
+  it('five wrong secrets from five addresses do not lock the client out of a new address', async () => {
     await build();
     for (let i = 0; i < 5; i++) {
       const res = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', 'bad') }, `10.0.1.${i}`);
       expect(res.statusCode).toBe(401);
     }
+    const real = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.2.1');
+    expect(real.statusCode).toBe(200);
+  });
+
+  it('after 5 failures for a client from one address, that address gets 429 + Retry-After until the window passes', async () => {
+    await build();
+    for (let i = 0; i < 5; i++) {
+      const res = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', 'bad') }, '10.0.1.1');
+      expect(res.statusCode).toBe(401);
+    }
     clock.t += 10_000;
-    const blocked = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.2.1');
+    const blocked = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.1.1');
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['retry-after']).toBe('50');
     expect(blocked.headers['cache-control']).toBe('no-store');
-    // Another client from another address is unaffected.
-    const other = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c2', SECRET) }, '10.0.2.1');
-    expect(other.statusCode).toBe(200);
+    // The same client from another address, and another client from there, are unaffected.
+    expect((await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.2.1')).statusCode).toBe(200);
+    expect((await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c2', SECRET) }, '10.0.2.1')).statusCode).toBe(200);
 
     clock.t += 50_000;
-    const later = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.2.1');
+    const later = await post(form({ grant_type: 'client_credentials' }), { authorization: basic('c1', SECRET) }, '10.0.1.1');
     expect(later.statusCode).toBe(200);
   });
 

@@ -22,6 +22,21 @@ describe('serve on the embedded database', { timeout: 240_000 }, () => {
     const base = `http://127.0.0.1:${port}`;
     expect(first.output()).toContain('Loaded the demo district');
     expect(first.output()).toContain(`embedded PostgreSQL (PGlite) in ${dataDir}`);
+    expect(first.output()).toContain(`Listening on 127.0.0.1:${port} (this machine only`);
+    // Output goes to a pipe (a log), so the demo secret is in a 0600 file, not in the output.
+    const secretFile = path.join(dataDir, 'demo-client.json');
+    expect((await fs.stat(secretFile)).mode & 0o777).toBe(0o600);
+    const demo = JSON.parse(await fs.readFile(secretFile, 'utf8')) as { client_id: string; client_secret: string };
+    expect(first.output()).toContain(secretFile);
+    expect(first.output()).not.toContain(demo.client_secret);
+    const issued = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.client_id, client_secret: demo.client_secret }),
+    });
+    expect(issued.status).toBe(200);
+    // Not reachable on the machine's other addresses.
+    const external = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (external) await expect(fetch(`http://${external.address}:${port}/healthz`)).rejects.toThrow();
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
 
     const typename = await fetch(`${base}/graphql`, {
@@ -82,6 +97,7 @@ if (onServer()) describe('serve with DATABASE_URL', () => {
       expect(server.output()).toContain('Data: PostgreSQL at');
       expect(server.output()).not.toContain('Loaded the demo district');
       expect(server.output()).not.toContain('client_secret');
+      expect(server.output()).toContain(`Listening on 0.0.0.0:${port}`);
       const [{ n }] = await runSql(db.orm.em.fork(), 'select count(*)::int as n from orgs');
       expect(n).toBe(0);
       server.child.kill('SIGTERM');
