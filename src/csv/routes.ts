@@ -9,7 +9,7 @@ import { AuthError } from '../auth/tokens.js';
 import type { CsvLimits } from '../db/config.js';
 import type { Database } from '../db/orm.js';
 import { exportPackage } from './export.js';
-import { importPackage } from './import.js';
+import { importInWorker } from './import-in-worker.js';
 import { PackageError } from './read-package.js';
 import { zipSink } from './sinks.js';
 import { parseSince } from './since.js';
@@ -65,7 +65,8 @@ export const csvRoutes = (db: Database, limits: CsvLimits): FastifyPluginAsync =
       // Through a PassThrough: an upload over the limit is left unread (not destroyed), so the 413 still reaches the client.
       await pipeline((req.body as Readable).pipe(new PassThrough()), byteLimit(limits.maxUploadBytes), fs.createWriteStream(file));
       const dryRun = (req.query as Record<string, string>).dryRun === 'true';
-      const report = await importPackage(db, file, { dryRun, limits });
+      // Off the event loop: REST and GraphQL keep answering while a package is parsed and checked.
+      const report = await importInWorker(db, file, { dryRun, limits });
       return reply.code(report.ok ? 200 : 422).send(report);
     } catch (err) {
       if (err instanceof UploadTooLarge) return tooLarge().header('connection', 'close');
