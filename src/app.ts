@@ -69,7 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
   await app.register(restRoutes);
-  await app.register(csvRoutes(db));
+  await app.register(csvRoutes(db, config.csv));
 
   await app.register(tokenRoute({
     keys, clients, ttlSeconds: config.tokenTtlSeconds, limiter,

@@ -91,7 +91,7 @@ const userTail: [string, Req, ColOpts?][] = [
 ];
 const userIds: [string, Req, ColOpts?] = ['userIds', 'O', { kind: 'userIds', column: 'user_ids' }];
 const users = file('users', 'User', [
-  ['enabledUser', 'R'], ['username', 'O'], userIds, ['givenName', 'R'], ['familyName', 'R'], ['middleName', 'O'], ...userTail,
+  ['enabledUser', 'R'], ['username', 'R'], userIds, ['givenName', 'R'], ['familyName', 'R'], ['middleName', 'O'], ...userTail,
   ['userMasterIdentifier', 'O'], ['preferredGivenName', 'O', { prop: 'preferredFirstName' }], ['preferredMiddleName', 'O'],
   ['preferredFamilyName', 'O', { prop: 'preferredLastName' }], ['primaryOrgSourcedId', 'O'], ['pronouns', 'O'],
 ], { extra: ['agents'] });

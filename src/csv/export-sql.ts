@@ -3,7 +3,7 @@ import { LINKS } from './load.js';
 
 /**
  * The SELECT that renders one file's rows as CSV-ready text columns, so that PostgreSQL does the
- * formatting (lists comma-joined, booleans lower case, datetimes YYYY-MM-DDTHH:MM:SS.sssZ) and the
+ * formatting (lists comma-joined, booleans lower case, dates YYYY-MM-DD, datetimes YYYY-MM-DDTHH:MM:SS.sssZ) and the
  * rows can leave through COPY ... TO STDOUT untouched.
  */
 export interface ExportQuery { header: string[]; sql: string }
@@ -30,7 +30,9 @@ function expression(spec: FileSpec, col: ColumnSpec, delta: boolean): string {
   if (col.column.startsWith('credential_')) return `t.credentials->0->>${lit(col.column.slice('credential_'.length))}`;
   switch (col.kind) {
     case 'date': case 'float': case 'boolean': return `${c}::text`;
-    case 'datetime': case 'dateOrDatetime': return DATETIME(c);
+    case 'datetime': return DATETIME(c);
+    // The CSV binding's lineItems assign/due dates are Dates (REST keeps the DateTime): the UTC day.
+    case 'dateOrDatetime': return `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD')`;
     case 'list': case 'idList': return `array_to_string(${c}, ',')`;
     case 'userIds': return braced(col.column, 'type', 'identifier');
     case 'scoreScaleValue': return braced(col.column, 'itemValueLHS', 'itemValueRHS');

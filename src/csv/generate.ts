@@ -13,6 +13,7 @@ function cellText(col: ColumnSpec, v: unknown): string | null {
   switch (col.kind) {
     case 'boolean': return v ? 'true' : 'false';
     case 'float': return String(v);
+    case 'dateOrDatetime': return String(v).slice(0, 10); // the binding's Date, as export-sql.ts writes it
     case 'list': case 'idList': return (v as string[]).join(',');
     case 'userIds': return (v as { type: string; identifier: string }[]).map((u) => `{${u.type}:${u.identifier}}`).join(',');
     case 'scoreScaleValue': return (v as { itemValueLHS: string; itemValueRHS: string }[]).map((u) => `{${u.itemValueLHS}:${u.itemValueRHS}}`).join(',');

@@ -5,7 +5,9 @@ import { importFast } from './fast-import.js';
 import { filesFor, type FileSpec } from './columns.js';
 import { loadFile } from './load.js';
 import { readManifest } from './manifest.js';
-import { openPackage } from './read-package.js';
+import { csvLimits, openPackage } from './read-package.js';
+import { CsvInputError } from './input-guard.js';
+import type { CsvLimits } from '../db/config.js';
 import { IssueList, type FileReport, type ImportReport } from './report.js';
 import { copyStager, createStagingTable, insertStager, stagingTable } from './stage.js';
 import { stageByCopy } from './stage-copy.js';
@@ -29,6 +31,8 @@ export interface ImportOptions {
   onLoad?: (how: { checked: boolean }) => void;
   /** On a server, try the optimistic path for initial loads (fast-import.ts) first (default on). */
   optimistic?: boolean;
+  /** Overrides of the configured limits (CSV_MAX_* settings). */
+  limits?: Partial<CsvLimits>;
 }
 
 /** Serialises imports: two packages loading at once would each see the other's half-done state. */
@@ -42,7 +46,7 @@ export async function importPackage(db: Database, location: string, opts: Import
   const started = performance.now();
   const issues = new IssueList();
   const report: ImportReport = { ok: false, dryRun: !!opts.dryRun, files: [], written: {}, errorCount: 0, errors: [], seconds: 0 };
-  const pkg = await openPackage(location);
+  const pkg = await openPackage(location, csvLimits(opts.limits));
   try {
     const manifest = await readManifest(pkg, issues);
     if (manifest) {
@@ -86,6 +90,10 @@ export async function importPackage(db: Database, location: string, opts: Import
         }
       });
     }
+  } catch (err) {
+    // A file refused outright (too long a line, a blank line, not UTF-8): its one error is the report.
+    if (!(err instanceof CsvInputError)) throw err;
+    issues.add(err.issue);
   } finally {
     pkg.close();
   }

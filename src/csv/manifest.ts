@@ -1,6 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import { filesFor, FILES_V12, type Mode, type Version } from './columns.js';
+import { CsvInputError } from './input-guard.js';
 import type { PackageSource } from './read-package.js';
 import type { IssueList } from './report.js';
 
@@ -23,6 +24,7 @@ export async function readManifest(pkg: PackageSource, issues: IssueList): Promi
   try {
     rows = parse(await text(await pkg.open(FILE)), { bom: true, relax_column_count: true, skip_empty_lines: true });
   } catch (err) {
+    if (err instanceof CsvInputError) throw err;
     issues.add({ file: FILE, line: (err as { lines?: number }).lines ?? 0, column: '', value: '', reason: `not valid CSV: ${(err as Error).message}` });
     return undefined;
   }

@@ -25,6 +25,19 @@ export interface AppConfig {
   maxJsonDepth: number;
   /** Connections of the embedded database's socket server; also the ORM pool size there. */
   embeddedConnections: number;
+  /** CSV import limits (src/csv/limits.ts). */
+  csv: CsvLimits;
+}
+
+export interface CsvLimits {
+  /** Longest physical line of a CSV file, in bytes. */
+  maxLineBytes: number;
+  /** Largest sum of a ZIP package's uncompressed entries. */
+  maxUnzippedBytes: number;
+  /** Largest uncompressed ÷ compressed size of one ZIP entry (entries over 1 MiB). */
+  maxZipRatio: number;
+  /** Largest package upload over HTTP. */
+  maxUploadBytes: number;
 }
 
 const int = (value: string | undefined, fallback: number) => {
@@ -62,5 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
     maxJsonDepth: int(env.MAX_JSON_DEPTH, 64),
     embeddedConnections: int(env.EMBEDDED_CONNECTIONS, 4),
+    csv: {
+      maxLineBytes: int(env.CSV_MAX_LINE_BYTES, 1024 * 1024),
+      maxUnzippedBytes: int(env.CSV_MAX_UNZIPPED_BYTES, 8 * 1024 ** 3),
+      maxZipRatio: int(env.CSV_MAX_ZIP_RATIO, 200),
+      maxUploadBytes: int(env.CSV_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
+    },
   };
 }

@@ -54,7 +54,8 @@ export async function openDatabase(
   let embedded: EmbeddedPostgres | undefined;
   let clientUrl = config.databaseUrl;
   if (!clientUrl) {
-    embedded = await startEmbeddedPostgres(opts.inMemory ? undefined : config.dataDir, config.embeddedConnections);
+    // One socket connection more than the pool: the CSV import worker's own (src/csv/import-in-worker.ts).
+    embedded = await startEmbeddedPostgres(opts.inMemory ? undefined : config.dataDir, config.embeddedConnections + 1);
     clientUrl = embedded.url;
   }
   // On the embedded database the pool must not outnumber the socket's connections, or a query waits forever.

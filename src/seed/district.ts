@@ -125,7 +125,7 @@ export function* generateDistrict(opts: DistrictOptions): Generator<Batch> {
       });
     });
     // One guardian per two students; some teachers are also guardians (multi-role users).
-    const guardians = Array.from({ length: Math.ceil(p.students / 2) }, (_, k) => person(`guardian-${tag}-${pad(k + 1, 5)}`, { email: `guardian-${tag}-${k + 1}@mail.example` }));
+    const guardians = Array.from({ length: Math.ceil(p.students / 2) }, (_, k) => person(`guardian-${tag}-${pad(k + 1, 5)}`, { username: `guardian-${tag}-${pad(k + 1, 5)}`, email: `guardian-${tag}-${k + 1}@mail.example` }));
     yield { entity: 'User', rows: [...teachers, principal, ...students, ...guardians] };
 
     const role = (user: Row, r: string, type = 'primary', n = 1) => base(`role-${user.sourcedId}-${n}`, { user: user.sourcedId, roleType: type, role: r, org: school, beginDate: '2024-08-15' });
@@ -180,7 +180,7 @@ export function* generateDistrict(opts: DistrictOptions): Generator<Batch> {
         const q = (k + j) % 4;
         const li = base(`li-${c.sourcedId}-${j + 1}`, {
           title: `${['Homework', 'Quiz', 'Unit test'][j % 3]} ${j + 1}`, description: `Assignment ${j + 1} of ${c.title}`,
-          assignDate: `2024-09-${pad(2 + j, 2)}T15:00:00.000Z`, dueDate: `2024-09-${pad(9 + j, 2)}T23:59:00.000Z`,
+          assignDate: `2024-09-${pad(2 + j, 2)}T00:00:00.000Z`, dueDate: `2024-09-${pad(9 + j, 2)}T00:00:00.000Z`,
           class: c.sourcedId, school, category: CATEGORIES[j % 3], gradingPeriod: GRADING[q], academicSession: TERMS[q < 2 ? 0 : 1],
           resultValueMin: 0, resultValueMax: 100,
         });

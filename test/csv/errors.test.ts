@@ -59,7 +59,7 @@ describe('validation errors name file, line, column, value and reason', () => {
     const report = await importWith({
       orgs: csvFile('orgs', 'd1,active,2025-01-01 10:00:00,District,district,,', 's1,active,2025-01-01T00:00:00.000Z,School,college,,d1', 'bad id!,active,2025-01-01T00:00:00.000Z,X,ext:campus,,'),
       academicSessions: csvFile('academicSessions', 'y1,,,2025,schoolYear,2024-02-30,2025-07-01,,25', 't1,,,Fall,term,2024-08-01,2025-01-01,y1,2025'),
-      users: csvFile('users', 'u1,,,True,jdoe,,Jane,Doe,,,,,,,,,,,,,s1,', 'u2,,,false,,,John,Doe,,,,,,,,,,,,,s1,'),
+      users: csvFile('users', 'u1,,,True,jdoe,,Jane,Doe,,,,,,,,,,,,,s1,', 'u2,,,false,jdoe2,,John,Doe,,,,,,,,,,,,,s1,'),
       categories: csvFile('categories', 'cat1,,,Homework,heavy', 'cat2,,,Quiz,1.5e-1'),
     }, { orgs: 'delta' });
     expect(report.errors).toEqual(expect.arrayContaining([
@@ -78,7 +78,7 @@ describe('validation errors name file, line, column, value and reason', () => {
     const report = await importWith({
       courses: csvFile('courses', 'c1,,,y1,Math,M1,"09,,10",s1,Mathematics,MATH'),
       classes: csvFile('classes', 'k1,,,Math 1,09,c1,M1-1,scheduled,Room 1,s1,"t1,no good",,,'),
-      users: csvFile('users', 'u1,,,true,jdoe,"{LDAP},{LTI:1}",Jane,Doe,,,,,,,,,,,,,s1,', 'u2,,,true,,LDAP:x,John,Doe,,,,,,,,,,,,,s1,'),
+      users: csvFile('users', 'u1,,,true,jdoe,"{LDAP},{LTI:1}",Jane,Doe,,,,,,,,,,,,,s1,', 'u2,,,true,jdoe2,LDAP:x,John,Doe,,,,,,,,,,,,,s1,'),
       scoreScales: csvFile('scoreScales', 'sc1,,,Letters,letter,s1,c1,k1,"{A:94},{B-84}"', 'sc2,,,Letters,letter,s1,c1,k1,"{90 - 100:A},{0 - 89:B}"'),
       resources: csvFile('resources', 'res1,,,VR1,Book,"student,wizard",primary,,'),
     });

@@ -34,7 +34,7 @@ export function basePackage(): Record<string, string> {
     classes: file('classes', 'k1,,,Math 1,09,c1,M1-1,scheduled,Room 1,s1,t1,,,"1,2"'),
     users: file('users',
       'u1,,,true,jdoe,"{LDAP:jdoe},{LTI:urn:x:1}",Jane,Doe,,,,,,u2,09,,,,,,s1,',
-      'u2,,,true,,,John,Doe,,,,,,u1,,,,,,,s1,'),
+      'u2,,,true,jdoe2,,John,Doe,,,,,,u1,,,,,,,s1,'),
     roles: file('roles', 'r1,,,u1,primary,student,,,s1,', 'r2,,,u2,primary,guardian,,,s1,'),
     enrollments: file('enrollments', 'e1,,,k1,s1,u1,student,false,2024-08-01,'),
   };

@@ -57,7 +57,7 @@ describe('PostgreSQL and csv-parse read a package the same way', () => {
       categories: csvFile('categories', 'cat1,,,Homework,-0', 'cat2,,,Quiz,.5', 'cat3,,,Test,1.5E+2', 'cat4,,,Other,+3.'),
       users: csvFile('users',
         'u1,,,false,jdoe,"{LDAP:a:b},{X:},{Y,z:1}",Jane,"",,,,,,u2,"09,10,ext:x",,,,,,s1,',
-        'u2,,,true,,,John,Doe,,,,,,,,,,,,,s1,'),
+        'u2,,,true,jdoe2,,John,Doe,,,,,,,,,,,,,s1,'),
       lineItems: csvFile('lineItems', 'li1,,,HW,,2025-01-01,2025-01-02T10:00:00.5Z,k1,cat1,t1,0,100.25,s1'),
       scoreScales: csvFile('scoreScales', 'sc1,,,Letters,letter,,,k1,"{90 - 100:A},{0:F:-}"'),
       resources: csvFile('resources', 'res1,,,VR1,Book,"student,teacher",primary,,'),
