@@ -94,8 +94,21 @@ const nestedListOf = perRequestFieldNode((info: GraphQLResolveInfo, args: Collec
 export function relationRows(rel: Relation, row: Row, ctx: Context, info: GraphQLResolveInfo, props?: readonly string[]): Row[] | Promise<Row[]> {
   const embedded = embeddedPage(row, info);
   if (embedded) return embedded.rows;
-  const args = { offset: 0, limit: rel.single ? 1 : 10_000, withTotal: false, props };
-  return ctx.loaders.relation(rel, args).load(String(row.sourcedId)).then((page) => page.rows);
+  return ctx.loaders.relation(rel, plainListArgs(rel, props)).load(String(row.sourcedId)).then((page) => page.rows);
+}
+
+/**
+ * One args object per relation and property set (objectProps returns one array per field node), so
+ * the loader registry works its key out once rather than once per owner row.
+ */
+const plainArgs = new WeakMap<object, Map<Relation, ListArgs>>();
+const ALL_PROPS = {};
+function plainListArgs(rel: Relation, props?: readonly string[]): ListArgs {
+  let byRelation = plainArgs.get(props ?? ALL_PROPS);
+  if (!byRelation) plainArgs.set(props ?? ALL_PROPS, (byRelation = new Map()));
+  let args = byRelation.get(rel);
+  if (!args) byRelation.set(rel, (args = { offset: 0, limit: rel.single ? 1 : 10_000, withTotal: false, props }));
+  return args;
 }
 
 function relationField(t: any, rel: Relation) {
