@@ -61,4 +61,14 @@ describe('client credentials against clients stored in the database', () => {
     expect(text).not.toContain(access_token);
     expect(text).not.toContain(access_token.split('.')[2]);
   });
+
+  it('cannot be locked out by someone who only knows the client id', async () => {
+    const form = (secret: string) => new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret }).toString();
+    const from = (remoteAddress: string, secret: string) => app.inject({
+      method: 'POST', url: '/oauth/token', payload: form(secret), remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    for (let i = 1; i <= 5; i++) expect((await from(`198.51.100.${i}`, 'guess')).statusCode).toBe(401);
+    expect((await from('203.0.113.50', client.client_secret)).statusCode).toBe(200);
+  });
 });
