@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions, type Database } from '../db/orm.js';
@@ -10,6 +11,13 @@ import type { WorkerJob, WorkerReply } from './import-in-worker.js';
  * the embedded database's socket in the main thread), the same import code, the report posted back.
  */
 const job = workerData as WorkerJob;
+// Background work: on Linux a thread's nice value is its own, so this lowers the import thread only
+// and the server's thread wins the CPU whenever a request is waiting.
+try {
+  os.setPriority(os.constants.priority.PRIORITY_LOW);
+} catch {
+  // Not permitted here: the import runs at normal priority.
+}
 const orm = await MikroORM.init(ormOptions(job.url, 1, job.statementTimeoutMs));
 const db: Database = { orm, location: 'import worker', embedded: job.embedded, close: () => orm.close(true) };
 let reply: WorkerReply;

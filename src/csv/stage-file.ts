@@ -92,8 +92,12 @@ export async function stageFile(input: Readable, spec: FileSpec, mode: Mode, sta
     });
     onProgress?.({ rows, bytes });
   } catch (err) {
-    // csv-parse's syntax errors (codes like INVALID_OPENING_QUOTE) are findings about the file.
-    if (!(err instanceof CsvError)) throw err;
+    // csv-parse's syntax errors (codes like INVALID_OPENING_QUOTE) are findings about the file;
+    // anything else (the input guard's refusal, a read error) ends the import, and a COPY must end first.
+    if (!(err instanceof CsvError)) {
+      await stager.abort?.();
+      throw err;
+    }
     const e = err as CsvError & { lines?: number };
     parsed = false;
     issues.add({ file, line: e.lines ?? 0, column: '', value: '', reason: `not valid CSV: ${e.message}` });

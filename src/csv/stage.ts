@@ -26,6 +26,8 @@ export interface Stager {
   push(row: StagedRow): boolean;
   flush(): Promise<void>;
   end(): Promise<void>;
+  /** Cancels a COPY in progress (the connection must leave COPY mode before it can roll back). */
+  abort?(): Promise<void>;
 }
 
 const ESCAPE = /[\\\n\r\t]/;
