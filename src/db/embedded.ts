@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import type { EmbeddedWorkerData, EmbeddedWorkerReply } from './embedded-worker.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -13,6 +13,8 @@ export interface EmbeddedPostgres {
 /**
  * PGlite behind a PostgreSQL wire-protocol socket on a free loopback port, so the ordinary
  * @mikro-orm/postgresql driver talks to it exactly as to a server. `dataDir` undefined = in memory.
+ * Both run in a worker thread (embedded-worker.ts): PGlite executes statements synchronously, and on
+ * the server's own thread one long statement would hold every other request.
  */
 export async function startEmbeddedPostgres(dataDir: string | undefined, maxConnections: number): Promise<EmbeddedPostgres> {
   let location = 'memory';
@@ -22,20 +24,32 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, maxConn
     await fs.mkdir(location, { recursive: true });
     unlock = await lockDataDir(dataDir);
   }
-  const db = await PGlite.create(dataDir ? location : undefined);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await server.start();
-  const [, port] = server.getServerConn().split(':');
-  return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    location,
-    async stop() {
-      await server.stop();
-      await db.close();
-      await unlock();
-    },
-  };
+  try {
+    const worker = new Worker(WORKER_ENTRY, { workerData: { dataDir: dataDir ? location : undefined, maxConnections } satisfies EmbeddedWorkerData });
+    const port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', (reply: EmbeddedWorkerReply) => (typeof reply === 'object' ? resolve(reply.port) : reject(new Error(String(reply)))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the embedded database's thread exited (code ${code}) while starting`)));
+    });
+    return {
+      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      location,
+      async stop() {
+        // The worker closes the socket server and PGlite (flushing the data directory), then is ended.
+        const stopped = new Promise((resolve) => { worker.once('message', resolve); worker.once('exit', resolve); });
+        worker.postMessage('stop');
+        await stopped;
+        await worker.terminate();
+        await unlock();
+      },
+    };
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
 }
+
+const WORKER_ENTRY = new URL('./embedded-worker.boot.js', import.meta.url);
 
 /**
  * PGlite is one process's database: a second process opening the same directory would corrupt it.

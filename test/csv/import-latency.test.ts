@@ -73,7 +73,7 @@ async function smallGet(): Promise<number> {
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 
 describe('an import over HTTP runs off the event loop', () => {
-  it('REST p99 of a small GET during an admin import stays under 2x idle (PostgreSQL server)', async () => {
+  it('keeps the event loop free during an admin import, and on a server REST p99 under 2x idle', async () => {
     for (let i = 0; i < 30; i++) await smallGet(); // warm-up: JIT, pools, caches
     const idle: number[] = [];
     for (let i = 0; i < 200; i++) idle.push(await smallGet());
@@ -97,9 +97,13 @@ describe('an import over HTTP runs off the event loop', () => {
 
     console.log(`idle p99 ${p99(idle).toFixed(1)} ms over ${idle.length}; during the import p99 ${p99(busy).toFixed(1)} ms over ${busy.length}, max ${Math.max(...busy).toFixed(1)} ms`);
     expect(busy.length).toBeGreaterThanOrEqual(50);
-    // NOT YET MET on the embedded database: PGlite executes every statement, the import's included,
-    // on the server's thread (one statement held reads for 6 s); moving the CSV work to a worker does
-    // not change that. It needs PGlite off the main thread (src/db/embedded.ts). Measured there, not asserted.
+    // The server's event loop never stalls: the import's parsing runs in a worker thread, and the embedded
+    // database executes its statements in a thread of its own (src/db/embedded.ts); on the server's own
+    // thread one statement of this import held it for about 6 s.
+    expect(loop.max / 1e6).toBeLessThan(2000);
+    // On the embedded database reads still wait while the import's transaction runs: PGlite is a single
+    // session, so a transaction on one connection holds the others (README, CSV). There the read latency
+    // is measured, not asserted; on a PostgreSQL server reads proceed beside the import.
     if (onServer()) expect(p99(busy)).toBeLessThan(2 * p99(idle));
   }, 300_000);
 });
