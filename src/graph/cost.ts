@@ -63,14 +63,14 @@ export class TableStatsCache {
 const requestedPage = (args: CollectionArgs, ctx: Context, fallback: number) =>
   args.first ?? args.last ?? args.limit ?? Math.min(fallback, ctx.limits.maxLimit);
 
-// The link queries of one table: `select <owner> as owner, <target> as target from <table> [where ...]`.
-const SIMPLE_LINK = /^select (\w+) as owner, \w+ as target from (\w+)(?: where [^;]*)?$/;
-
 /** The table and column whose values name a relation's owner, when the relation reads one table. */
 export function ownerColumn(rel: Relation): { table: string; column: string } | undefined {
   if ('fk' in rel.source) return { table: entityDef(rel.target).table, column: rel.source.fk };
-  const m = SIMPLE_LINK.exec(rel.source.link.trim());
-  return m ? { table: m[2]!, column: m[1]! } : undefined;
+  // A link through one table (relations.ts `through`): its owner column is a column of that table.
+  const [path, ...others] = rel.source.paths;
+  const [hop, ...more] = path?.hops ?? [];
+  if (!path || others.length || !hop || more.length || !path.owner.startsWith(`${hop.alias}.`)) return undefined;
+  return { table: hop.table, column: path.owner.slice(hop.alias.length + 1) };
 }
 
 /** Pothos complexity of a nested connection: one per node, nodes capped by what a parent holds. */
