@@ -8,7 +8,7 @@ import type { WorkerJob, WorkerReply } from './import-in-worker.js';
 
 /**
  * The import, in a worker thread: its own one-connection ORM on the same database (a server, or
- * the embedded database's socket in the main thread), the same import code, the report posted back.
+ * the embedded database's socket server), the same import code, the report posted back.
  */
 const job = workerData as WorkerJob;
 // Background work: on Linux a thread's nice value is its own, so this lowers the import thread only
