@@ -1,31 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { SCOPES } from '../../src/auth/scopes.js';
-import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.js';
-import { issueAccessToken } from '../../src/auth/tokens.js';
-import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
 import { runSql } from '../../src/db/sql.js';
 import { readTableStats } from '../../src/graph/cost.js';
 import { relations } from '../../src/model/relations.js';
 import { ownerColumn } from '../../src/graph/cost.js';
-import { seedDistrict } from '../../src/seed/seed.js';
-import { testDatabase } from '../support/db.js';
+import { seededApp } from '../support/app.js';
 
 /** The cost estimate caps page sizes by what the tables hold (their statistics), under default settings. */
 let db: Database;
-let keys: SigningKeys;
 let app: FastifyInstance;
 let token: string;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  // Seeding analyses the tables, as CSV imports do: the statistics exist.
-  await seedDistrict(db.orm.em, { schools: 2, students: 60, seed: 5, classSize: 10, classesPerStudent: 3 });
-  keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
-  app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
-  token = (await issueAccessToken(keys, { clientId: 't', scopes: [SCOPES['roster.readonly'], SCOPES['gradebook.readonly']], ttlSeconds: 600 })).access_token;
+  ({ db, app, token } = await seededApp({ schools: 2, students: 60, seed: 5, classSize: 10, classesPerStudent: 3 },
+    [SCOPES['roster.readonly'], SCOPES['gradebook.readonly']]));
 });
 afterAll(async () => {
   await app?.close();

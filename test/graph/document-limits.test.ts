@@ -3,12 +3,10 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { SCOPES } from '../../src/auth/scopes.js';
-import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.js';
-import { issueAccessToken } from '../../src/auth/tokens.js';
+import type { SigningKeys } from '../../src/auth/signing-keys.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
-import { seedDistrict } from '../../src/seed/seed.js';
-import { testDatabase } from '../support/db.js';
+import { seededApp } from '../support/app.js';
 
 /** Document size, tokens, aliases and fields: refused while parsing, tighter without a token. */
 let db: Database;
@@ -17,11 +15,7 @@ let app: FastifyInstance;
 let token: string;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  await seedDistrict(db.orm.em, { schools: 1, students: 10, seed: 3, classSize: 5, classesPerStudent: 2 });
-  keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
-  app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
-  token = (await issueAccessToken(keys, { clientId: 't', scopes: [SCOPES['roster.readonly']], ttlSeconds: 600 })).access_token;
+  ({ db, app, keys, token } = await seededApp({ schools: 1, students: 10, seed: 3, classSize: 5, classesPerStudent: 2 }, [SCOPES['roster.readonly']]));
 });
 afterAll(async () => {
   await app?.close();

@@ -1,14 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { SCOPES } from '../../src/auth/scopes.js';
-import { loadSigningKeys } from '../../src/auth/signing-keys.js';
-import { issueAccessToken } from '../../src/auth/tokens.js';
-import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
-import { seedDistrict } from '../../src/seed/seed.js';
-import { testDatabase } from '../support/db.js';
+import { seededApp } from '../support/app.js';
 
 /**
  * While hostile requests arrive (a 9 MB alias document, a 20,000-predicate filter), an unrelated
@@ -21,13 +16,9 @@ let base: string;
 let token: string;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  await seedDistrict(db.orm.em, { schools: 1, students: 10, seed: 3, classSize: 5, classesPerStudent: 2 });
-  const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
-  app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
+  ({ db, app, token } = await seededApp({ schools: 1, students: 10, seed: 3, classSize: 5, classesPerStudent: 2 }, [SCOPES['roster.readonly']]));
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  token = (await issueAccessToken(keys, { clientId: 't', scopes: [SCOPES['roster.readonly']], ttlSeconds: 600 })).access_token;
 });
 afterAll(async () => {
   await app?.close();

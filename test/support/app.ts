@@ -5,6 +5,9 @@ import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.j
 import { issueAccessToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
+import type { DistrictOptions } from '../../src/seed/district.js';
+import { seedDistrict } from '../../src/seed/seed.js';
+import { testDatabase } from './db.js';
 
 export const TEST_SIGNING_KEY = 'test-signing-key-'.padEnd(48, 'x');
 
@@ -29,4 +32,14 @@ export async function graphql(app: FastifyInstance, query: string, auth?: string
     headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
   });
   return { status: res.statusCode, headers: res.headers, body: res.json() as { data?: any; errors?: { message: string; path?: string[]; extensions?: { code?: string } }[] } };
+}
+
+/** A seeded test database behind the real app (silent log) and a token with `scopes`: the setup of the guard tests. */
+export async function seededApp(seed: DistrictOptions, scopes: readonly string[]) {
+  const db = await testDatabase();
+  await seedDistrict(db.orm.em, seed); // seeding analyses what it loads, as CSV imports do
+  const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv });
+  const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
+  const token = (await issueAccessToken(keys, { clientId: 't', scopes: [...scopes], ttlSeconds: 600 })).access_token;
+  return { db, app, keys, token };
 }
