@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { scratchDatabase } from './scratch-database.js';
 
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 20);
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 20000);
@@ -77,29 +78,23 @@ async function load(base: string, e: Endpoint, token: string, connections: numbe
 async function main() {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('bench:load needs DATABASE_URL (a PostgreSQL server to create a scratch database on)');
-  const name = `og_bench_load_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(serverUrl, 'og_bench_load');
+  const { name, url } = scratch;
   const children: ChildProcess[] = [];
   const cleanup = async () => {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
   };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     const jwtKey = randomBytes(32).toString('hex');
-    const env = { ...process.env, DATABASE_URL: url.toString(), JWT_SIGNING_KEY: jwtKey, NODE_ENV: 'production' };
+    const env = { ...process.env, DATABASE_URL: url, JWT_SIGNING_KEY: jwtKey, NODE_ENV: 'production' };
     const cli = (...args: string[]) => execFileSync(process.execPath, [join(root, 'bin/oneroster-graph.js'), ...args],
       { env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
     const started = performance.now();
     cli('seed', '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '42');
     const client = JSON.parse(cli('clients', 'add', 'bench-load', '--scopes', 'roster.readonly')) as { client_id: string; client_secret: string };
-    const db = new pg.Client({ connectionString: url.toString() });
+    const db = new pg.Client({ connectionString: url });
     db.on('error', () => {}); // the scratch database is dropped with (force) if the run fails
     await db.connect();
     await db.query('vacuum analyze');

@@ -9,7 +9,6 @@
  * JSON the way the REST layer does (src/rest/json-bytes.ts), to separate that gain from the rest.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +18,7 @@ import { loadSigningKeys } from '../src/auth/signing-keys.js';
 import { loadConfig } from '../src/db/config.js';
 import { openDatabase } from '../src/db/orm.js';
 import { baselineApp } from './rest-baseline.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 4);
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 8000);
@@ -66,23 +66,17 @@ async function measure(app: FastifyInstance, path: string, key: string, clients:
 async function main() {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('bench:rest needs DATABASE_URL (a PostgreSQL server to create a scratch database on)');
-  const name = `og_bench_rest_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await scratchDatabase(serverUrl, 'og_bench_rest');
+  const url = scratch.url;
   // Seeded by the CLI in a child process, as bench/graph.ts does: generating the rows here would leave a heap
   // that slows every later garbage collection of the measured runs.
   const started = performance.now();
   execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'seed',
     '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '42'],
-  { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const db = await openDatabase({ dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000, databaseUrl: url.toString() });
+  { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const db = await openDatabase({ dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000, databaseUrl: url });
   // The same pool size and session settings as the app's ORM pool on a server (src/db/orm.ts): JIT off.
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10, options: '-c jit=off' });
-  // An interrupted run still drops its scratch database.
-  process.once('SIGINT', () => void admin.query(`drop database if exists ${name} with (force)`).finally(() => process.exit(130)));
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });
   try {
     // Fresh statistics, as a live database has them; without them the planner guesses small tables.
     await pool.query('analyze');
@@ -113,8 +107,7 @@ async function main() {
   } finally {
     await pool.end();
     await db.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
