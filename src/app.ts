@@ -75,9 +75,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     keys, clients, ttlSeconds: config.tokenTtlSeconds, limiter,
   }));
 
-  app.get('/healthz', async () => {
-    await db.orm.em.fork().getConnection().execute('select 1');
-    return { status: 'ok' };
+  // Liveness: the process answers. Readiness: the database answers and its schema is current, so a load
+  // balancer sends no traffic to an instance whose database is down or not yet migrated.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await db.orm.em.fork().getConnection().execute('select 1');
+      const pending = await db.orm.getMigrator().getPendingMigrations();
+      if (pending.length) return reply.code(503).send({ status: 'migrations pending', pending: pending.map((m) => m.name) });
+      return { status: 'ready' };
+    } catch (err) {
+      app.log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
   });
 
   const yoga = createGraphQLServer({

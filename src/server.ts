@@ -47,7 +47,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
   print(`GraphQL and GraphiQL: ${url}/graphql`);
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
-  print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz`);
+  print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
   return { app, db, url, close };
