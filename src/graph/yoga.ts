@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from './context.js';
@@ -56,6 +57,9 @@ export function createGraphQLServer(opts: {
       debug: () => {}, info: () => {}, warn: () => {},
       error: (...args: unknown[]) => opts.logger.error({ err: args[0] }, 'graphql error'),
     },
+    // GraphiQL and every script, style and editor worker it needs come inline in the page: no request
+    // leaves the host, so the explorer works on a school network without internet access.
+    renderGraphiQL,
     landingPage: false,
     // The principal is settled before yoga runs (src/app.ts); no principal means no token.
     plugins: [

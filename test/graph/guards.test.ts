@@ -127,6 +127,18 @@ describe('GraphiQL, introspection and scopes over HTTP', () => {
     expect(res.body).toContain('schools(first: 3');
   });
 
+  it('GraphiQL loads nothing from another origin (it works without internet access)', async () => {
+    const page = (await secured.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html' } })).body;
+    // Every URL the page's markup loads (inline scripts aside) is a data: URI or on this origin.
+    const markup = page.replace(/<script>[\s\S]*?<\/script>/g, '<script></script>');
+    const urls = [...markup.matchAll(/\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!);
+    expect(urls.filter((u) => /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(u) && !u.startsWith('data:'))).toEqual([]);
+    expect(markup).not.toMatch(/<script[^>]+src=/i);
+    // The editor's workers and styles come inline too, not from a CDN.
+    expect(page).not.toMatch(/unpkg\.com|jsdelivr|raw\.githubusercontent|cdnjs/);
+    expect(page).toContain('YogaGraphiQL.renderYogaGraphiQL');
+  });
+
   it('introspection works without a token', async () => {
     const res = await post(secured, '{ __schema { queryType { name } types { name } } }');
     expect(res.statusCode).toBe(200);
