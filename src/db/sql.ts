@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from 'knex';
+import type pg from 'pg';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder } from 'kysely';
 
 /**
@@ -22,20 +23,29 @@ class KnexPlaceholderCompiler extends PostgresQueryCompiler {
   }
 }
 
-/** Compiles only; it never connects (DummyDriver). */
-const compiler = new Kysely<Record<string, never>>({
+/** A compiler only; it never connects (DummyDriver). */
+const compilerWith = (createQueryCompiler: () => PostgresQueryCompiler) => new Kysely<Record<string, never>>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new DummyDriver(),
     createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new KnexPlaceholderCompiler(),
+    createQueryCompiler,
   },
 });
+const forKnex = compilerWith(() => new KnexPlaceholderCompiler());
+const forPg = compilerWith(() => new PostgresQueryCompiler());
 
 export interface CompiledSql { text: string; values: readonly unknown[] }
 
+/** Text with `?` placeholders, for the ORM's pool (`run`). */
 export function compile(statement: Sql): CompiledSql {
-  const { sql: text, parameters } = statement.compile(compiler);
+  const { sql: text, parameters } = statement.compile(forKnex);
+  return { text, values: parameters };
+}
+
+/** Text with `$1` placeholders, for a pg client of its own (`runOnClient`). */
+export function compileForPg(statement: Sql): CompiledSql {
+  const { sql: text, parameters } = statement.compile(forPg);
   return { text, values: parameters };
 }
 
@@ -68,6 +78,18 @@ async function runCompiled(em: EntityManager, text: string, values: readonly unk
   const result: { rows: SqlRow[] } = await query;
   return result.rows;
 }
+
+/** Runs one statement on a pg client held by the caller (a COPY session, a dedicated connection). */
+export async function runOnClient(client: pg.ClientBase, statement: Sql): Promise<SqlRow[]> {
+  const { text, values } = compileForPg(statement);
+  // pg's typings want a mutable array; it only reads it.
+  return (await client.query<SqlRow>(text, values as unknown[])).rows;
+}
+
+/** Where statements go: the EntityManager (its transaction, if any) or a client the caller holds. */
+export interface SqlSession { run(statement: Sql): Promise<SqlRow[]> }
+export const emSession = (em: EntityManager): SqlSession => ({ run: (statement) => run(em, statement) });
+export const clientSession = (client: pg.ClientBase): SqlSession => ({ run: (statement) => runOnClient(client, statement) });
 
 /** @deprecated text with `?` placeholders; being replaced by `run(em, sql\`...\`)` (issue 15). */
 export const runSql = (em: EntityManager, text: string, values: readonly unknown[] = []): Promise<SqlRow[]> =>

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, column, compile, or, run, sql, tableAs } from '../../src/db/sql.js';
+import { and, column, compile, compileForPg, or, run, sql, tableAs } from '../../src/db/sql.js';
 import type { Database } from '../../src/db/orm.js';
 import { testDatabase } from '../support/db.js';
 
@@ -13,6 +13,10 @@ describe('the SQL helper', () => {
     const { text, values } = compile(sql`select ${column('t', 'sourced_id')} from ${tableAs('orgs', 't')} where ${column('t', 'title')} = ${hostile}`);
     expect(text).toBe('select "t"."sourced_id" from "orgs" as "t" where "t"."title" = ?');
     expect(values).toEqual([hostile]);
+  });
+
+  it('compiles numbered placeholders for a pg client of its own', () => {
+    expect(compileForPg(sql`select ${1}, ${'a'}`)).toEqual({ text: 'select $1, $2', values: [1, 'a'] });
   });
 
   it('combines conditions, empty lists included', () => {
