@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
+import { SharingRules } from './auth/sharing/rules.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { NonceStore } from './auth/nonces.js';
 import { OAuth1Verifier } from './auth/oauth1-verifier.js';
@@ -55,8 +56,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     statementTimeoutMs: config.statementTimeoutMs,
   };
   const costStats = new TableStatsCache(() => readTableStats((sql) => runSql(db.orm.em.fork(), sql)));
-  const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
-    createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current() });
+  const sharingRules = new SharingRules(db.orm.em);
+  const contextFor = async (principal = ANONYMOUS): Promise<Context> => createContext({
+    em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
+    sharing: await sharingRules.for(principal.clientId),
+  });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
   const limiter = new FailureLimiter();

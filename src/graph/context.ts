@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
 import type { TableStats } from './cost.js';
@@ -12,6 +13,8 @@ export interface Context {
   readonly exec: Exec;
   readonly scopes: ReadonlySet<string>;
   readonly clientId?: string;
+  /** The client's sharing rules: its read policy and denied fields (src/auth/sharing/). */
+  readonly sharing: Sharing;
   /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
   readonly loaders: Loaders;
   /** SQL statements run for this request (tests and benchmarks read it). */
@@ -33,6 +36,7 @@ export interface ContextOptions {
   em: EntityManager;
   scopes: ReadonlySet<string>;
   clientId?: string;
+  sharing?: Sharing;
   limits: Limits;
   costStats?: TableStats;
 }
@@ -48,5 +52,5 @@ export function createContext(opts: ContextOptions): Context {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
     }
   };
-  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(exec), stats, limits: opts.limits, costStats: opts.costStats };
+  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, sharing: opts.sharing ?? WHOLE_DISTRICT, loaders: new Loaders(exec), stats, limits: opts.limits, costStats: opts.costStats };
 }

@@ -48,16 +48,24 @@ export class SharingPolicy implements ReadPolicy {
   private readonly orgs: Sql;
   private readonly sessions: Sql;
   private readonly orgSet: ReadonlySet<string>;
+  private readonly sessionSet: ReadonlySet<string>;
 
   constructor(readonly sets: VisibleSets) {
     this.orgs = textArray(sets.orgs);
     this.sessions = textArray(sets.sessions);
     this.orgSet = new Set(sets.orgs);
+    this.sessionSet = new Set(sets.sessions);
   }
 
-  /** Whether an org is visible: GUIDRefs to orgs are checked against it without a statement. */
-  orgVisible(id: string): boolean {
-    return this.orgSet.has(id);
+  /**
+   * Whether a reference to `id` may be served without reading the row. Orgs and sessions are known
+   * here; references to the other types point, by the table's construction, at visible rows (a visible
+   * class's course, a visible line item's category), and reading beyond the sourcedId goes through the predicates.
+   */
+  refVisible(entity: EntityName, id: string): boolean {
+    if (entity === 'Org') return this.orgSet.has(id);
+    if (entity === 'AcademicSession') return this.sessionSet.has(id);
+    return true;
   }
 
   rows(entity: EntityName, alias: string): Sql {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { wholeDistrict, type ReadPolicy } from '../../data/read-policy.js';
 import { emSession, sql } from '../../db/sql.js';
+import type { EntityName } from '../../model/dsl.js';
 import { DeniedFields, NO_DENIED_FIELDS } from './fields.js';
 import { SharingPolicy, visibleSets } from './policy.js';
 
@@ -10,9 +11,15 @@ export interface Sharing {
   readonly limited: boolean;
   readonly policy: ReadPolicy;
   readonly denied: DeniedFields;
+  /**
+   * Whether a GUIDRef read from a foreign key (no statement) may be served: an org or session outside
+   * the client's orgs (a school's parent district, a course owned by the district) is left out.
+   */
+  refVisible(entity: EntityName, id: string): boolean;
 }
 
-export const WHOLE_DISTRICT: Sharing = { limited: false, policy: wholeDistrict, denied: NO_DENIED_FIELDS };
+const everyRef = () => true;
+export const WHOLE_DISTRICT: Sharing = { limited: false, policy: wholeDistrict, denied: NO_DENIED_FIELDS, refVisible: everyRef };
 
 /** How long a client's rules and visible orgs are reused: a rule change or a roster import shows within this. */
 const CACHE_MS = 5_000;
@@ -54,7 +61,8 @@ export class SharingRules {
     if (!row) return WHOLE_DISTRICT;
     const orgs = row.allowed_orgs as string[] | null;
     const denied = new DeniedFields((row.denied_fields as string[] | null) ?? []);
-    if (!orgs) return denied.empty ? WHOLE_DISTRICT : { limited: false, policy: wholeDistrict, denied };
-    return { limited: true, policy: new SharingPolicy(await visibleSets(session, orgs)), denied };
+    if (!orgs) return denied.empty ? WHOLE_DISTRICT : { limited: false, policy: wholeDistrict, denied, refVisible: everyRef };
+    const policy = new SharingPolicy(await visibleSets(session, orgs));
+    return { limited: true, policy, denied, refVisible: (entity, id) => policy.refVisible(entity, id) };
   }
 }
