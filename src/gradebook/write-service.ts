@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { insertRows } from '../db/bulk.js';
-import { hideInvisible, requireDeletable, requireReplaceable, requireWithinOrgs } from '../auth/sharing/writes.js';
+import { hideInvisible, requireDeletable, requireRefsWithinOrgs, requireReplaceable, requireWithinOrgs } from '../auth/sharing/writes.js';
 import { runSql } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
@@ -76,9 +76,10 @@ async function resolveReferences(ctx: Context, tx: EntityManager, records: Write
   parentCheck: (found: Found) => void = () => {}): Promise<Found> {
   const refs = records.flatMap((r) => r.refs);
   const found = await lookup(tx, [...refs, ...extra]);
-  // To a client limited to some orgs, what it may not see is absent: the same 404 and 422 as for a missing record.
+  // To a client limited to some orgs, a path parent it may not see is absent (404); a body reference, 403.
   await hideInvisible(tx, ctx.sharing, found);
   parentCheck(found);
+  requireRefsWithinOrgs(ctx.sharing, refs, found);
   requireAll(refs, found);
   for (const { type, row, prefix, defaulted } of records) {
     if (type === 'LineItem' && row.school == null) {

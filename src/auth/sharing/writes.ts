@@ -8,10 +8,11 @@ import type { Sharing } from './rules.js';
 
 /**
  * Gradebook writes of a client limited to some orgs (README "Data sharing"):
- * - a record it may not see is, to it, absent: a path parent or a DELETE target answers 404 and a
- *   reference in a body 422 "unknown ...", word for word as for a sourcedId that does not exist;
- * - a write that would replace a record it may not see, or leave the written record outside its
- *   orgs (a line item of another school's class), is refused with 403 and nothing is written.
+ * - a record it may not see is, to it, absent: a path parent or a DELETE target answers 404 word for
+ *   word as a sourcedId that does not exist;
+ * - a body referring to a class, school, line item, user or score scale outside what it sees (whether
+ *   that record exists or not, so the answer tells nothing), replacing a record it may not see, or
+ *   leaving the written record outside its orgs is refused with 403, and nothing is written.
  */
 
 /** Referenced types whose visibility hides them from a limited client's writes (district-wide vocabularies are not). */
@@ -38,6 +39,16 @@ export async function hideInvisible(tx: EntityManager, sharing: Sharing, found: 
   for (const [type, ids] of byType) {
     const visible = await visibleIds(tx, sharing, type, ids);
     for (const id of ids) if (!visible.has(id)) found.delete(`${type}:${id}`);
+  }
+}
+
+/** After hideInvisible: a body reference the client may not see (absent or outside its orgs) refuses the write. */
+export function requireRefsWithinOrgs(sharing: Sharing, refs: ReadonlyArray<{ field: string; target: EntityName; sourcedId: string }>, found: Map<string, unknown>): void {
+  if (!sharing.limited) return;
+  for (const r of refs) {
+    if (HIDDEN_WHEN_INVISIBLE.has(r.target) && !found.has(`${r.target}:${r.sourcedId}`)) {
+      throw forbidden(`${r.field}: '${r.sourcedId}' is not a ${r.target === 'Org' ? 'school' : r.target} this client can see; it may write only gradebook records of the classes and schools it can see (its sharing rules)`);
+    }
   }
 }
 
