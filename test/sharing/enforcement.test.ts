@@ -155,3 +155,30 @@ describe('writes of a client limited to one school', () => {
     expect((await rows(sql`select count(*)::int as n from line_items where class_sourced_id = 'class-002-0002'`))[0]!.n).toBe(2);
   });
 });
+
+describe('REST documents run with the caller\'s own scopes', () => {
+  it('plus only the scopes of the addresses the body carries (GUIDRefs read through relations, path parents)', async () => {
+    const scopesSeen: Array<ReadonlySet<string>> = [];
+    const original = f.app.graphContext;
+    f.app.graphContext = (principal) => { if (principal) scopesSeen.push(principal.scopes); return original(principal); };
+    try {
+      const core = (await f.client([SCOPES['roster-core.readonly']])).auth;
+      const users = await get(`${R}/users?limit=100`, core);
+      expect(users.status).toBe(200);
+      // A user's resources are GUIDRefs the binding includes whatever the scope.
+      expect(users.body.users.some((u: any) => u.resources?.length)).toBe(true);
+      const userScopes = [...scopesSeen.pop()!].sort();
+      expect(userScopes).toEqual([SCOPES['roster-core.readonly'], SCOPES['roster.readonly'], SCOPES['resource-core.readonly'], SCOPES['resource.readonly']].sort());
+      // A v1.1 gradebook token: its v1.2 twin, and the roster scopes the path's class is addressed with; never demographics.
+      const v1p1 = (await f.client(['v1p1/gradebook.readonly'])).auth;
+      expect((await get('/ims/oneroster/v1p1/classes/class-001-0001/lineItems', v1p1)).status).toBe(200);
+      const gradebookScopes = scopesSeen.pop()!;
+      expect(gradebookScopes.has(SCOPES['gradebook.readonly'])).toBe(true);
+      expect(gradebookScopes.has(SCOPES['roster-core.readonly'])).toBe(true);
+      expect(gradebookScopes.has(SCOPES['roster-demographics.readonly'])).toBe(false);
+      expect(gradebookScopes.has(SCOPES['assessment.readonly'])).toBe(false);
+    } finally {
+      f.app.graphContext = original;
+    }
+  });
+});
