@@ -9,7 +9,7 @@ import { stagingTable } from './stage.js';
  */
 export async function checkStaged(session: SqlSession, staged: FileSpec[], issues: IssueList) {
   // Every check is an anti-join of a big set against another: hash joins, never a nested loop
-  // over an unnest() the planner underestimates (that turned a 20,000-user check into 40 s).
+  // over an unnest() the planner underestimates (that once made a users check take minutes).
   await session.run(sql`set local enable_nestloop = off`);
   for (const spec of staged) await checkDuplicates(session, spec, issues);
   for (const spec of staged) {

@@ -56,8 +56,8 @@ export async function copyDirect(session: SqlSession, client: pg.ClientBase, inp
   // Table rows in the order of the file's columns, then metadata (tableAssignments' order, as load.ts writes them).
   const columns = tableAssignments(spec).map(([c]) => c);
   // A bulk file's rows usually leave status and dateLastModified blank: while they do, the COPY
-  // omits both and the table's defaults fill them (PostgreSQL parses two fewer values per row; a
-  // million results 2.2 -> 1.7 s). The first row that carries either ends that COPY; the rest of
+  // omits both and the table's defaults fill them (PostgreSQL parses two fewer values per row).
+  // The first row that carries either ends that COPY; the rest of
   // the file goes through a COPY of every column.
   let short = mode === 'bulk' && await blankDefaults(session, spec);
   let layout: HeaderLayout | undefined;

@@ -29,7 +29,7 @@ const braced = (col: string, a: string, b: string) => {
 };
 /**
  * A list kept in a link table (class terms, user agents), aggregated once and joined: a subquery per
- * row probed the link table's index once per record (200,000 users: 1.0-1.3 s, joined 0.7-0.8 s).
+ * row probed the link table's index once per record (figures: bench/README.md).
  */
 const linked = (list: string) => {
   const { table, owner, other } = LINKS[list];

@@ -11,7 +11,7 @@ import { linkTablesOf, type LoadCount } from './load.js';
  *
  * Only the indexed columns (keys, references, the filtered ones) and `status` are analysed: the
  * planner's join and index choices depend on those, and sampling them alone costs about a third of
- * the whole row's statistics (1.7 s for a first load of 2.4 million rows). `status` has no index but
+ * the whole row's statistics. `status` has no index but
  * is in most consumers' filters and in the export's; without its statistics the planner takes
  * `status = 'active'` to match 0.5 % of the rows and picks plans for a handful.
  */

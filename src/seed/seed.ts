@@ -20,7 +20,7 @@ export async function seedDistrict(em: EntityManager, opts: DistrictOptions, onB
     }
   });
   // Fresh planner statistics: until autovacuum gets to it, the planner guesses empty tables and can pick
-  // plans that take seconds for a nested REST page (a school's students: 2 s instead of 20 ms).
+  // plans that take seconds for a nested REST page instead of milliseconds.
   const tables = Object.keys(rows).map((name) => entityDef(name as EntityName).table);
   if (tables.length) await run(em.fork(), sql`analyze ${joined(tables.map((t) => sql.table(t)))}`);
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
