@@ -155,7 +155,7 @@ export class Translator {
     let sortable = this.sortable.get(shape.typeName);
     if (!sortable) this.sortable.set(shape.typeName, (sortable = sortableFields(this.opts.schema, shape.typeName)));
     if (!sortable.has(query.sort) || !Object.hasOwn(shape.properties, query.sort)) {
-      throw new RestError(400, sortCodeMinor(endpoint), `sort: '${query.sort}' is not a sortable field; sortable: ${[...sortable].filter((f) => f in shape.properties).join(', ')}`);
+      throw new RestError(400, sortCodeMinor(endpoint), `sort: '${query.sort}' is not a sortable field; sortable: ${[...sortable].filter((f) => f in shape.properties && !denied?.has(shape.typeName, f)).join(', ')}`);
     }
     return [{ field: query.sort, direction: query.orderBy === 'desc' ? 'DESC' : 'ASC' }];
   }
