@@ -4,6 +4,11 @@
 // through tsx instead, in this same process (signals such as SIGTERM reach the server directly), and says
 // so on a terminal; where tsx is not installed it stops and names the command that builds dist/.
 import { readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// Node 22.1 and later keep V8's compiled code of the modules on disk between runs (in the system's temporary
+// folder); Node 20 has no such cache and skips this.
+module.enableCompileCache?.();
 
 const root = new URL('../', import.meta.url);
 const builtAt = mtime(new URL('dist/BUILT', root));
