@@ -26,17 +26,17 @@ const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
 });
 
-/** Runs node with `args` to its end: wall seconds and peak RSS in MiB. */
-function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; rssMiB: number }> {
+/** Runs node with `args` to its end: wall seconds, CPU seconds and peak RSS in MiB. */
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; cpuSeconds: number; rssMiB: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [...rssHook, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) => {
-      const rss = /maxrss-kib (\d+)/.exec(err);
-      if (code !== 0 || !rss) reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, rssMiB: Number(rss[1]) / 1024 });
+      const usage = /maxrss-kib (\d+) cpu-us (\d+)/.exec(err);
+      if (code !== 0 || !usage) reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, cpuSeconds: Number(usage[2]) / 1e6, rssMiB: Number(usage[1]) / 1024 });
     });
   });
 }
@@ -82,14 +82,16 @@ async function measure(label: string, once: () => Promise<{ seconds: number; cpu
   console.log(`${label.padEnd(46)} median ${median(times).toFixed(2)} s, CPU ${median(runs.map((r) => r.cpuSeconds)).toFixed(2)} s  (runs: ${times.map((t) => t.toFixed(2)).join(', ')})`);
 }
 
-const node: { seconds: number; rssMiB: number }[] = [];
+const node: { seconds: number; cpuSeconds: number; rssMiB: number }[] = [];
 const help: typeof node = [];
 for (let i = 0; i < RUNS; i++) {
   node.push(await run(['-e', '0']));
   help.push(await run([bin, '--help']));
 }
-console.log(`${'node -e 0'.padEnd(46)} median ${median(node.map((r) => r.seconds)).toFixed(2)} s, peak RSS ${median(node.map((r) => r.rssMiB)).toFixed(0)} MiB`);
-console.log(`${'node <bin> --help'.padEnd(46)} median ${median(help.map((r) => r.seconds)).toFixed(2)} s, peak RSS ${median(help.map((r) => r.rssMiB)).toFixed(0)} MiB (target < 0.5 s, < 80 MiB)`);
+const summary = (runs: typeof node) =>
+  `median ${median(runs.map((r) => r.seconds)).toFixed(2)} s, CPU ${median(runs.map((r) => r.cpuSeconds)).toFixed(2)} s, peak RSS ${median(runs.map((r) => r.rssMiB)).toFixed(0)} MiB`;
+console.log(`${'node -e 0'.padEnd(46)} ${summary(node)}`);
+console.log(`${'node <bin> --help'.padEnd(46)} ${summary(help)} (target < 0.5 s, < 80 MiB)`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'og-bench-start-'));
 try {
