@@ -29,7 +29,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] = await loading;
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
+    await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
   const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
