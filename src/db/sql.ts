@@ -11,7 +11,9 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
  */
 export { sql };
 export type Sql = RawBuilder<unknown>;
-export type SqlRow = Record<string, unknown>;
+/** A row as statements return it: column (or alias) to value. The one row type of the application. */
+export type Row = Record<string, unknown>;
+export type SqlRow = Row;
 
 /**
  * Kysely compiles PostgreSQL's `$1` placeholders; the ORM's knex pool numbers `?` placeholders itself.
