@@ -4,6 +4,7 @@ import { migrationsList } from '../../migrations/index.js';
 import { loadConfig, type AppConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { entitySchemas } from './entities.js';
+import { compileForPg, sql } from './sql.js';
 
 export interface Database {
   orm: MikroORM;
@@ -14,6 +15,9 @@ export interface Database {
 }
 
 export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
+  // SET takes no parameters; set_config is the same setting with the value bound (false: for the session).
+  const session = compileForPg(sql`select set_config('TimeZone', 'UTC', false), set_config('statement_timeout', ${String(Number(statementTimeoutMs))}, false),
+    set_config('jit', 'off', false)`);
   return {
     entities: entitySchemas,
     clientUrl,
@@ -26,8 +30,8 @@ export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutM
     pool: {
       min: 0,
       max: poolMax,
-      afterCreate: (conn: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
-        conn.query(`SET TIME ZONE 'UTC'; SET statement_timeout = ${Number(statementTimeoutMs)}; SET jit = off`, (err) => done(err, conn));
+      afterCreate: (conn: { query: (text: string, values: unknown[], cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
+        conn.query(session.text, [...session.values], (err) => done(err, conn));
       },
     },
     migrations: {
