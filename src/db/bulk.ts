@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
-import { runSql } from './sql.js';
+import { runSql, type Row } from './sql.js';
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 const BATCH = 5000;
 
