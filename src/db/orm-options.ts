@@ -2,9 +2,13 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import { entitySchemas } from './entities.js';
+import { compileForPg, sql } from './sql.js';
 
 /** The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts). */
 export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
+  // SET takes no parameters; set_config is the same setting with the value bound (false: for the session).
+  const session = compileForPg(sql`select set_config('TimeZone', 'UTC', false), set_config('statement_timeout', ${String(Number(statementTimeoutMs))}, false),
+    set_config('jit', 'off', false)`);
   return {
     entities: entitySchemas,
     clientUrl,
@@ -13,12 +17,12 @@ export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutM
     // Every session speaks UTC, so timestamptz text is always `...+00` and dates are never shifted.
     // PostgreSQL's JIT is off: it compiles any plan whose estimated cost passes jit_above_cost, and the
     // estimates of page queries with per-row subqueries (embedded relations, per-owner pages) pass it
-    // while the statement itself is short: one measured 89 ms without JIT and 1.2-2 s with it.
+    // while the statement itself is short, so JIT compiling costs far more than it saves.
     pool: {
       min: 0,
       max: poolMax,
-      afterCreate: (conn: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
-        conn.query(`SET TIME ZONE 'UTC'; SET statement_timeout = ${Number(statementTimeoutMs)}; SET jit = off`, (err) => done(err, conn));
+      afterCreate: (conn: { query: (text: string, values: unknown[], cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
+        conn.query(session.text, [...session.values], (err) => done(err, conn));
       },
     },
     migrations: {
