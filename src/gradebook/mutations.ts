@@ -1,7 +1,8 @@
 import { SCOPES, V1P1_SCOPES } from '../auth/scopes.js';
 import { builder } from '../graph/builder.js';
 import { GUIDPairSetType } from '../graph/embedded-types.js';
-import { byId, nodeRefs } from '../graph/types.js';
+import { nodeRef } from '../graph/node-refs.js';
+import { byId } from '../graph/relation-fields.js';
 import {
   AssessmentLineItemInputType, AssessmentResultInputType, CategoryInputType, LineItemInputType, ResultInputType,
   ScoreScaleInputType, checkSourcedIds, type RecordInput,
@@ -64,7 +65,7 @@ for (const w of WRITABLE) {
     fields: (t) => ({
       created: t.exposeBoolean('created', { description: 'True when no record had this sourcedId; false when it was replaced.' }),
       [w.field]: t.field({
-        type: nodeRefs.get(w.type)!,
+        type: nodeRef(w.type),
         description: 'The record as stored (needs a read scope).',
         resolve: async (o, _args, ctx) => (await byId(ctx, w.type).load(o.sourcedId))!,
       }),

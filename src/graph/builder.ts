@@ -19,6 +19,9 @@ export interface BuilderTypes {
   DefaultFieldNullability: false;
 }
 
+/** The builder's full type parameters, for helpers that take a field or argument builder. */
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<BuilderTypes>;
+
 /** Plugins and scalars only; the types live in the files that describe them. */
 export const builder = new SchemaBuilder<BuilderTypes>({
   plugins: [ScopeAuthPlugin, ComplexityPlugin],
@@ -39,7 +42,7 @@ export const builder = new SchemaBuilder<BuilderTypes>({
 });
 
 builder.addScalarType('DateTime', DateTimeScalar);
-builder.addScalarType('Date', DateResolver as never);
+builder.addScalarType('Date', DateResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);
