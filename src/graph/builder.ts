@@ -10,6 +10,8 @@ export interface BuilderTypes {
   Context: Context;
   AuthScopes: { anyScope: readonly string[] };
   Scalars: {
+    // graphql-js coerces every ID input to a string.
+    ID: { Input: string; Output: string | number };
     DateTime: { Input: string; Output: string };
     Date: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };

@@ -1,12 +1,10 @@
 import type { FieldMap } from '@pothos/core';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { Row } from '../data/queries.js';
 import type { EntityDef, EntityName, FieldDef, Vocabulary } from '../model/dsl.js';
 import { StatusType } from '../model/vocabularies.js';
 import { builder } from './builder.js';
 import { jsonTypes } from './embedded-types.js';
 import { nodeRef, type NodeFieldBuilder } from './node-refs.js';
-import { resolveRef } from './relation-fields.js';
+import { nonNull, resolveRef } from './relation-fields.js';
 import { crossesScope } from './scopes.js';
 
 /**
@@ -32,6 +30,9 @@ function enumFor(v: Vocabulary) {
   return e;
 }
 /** The enum value of a stored token: itself, or EXTENSION for an `ext:` token. */
+/** OneRoster's StatusType (active, tobedeleted), also an input of the gradebook mutations. */
+export const StatusEnum = enumFor(StatusType);
+
 const asEnum = (v: Vocabulary, token: string) => (v.values.includes(token) || !v.ext ? token : EXTENSION);
 
 // Typed reads of a row's property (rows are untyped: the data layer selects whatever the model names).
@@ -49,13 +50,6 @@ const objects = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
  * checks property names against a typed row, which a row derived from the model is not).
  */
 const exposing = (name: string) => ({ extensions: { pothosExposedField: name } });
-
-/** A required reference's target; a missing one fails as graphql-js fails a null in a non-null field. */
-async function requiredTarget(found: Row | null | Promise<Row | null>, info: GraphQLResolveInfo): Promise<Row> {
-  const row = await found;
-  if (!row) throw new Error(`Cannot return null for non-nullable field ${info.parentType.name}.${info.fieldName}.`);
-  return row;
-}
 
 /** The field of property `name`; nullable exactly when the model calls the property optional. */
 function propertyField(t: NodeFieldBuilder, owner: EntityName, name: string, f: FieldDef) {
@@ -90,7 +84,7 @@ function propertyField(t: NodeFieldBuilder, owner: EntityName, name: string, f: 
       const target = nodeRef(f.target);
       const description = f.description;
       return req && !crossesScope(owner, f.target)
-        ? t.field({ type: target, description, resolve: (r, _args, ctx, info) => requiredTarget(resolveRef(f.target, r[name], ctx, info), info) })
+        ? t.field({ type: target, description, resolve: (r, _args, ctx, info) => nonNull(resolveRef(f.target, r[name], ctx, info), info) })
         : t.field({ type: target, nullable: true, description, resolve: (r, _args, ctx, info) => resolveRef(f.target, r[name], ctx, info) });
     }
   }
@@ -101,7 +95,7 @@ export function modelFields(t: NodeFieldBuilder, def: EntityDef): FieldMap {
   const fields: FieldMap = {};
   if (def.base) {
     fields.sourcedId = t.id({ description: 'The interoperability identifier of the record.', ...exposing('sourcedId'), resolve: (r) => String(r.sourcedId) });
-    fields.status = t.field({ type: enumFor(StatusType), ...exposing('status'), resolve: (r) => String(r.status) });
+    fields.status = t.field({ type: StatusEnum, ...exposing('status'), resolve: (r) => String(r.status) });
     fields.dateLastModified = t.field({
       type: 'DateTime', description: 'Last change; the basis of delta sync.', ...exposing('dateLastModified'),
       resolve: (r) => String(r.dateLastModified),

@@ -28,6 +28,19 @@ export function resolveRef(target: EntityName, id: unknown, ctx: Context, info: 
   return byId(ctx, target, objectProps(info, entityDef(target))).load(String(id)).then((row) => row ?? null);
 }
 
+/**
+ * The record a non-null field serves; a missing one fails as graphql-js fails a null in a non-null
+ * field. Synchronous when `found` is (see resolveRef).
+ */
+export function nonNull(found: Row | null | undefined | Promise<Row | null | undefined>, info: GraphQLResolveInfo): Row | Promise<Row> {
+  return found instanceof Promise ? found.then((row) => present(row, info)) : present(found, info);
+}
+
+function present(row: Row | null | undefined, info: GraphQLResolveInfo): Row {
+  if (!row) throw new Error(`Cannot return null for non-nullable field ${info.parentType.name}.${info.fieldName}.`);
+  return row;
+}
+
 /** The arguments of a collection of `name` (a root collection or a nested connection). */
 export const collectionArgs = (arg: ArgBuilder<Types>, name: EntityName) => ({
   filter: arg({ type: filterRef(typeNameOf(name)), required: false }),
