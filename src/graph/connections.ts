@@ -1,7 +1,7 @@
+import type { ObjectRef } from '@pothos/core';
 import type { FilterInput } from '../data/filters.js';
 import type { ListArgs, OrderSpec, Page, Row } from '../data/queries.js';
 import { badInput } from '../shared/errors.js';
-import type { ObjectRef } from '@pothos/core';
 import { builder, type Types } from './builder.js';
 import type { Context } from './context.js';
 import type { OrderInput } from './inputs.js';

@@ -29,10 +29,10 @@ function enumFor(v: Vocabulary) {
   if (!e) enums.set(v.name, (e = makeEnum(v)));
   return e;
 }
-/** The enum value of a stored token: itself, or EXTENSION for an `ext:` token. */
 /** OneRoster's StatusType (active, tobedeleted), also an input of the gradebook mutations. */
 export const StatusEnum = enumFor(StatusType);
 
+/** The enum value of a stored token: itself, or EXTENSION for an `ext:` token. */
 const asEnum = (v: Vocabulary, token: string) => (v.values.includes(token) || !v.ext ? token : EXTENSION);
 
 // Typed reads of a row's property (rows are untyped: the data layer selects whatever the model names).

@@ -2,8 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Row } from '../../data/queries.js';
 import { relationsOf } from '../../model/relations.js';
 import type { Context } from '../context.js';
-import { defineNode } from '../node.js';
-import type { RelationName } from '../node.js';
+import { defineNode, type RelationName } from '../node.js';
 import { relationRows } from '../relation-fields.js';
 
 /**
