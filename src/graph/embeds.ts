@@ -79,8 +79,10 @@ function connectionArgsOf(info: GraphQLResolveInfo, f: FieldNode, rel: Relation,
   return { ...list, props: propsFrom(entityDef(rel.target), nodes) };
 }
 
+const isPage = (v: unknown): v is Page => typeof v === 'object' && v !== null && 'rows' in v;
+
 /** The embedded page of this field on this row, when the row's page read it along. */
 export function embeddedPage(row: Row, info: GraphQLResolveInfo): Page | undefined {
-  // Rows are untyped (the data layer selects them by the model); this column holds the page it embedded.
-  return row[embedColumn(String(info.path.key))] as Page | undefined;
+  const page = row[embedColumn(String(info.path.key))];
+  return isPage(page) ? page : undefined;
 }

@@ -110,11 +110,10 @@ export function checkDocumentFilters(schema: GraphQLSchema, document: DocumentNo
 }
 
 /** The yoga plugin: filters and sorts are checked after validation, before execution starts. */
-export function filterGuardPlugin(): Plugin {
+export function filterGuardPlugin(): Plugin<Context> {
   return {
     onExecute({ args }) {
-      // envelop types a plugin's context as yoga's initial one; the server builds it as a Context (yoga.ts).
-      const ctx = args.contextValue as unknown as Context;
+      const ctx = args.contextValue;
       checkDocumentFilters(args.schema, args.document, args.variableValues ?? undefined, ctx.scopes, ctx.limits.filter ?? DEFAULT_FILTER_LIMITS);
     },
   };

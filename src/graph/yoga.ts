@@ -61,10 +61,9 @@ export function createGraphQLServer(opts: {
     // leaves the host, so the explorer works on a school network without internet access.
     renderGraphiQL,
     landingPage: false,
-    // The principal is settled before yoga runs (src/app.ts); no principal means no token. envelop hands
-    // plugins the server context untyped; yoga's is a YogaServerContext.
+    // The principal is settled before yoga runs (src/app.ts); no principal means no token.
     plugins: [
-      documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal),
+      documentLimitsPlugin<YogaServerContext>(opts.documentLimits, (server) => !server.req?.principal),
       filterGuardPlugin(),
     ],
   });
