@@ -1,16 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
-import type { Exec } from '../data/queries.js';
-import { runSql } from '../db/sql.js';
+import type { Exec, Reader } from '../data/queries.js';
+import type { ReadPolicy } from '../data/read-policy.js';
+import { run } from '../db/sql.js';
 import type { TableStats } from './cost.js';
 import type { FilterLimits } from './filter-guard.js';
 import { Loaders } from './loaders.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
-export interface Context {
+export interface Context extends Reader {
   readonly em: EntityManager;
   readonly exec: Exec;
+  /** What this caller may read; the data layer adds it to every statement that reads an entity's table. */
+  readonly policy: ReadPolicy;
   readonly scopes: ReadonlySet<string>;
   readonly clientId?: string;
   /** The client's sharing rules: its read policy and denied fields (src/auth/sharing/). */
@@ -39,18 +42,23 @@ export interface ContextOptions {
   sharing?: Sharing;
   limits: Limits;
   costStats?: TableStats;
+  /** The caller's read policy; its sharing rules' policy (the whole district) when absent. */
+  policy?: ReadPolicy;
 }
 
 export function createContext(opts: ContextOptions): Context {
   const em = opts.em.fork();
   const stats = { statements: 0 };
-  const exec: Exec = async (sql, values) => {
+  const exec: Exec = async (statement) => {
     stats.statements++;
     try {
-      return await runSql(em, sql, values);
+      return await run(em, statement);
     } catch (err) {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
     }
   };
-  return { em, exec, scopes: opts.scopes, clientId: opts.clientId, sharing: opts.sharing ?? WHOLE_DISTRICT, loaders: new Loaders(exec), stats, limits: opts.limits, costStats: opts.costStats };
+  const sharing = opts.sharing ?? WHOLE_DISTRICT;
+  // The client's sharing rules decide what it reads, unless the caller names a policy of its own.
+  const reader: Reader = { exec, policy: opts.policy ?? sharing.policy };
+  return { em, ...reader, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
 }
