@@ -32,18 +32,23 @@ function requestUrl(req: FastifyRequest): URL {
   return new URL(req.url, `${req.protocol}://${req.host}`);
 }
 
-/** Runs one REST read through the graph: translate, execute in process, translate back. */
-async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
-  const principal: Principal = { clientId: req.principal?.clientId, scopes: GRAPH_READ_SCOPES };
+/** The graph context a REST read document runs with (the caller's own scopes were checked by the guard). */
+export async function restReadContext(app: FastifyInstance, clientId?: string): Promise<Context> {
+  const principal: Principal = { clientId, scopes: GRAPH_READ_SCOPES };
   const ctx = await app.graphContext(principal);
   // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
-  const contextValue: Context = { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
-  const maxLimit = ctx.limits.maxLimit;
+  return { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
+}
+
+/** Runs one REST read through the graph: translate, execute in process, translate back. */
+async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
+  const contextValue = await restReadContext(app, req.principal?.clientId);
+  const maxLimit = contextValue.limits.maxLimit;
   const params = Object.values(req.params as Record<string, string>);
   const query = req.query as Query;
   const restRequest: RestRequest = {
     endpoint, params,
-    caller: { scopes: req.principal?.scopes ?? new Set(), limits: ctx.limits.filter },
+    caller: { scopes: req.principal?.scopes ?? new Set(), limits: contextValue.limits.filter },
     query: endpoint.list
       ? parseCollectionParams(query, { maxLimit })
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },
