@@ -6,7 +6,7 @@ import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
 import { copyRaw, declines, Declined } from './stage-copy.js';
-import type { ImportOptions } from './import.js';
+import type { ImportOptions } from './import-options.js';
 
 interface Structure { table: string; name: string; def: string }
 

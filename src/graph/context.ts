@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec } from '../data/queries.js';
 import { runSql } from '../db/sql.js';
-import type { TableStats } from './cost.js';
-import type { FilterLimits } from './filter-guard.js';
+import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
@@ -20,6 +19,9 @@ export interface Context {
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
 }
+
+/** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
+export interface FilterLimits { maxPredicates: number; maxDepth: number }
 
 export interface Limits {
   maxLimit: number; maxDepth: number; maxComplexity: number;

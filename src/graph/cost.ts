@@ -3,6 +3,7 @@ import { entityDef } from '../model/index.js';
 import type { Relation } from '../model/relations.js';
 import type { CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
+import type { TableStats } from './table-stats.js';
 
 /**
  * The estimated cost of a connection is its page size times the cost of one node, and a page is
@@ -13,12 +14,6 @@ import type { Context } from './context.js';
  * table never analysed) the requested page size counts. The statement timeout bounds what an
  * unusually busy parent costs beyond its estimate.
  */
-export interface TableStats {
-  /** Estimated rows per table. */
-  rows: ReadonlyMap<string, number>;
-  /** Estimated rows of `table` per distinct non-null value of `column`: key `table.column`. */
-  perValue: ReadonlyMap<string, number>;
-}
 
 type Exec = (sql: string) => Promise<Record<string, unknown>[]>;
 

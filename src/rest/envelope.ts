@@ -1,9 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { clientFault } from '../shared/client-fault.js';
 import { RestError, type CodeMinor } from './errors.js';
-import type { RestRouteConfig } from './guard.js';
-
-export type ApiVersion = 'v1p2' | 'v1p1';
+import type { ApiVersion, RestRouteConfig } from './route-config.js';
 
 export interface StatusSource {
   status: number;

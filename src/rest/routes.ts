@@ -6,7 +6,7 @@ import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
-import type { RestRouteConfig } from './guard.js';
+import type { RestRouteConfig } from './route-config.js';
 import { jsonBytes } from './json-bytes.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
 import { routePath, Translator, type RestRequest } from './translate.js';

@@ -3,9 +3,9 @@ import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
 import { graphqlJsExecutor } from '../../graph/executor.js';
 import { schema } from '../../graph/schema.js';
-import { restErrorHandler, type ApiVersion } from '../envelope.js';
+import { restErrorHandler } from '../envelope.js';
 import { RestError, restErrorFromGraph } from '../errors.js';
-import type { RestRouteConfig } from '../guard.js';
+import type { ApiVersion, RestRouteConfig } from '../route-config.js';
 import { validateRequestBody } from '../openapi.js';
 import { checkSourcedIds, fillBaseFields, guidRef, toInput, v1p1Record } from './bodies.js';
 
