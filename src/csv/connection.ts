@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { loadConfig } from '../db/config.js';
 import type { Database } from '../db/orm.js';
 
 interface KnexClient {
@@ -36,7 +37,7 @@ export async function supportsCopy(db: Database, client: pg.ClientBase): Promise
  * A proxy, so the pooled client itself is never patched.
  */
 export function traced<C extends pg.ClientBase>(client: C): C {
-  if (!process.env.CSV_TIMINGS) return client;
+  if (!loadConfig().csvTimings) return client;
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const timedQuery = (...args: unknown[]) => {
     const t0 = performance.now();
