@@ -4,7 +4,7 @@ import type { StageProgress } from './stage-file.js';
 /** What a caller of importPackage (import.ts) may choose; the optimistic path (fast-import.ts) reads it too. */
 export interface ImportOptions {
   dryRun?: boolean;
-  /** Stage through COPY FROM STDIN (default: on a PostgreSQL server, off on the embedded database). */
+  /** Stage through COPY FROM STDIN where the database speaks COPY (default on; there is no COPY on the embedded database). */
   copy?: boolean;
   /** With COPY, let PostgreSQL parse each file first (default on); off forces csv-parse for every file. */
   parseInDatabase?: boolean;
