@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
-import { and, emSession, joined, sql, type Sql, type SqlSession } from './sql.js';
+import { and, emSession, joined, sql, type Row, type Sql, type SqlSession } from './sql.js';
 
 /**
  * The one write path. Seed, the CSV import's careful path, gradebook writes (PUT/POST/DELETE) and the
@@ -11,7 +11,7 @@ import { and, emSession, joined, sql, type Sql, type SqlSession } from './sql.js
  * EntityManager's transaction (`emSession(tx)`) or a connection the caller holds (`clientSession`).
  */
 
-export type Row = Record<string, unknown>;
+export type { Row };
 
 const BATCH = 5000;
 

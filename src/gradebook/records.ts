@@ -1,6 +1,6 @@
-import type { Row } from '../db/bulk.js';
 import { isRef, isValidToken, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
+import type { Row } from '../db/sql.js';
 import { validationFailed } from '../shared/errors.js';
 import type { LearningObjectiveScoreSetInput, LearningObjectiveSetInput, RecordInput, RefInput } from './inputs.js';
 

@@ -1,5 +1,5 @@
 import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import type { Context } from './context.js';
 
 /**
@@ -23,25 +23,32 @@ export function graphqlJsExecutor(schema: GraphQLSchema): Executor {
   };
 }
 
+// graphql-jit is loaded by the first REST request that runs a document, not at server start.
+let jit: Promise<typeof import('graphql-jit')> | undefined;
+const loadJit = () => (jit ??= import('graphql-jit'));
+
 /**
  * graphql-jit: each document is compiled once to JavaScript with the schema's own resolvers. The
  * compiled form lives as long as the DocumentNode it came from (a WeakMap), so a caller's bounded
  * document cache also bounds this one.
  */
 export function jitExecutor(schema: GraphQLSchema): Executor {
-  const compiled = new WeakMap<DocumentNode, CompiledQuery>();
-  const compile = (document: DocumentNode): CompiledQuery => {
-    // Leaf serialisation off: the graph's resolvers return strings, booleans and numbers of the
-    // right type, so leaves are read as they are instead of allocating an error location and path
-    // per leaf and row. The agreement test is what keeps this assumption honest.
-    const result = compileQuery(schema, document, undefined, { disableLeafSerialization: true });
-    if (!isCompiledQuery(result)) throw new Error(`document does not compile: ${result.errors?.map((e) => e.message).join('; ')}`);
-    compiled.set(document, result);
-    return result;
+  const compiled = new WeakMap<DocumentNode, Promise<CompiledQuery>>();
+  const compile = (document: DocumentNode): Promise<CompiledQuery> => {
+    const query = loadJit().then(({ compileQuery, isCompiledQuery }) => {
+      // Leaf serialisation off: the graph's resolvers return strings, booleans and numbers of the
+      // right type, so built-in scalar and enum leaves are read as they are instead of allocating an
+      // error location and path per leaf and row. The agreement test keeps this assumption honest.
+      const result = compileQuery(schema, document, undefined, { disableLeafSerialization: true });
+      if (!isCompiledQuery(result)) throw new Error(`document does not compile: ${result.errors?.map((e) => e.message).join('; ')}`);
+      return result;
+    });
+    compiled.set(document, query);
+    return query;
   };
   return {
     name: 'graphql-jit',
-    execute: (document, variables, context) => (compiled.get(document) ?? compile(document)).query(undefined, context, variables),
+    execute: async (document, variables, context) => (await (compiled.get(document) ?? compile(document))).query(undefined, context, variables),
   };
 }
 
