@@ -23,7 +23,7 @@ export class Loaders {
     if (!variants) this.records.set(type, (variants = new Map()));
     const key = props?.join() ?? '*';
     let l = variants.get(key);
-    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.reader, type, ids, props))));
+    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.reader, type, ids, props), () => undefined)));
     return l;
   }
 
@@ -34,7 +34,7 @@ export class Loaders {
     const key = this.specOf(args);
     let entry = variants.get(key);
     if (!entry) {
-      entry = { loader: batched((ids) => listNested(this.reader, rel, ids, args)), reads: tablesRead(rel, args) };
+      entry = { loader: batched((ids) => listNested(this.reader, rel, ids, args), missingPage), reads: tablesRead(rel, args) };
       variants.set(key, entry);
     }
     return entry.loader;
@@ -69,13 +69,17 @@ interface RelationLoader { loader: DataLoader<string, Page>; reads: ReadonlySet<
 /** A page with a filter may test any related table (relation filters), so any write may change it. */
 const ANY = 'any';
 
-function batched<V>(batch: (ids: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V> {
+/** `missing` answers an id the batch did not return (a record that does not exist). */
+function batched<V>(batch: (ids: readonly string[]) => Promise<Map<string, V>>, missing: (id: string) => V): DataLoader<string, V> {
   // No batch cap: ids travel as one jsonb parameter, so any number of parents is one statement.
   return new DataLoader<string, V>(async (ids) => {
     const found = await batch(ids);
-    return ids.map((id) => found.get(id) as V);
+    return ids.map((id) => found.get(id) ?? missing(id));
   });
 }
+
+/** listNested answers every owner id, so a page is never missing. */
+const missingPage = (id: string): Page => { throw new Error(`no page was read for owner ${id}`); };
 
 function pageSpec(args: ListArgs): string {
   const { embeds, ...rest } = args;

@@ -1,16 +1,16 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { listRoot, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
 import type { RowCondition } from '../model/relations.js';
 import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
 import { rootComplexity } from './cost.js';
-import { listArgs, type CollectionArgs } from './connections.js';
+import { listArgs } from './connections.js';
 import type { Context } from './context.js';
 import { embedsFor } from './embeds.js';
 import { requireRead } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
-import { byId, collectionArgs, connectionOf, nodeRefs } from './types.js';
+import { connectionOf, nodeRef } from './node-refs.js';
+import { byId, collectionArgs } from './relation-fields.js';
 
 /**
  * Root fields: one object by sourcedId and one paginated collection per type, plus the views the
@@ -65,7 +65,7 @@ export async function findInView(view: RootView, sourcedId: string, ctx: Context
 
 for (const view of rootViews) {
   builder.queryField(view.single, (t) => t.field({
-    type: nodeRefs.get(view.entity)!,
+    type: nodeRef(view.entity),
     nullable: true,
     description: `${view.description} One by sourcedId; null when there is none.`,
     args: { sourcedId: t.arg.id({ required: true }) },
@@ -77,12 +77,12 @@ for (const view of rootViews) {
   builder.queryField(view.plural, (t) => t.field({
     type: connectionOf(view.entity),
     description: view.description,
-    args: collectionArgs(t, view.entity) as never,
-    complexity: rootComplexity(view.entity) as never,
-    resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
+    args: collectionArgs(t.arg, view.entity),
+    complexity: rootComplexity(view.entity),
+    resolve: async (_root, args, ctx, info) => {
       requireRead(ctx.scopes, view.entity, view.plural);
       const def = entityDef(view.entity);
-      const list = { ...listArgs(args as CollectionArgs, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
+      const list = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
       return { page: await listRoot(ctx, view.entity, view.where, list), fromEnd: !!list.fromEnd };
     },
   }));

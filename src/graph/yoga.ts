@@ -63,7 +63,7 @@ export function createGraphQLServer(opts: {
     landingPage: false,
     // The principal is settled before yoga runs (src/app.ts); no principal means no token.
     plugins: [
-      documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal),
+      documentLimitsPlugin<YogaServerContext>(opts.documentLimits, (server) => !server.req?.principal),
       filterGuardPlugin(),
     ],
   });
