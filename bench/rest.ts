@@ -7,6 +7,7 @@
  * DATABASE_URL server (dropped afterwards). BENCH_STUDENTS, BENCH_SCHOOLS, BENCH_ROUNDS and BENCH_CLIENTS
  * (concurrent consumers, default "1,4") tune it; BENCH_BASELINE_ENCODER=rest makes the baseline encode its
  * JSON the way the REST layer does (src/rest/json-bytes.ts), to separate that gain from the rest.
+ * BENCH_EXECUTOR=graphql-js runs the REST documents on graphql-js instead of graphql-jit (src/graph/executor.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadSigningKeys } from '../src/auth/signing-keys.js';
 import { loadConfig } from '../src/db/config.js';
+import type { ExecutorName } from '../src/graph/executor.js';
 import { openDatabase } from '../src/db/orm.js';
 import { baselineApp } from './rest-baseline.js';
 import { scratchDatabase } from './scratch-database.js';
@@ -25,6 +27,8 @@ const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 8000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** Concurrent consumers: 1 measures latency, more measure throughput. */
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,4').split(',').map(Number);
+const EXECUTOR = (process.env.BENCH_EXECUTOR ?? 'graphql-jit') as ExecutorName;
+if (EXECUTOR !== 'graphql-jit' && EXECUTOR !== 'graphql-js') throw new Error(`BENCH_EXECUTOR: graphql-jit or graphql-js, not ${String(EXECUTOR)}`);
 const PAGE = 1000;
 const R = '/ims/oneroster/rostering/v1p2';
 
@@ -83,7 +87,8 @@ async function main() {
     const count = async (table: string) => Number((await pool.query(`select count(*) as n from ${table}`)).rows[0].n);
     console.log(`seeded ${SCHOOLS} schools, ${await count('users')} users, ${await count('enrollments')} enrollments in ${((performance.now() - started) / 1000).toFixed(1)} s (child process)`);
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
-    const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'off', LOG_LEVEL: 'silent' }), keys });
+    const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'off', LOG_LEVEL: 'silent' }), keys, restExecutor: EXECUTOR });
+    console.log(`REST executor: ${EXECUTOR}`);
     const encodeLikeRest = process.env.BENCH_BASELINE_ENCODER === 'rest';
     const baseline = baselineApp(pool, encodeLikeRest);
     console.log(`baseline JSON: ${encodeLikeRest ? 'encoded record by record, as the REST layer does' : "Fastify's JSON.stringify of the whole body"}`);

@@ -13,6 +13,7 @@ import { wholeDistrict, type ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
+import type { ExecutorName } from './graph/executor.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
 import { csvRoutes } from './csv/routes.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Pre-filled GraphiQL headers per request (the demo token of a demo store: src/auth/demo.ts). */
   graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
+  /** The executor of REST reads (default graphql-jit); bench:rest compares the two. */
+  restExecutor?: ExecutorName;
   /** What each caller may read (sharing rules); the whole district when absent. GraphQL and REST both take it from here. */
   readPolicyFor?: (principal: Principal) => ReadPolicy;
 }
@@ -74,7 +77,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('authenticatePrincipal', (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => auth.authenticate(req, opts));
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
-  await app.register(restRoutes);
+  await app.register(restRoutes, { executor: opts.restExecutor });
   await app.register(csvRoutes(db, config.csv));
 
   await app.register(tokenRoute({

@@ -88,7 +88,7 @@ program.command('keys').description('JWT signing keys').command('rotate')
   .description('make a new signing key in DATA_DIR; tokens signed by the previous key stay valid until they expire')
   .action(async () => {
     const config = loadConfig();
-    if (process.env.JWT_SIGNING_KEY) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
+    if (config.jwtSigningKey) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
     const { rotateSigningKey } = await import('./auth/signing-keys.js');
     const keys = await rotateSigningKey(config.dataDir);
     console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);

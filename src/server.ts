@@ -32,7 +32,9 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
-  const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
+  const keys = await loadSigningKeys({
+    dataDir: config.dataDir, env: { JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys },
+  });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);

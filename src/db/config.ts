@@ -17,6 +17,10 @@ export interface AppConfig {
   maxFilterPredicates: number;
   maxFilterDepth: number;
   tokenTtlSeconds: number;
+  /** JWT_SIGNING_KEY; unset: a key generated in DATA_DIR (src/auth/signing-keys.ts). */
+  jwtSigningKey?: string;
+  /** JWT_PREVIOUS_SIGNING_KEYS, comma-separated: older keys whose tokens stay valid until they expire. */
+  jwtPreviousSigningKeys?: string;
   authDisabled: boolean;
   logLevel: string;
   /** Largest request body of GraphQL and the REST writes; the token endpoint and CSV upload have their own. */
@@ -27,6 +31,8 @@ export interface AppConfig {
   embeddedConnections: number;
   /** CSV import limits (src/csv/limits.ts). */
   csv: CsvLimits;
+  /** CSV_TIMINGS: every statement of a CSV import prints its duration to stderr (profiling). */
+  csvTimings: boolean;
 }
 
 export interface CsvLimits {
@@ -70,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxFilterPredicates: int(env.MAX_FILTER_PREDICATES, 100),
     maxFilterDepth: int(env.MAX_FILTER_DEPTH, 10),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600),
+    jwtSigningKey: env.JWT_SIGNING_KEY || undefined,
+    jwtPreviousSigningKeys: env.JWT_PREVIOUS_SIGNING_KEYS || undefined,
     authDisabled: env.AUTH === 'off',
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
@@ -81,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxZipRatio: int(env.CSV_MAX_ZIP_RATIO, 200),
       maxUploadBytes: int(env.CSV_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     },
+    csvTimings: !!env.CSV_TIMINGS,
   };
 }

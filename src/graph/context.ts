@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Exec, Reader } from '../data/queries.js';
 import { wholeDistrict, type ReadPolicy } from '../data/read-policy.js';
 import { run } from '../db/sql.js';
-import type { TableStats } from './cost.js';
-import type { FilterLimits } from './filter-guard.js';
+import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
@@ -23,6 +22,9 @@ export interface Context extends Reader {
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
 }
+
+/** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
+export interface FilterLimits { maxPredicates: number; maxDepth: number }
 
 export interface Limits {
   maxLimit: number; maxDepth: number; maxComplexity: number;

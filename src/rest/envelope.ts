@@ -1,9 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { clientFault } from '../shared/client-fault.js';
 import { RestError, type CodeMinor } from './errors.js';
-import type { RestRouteConfig } from './guard.js';
-
-export type ApiVersion = 'v1p2' | 'v1p1';
+import type { ApiVersion, RestRouteConfig } from './route-config.js';
 
 export interface StatusSource {
   status: number;
@@ -28,7 +26,6 @@ export interface StatusBody {
  * server-side condition (e.g. `invalid data` for a busy server would discourage a retry).
  */
 const V1P1_CODE_MINOR: Record<CodeMinor, string> = {
-  fullsuccess: 'full success',
   invalid_filter_field: 'invalid_filter_field',
   invalid_selection_field: 'invalid_selection_field',
   invalid_sort_field: 'invalid_sort_field',
@@ -36,21 +33,13 @@ const V1P1_CODE_MINOR: Record<CodeMinor, string> = {
   unauthorisedrequest: 'unauthorized',
   forbidden: 'unauthorized',
   unknownobject: 'unknown object',
-  deletefailure: 'deletefailure',
   server_busy: 'server_busy',
   internal_server_error: 'internal_server_error',
-  unsupported: 'unsupported',
 };
-
-function codeMajor(source: StatusSource, version: ApiVersion): StatusBody['imsx_codeMajor'] {
-  if (source.status < 400) return 'success';
-  // codeMajor `unsupported` only exists from 1.2 on; 1.1 has just success and failure.
-  return source.codeMinor === 'unsupported' && version === 'v1p2' ? 'unsupported' : 'failure';
-}
 
 export function statusBody(source: StatusSource, version: ApiVersion): StatusBody {
   return {
-    imsx_codeMajor: codeMajor(source, version),
+    imsx_codeMajor: source.status < 400 ? 'success' : 'failure',
     imsx_severity: source.status < 400 ? 'status' : 'error',
     imsx_description: source.description,
     imsx_CodeMinor: {

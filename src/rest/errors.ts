@@ -1,8 +1,7 @@
 import type { GraphQLError } from 'graphql';
 
-/** The 1.2 imsx_codeMinorFieldValue tokens (rest.md §5), union of the three services' enumerations. */
+/** The 1.2 imsx_codeMinorFieldValue tokens (rest.md §5) this provider answers with: every error status it sends. */
 export type CodeMinor =
-  | 'fullsuccess'
   | 'invalid_filter_field'
   | 'invalid_selection_field'
   | 'invalid_sort_field'
@@ -10,10 +9,8 @@ export type CodeMinor =
   | 'unauthorisedrequest'
   | 'forbidden'
   | 'unknownobject'
-  | 'deletefailure'
   | 'server_busy'
-  | 'internal_server_error'
-  | 'unsupported';
+  | 'internal_server_error';
 
 /** An error that becomes an HTTP response with an imsx_StatusInfo body (see envelope.ts). */
 export class RestError extends Error {

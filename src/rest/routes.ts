@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
+import { createExecutor, type Executor, type ExecutorName } from '../graph/executor.js';
 import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
-import type { RestRouteConfig } from './guard.js';
+import type { RestRouteConfig } from './route-config.js';
 import { jsonBytes } from './json-bytes.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
 import { routePath, Translator, type RestRequest } from './translate.js';
@@ -31,31 +32,42 @@ function requestUrl(req: FastifyRequest): URL {
   return new URL(req.url, `${req.protocol}://${req.host}`);
 }
 
-/** Runs one REST read through the graph: translate, execute in process, translate back. */
-async function answer(app: FastifyInstance, translator: Translator, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
-  const principal: Principal = { clientId: req.principal?.clientId, scopes: GRAPH_READ_SCOPES };
+/** The graph context a REST read document runs with (the caller's own scopes were checked by the guard). */
+export async function restReadContext(app: FastifyInstance, clientId?: string): Promise<Context> {
+  const principal: Principal = { clientId, scopes: GRAPH_READ_SCOPES };
   const ctx = await app.graphContext(principal);
   // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
-  const contextValue: Context = { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
-  const maxLimit = ctx.limits.maxLimit;
+  return { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
+}
+
+/** Runs one REST read through the graph: translate, execute in process, translate back. */
+async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
+  const contextValue = await restReadContext(app, req.principal?.clientId);
+  const maxLimit = contextValue.limits.maxLimit;
   const params = Object.values(req.params as Record<string, string>);
   const query = req.query as Query;
   const restRequest: RestRequest = {
     endpoint, params,
-    caller: { scopes: req.principal?.scopes ?? new Set(), limits: ctx.limits.filter },
+    caller: { scopes: req.principal?.scopes ?? new Set(), limits: contextValue.limits.filter },
     query: endpoint.list
       ? parseCollectionParams(query, { maxLimit })
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },
   };
   const translation = translator.translate(restRequest, maxLimit);
-  const result = await translation.prepared.execute(contextValue, translation.variables);
+  const result = await executor.execute(translation.document, translation.variables, contextValue);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
   return reply.code(response.status).headers(response.headers).type('application/json; charset=utf-8').send(jsonBytes(response.body));
 }
 
+export interface RestRouteOptions {
+  /** Which executor runs the read documents (graph/executor.ts); both give the same JSON. */
+  executor?: ExecutorName;
+}
+
 /** Every OneRoster GET (v1.2 rostering, gradebook, resources and their v1.1 twins), answered from the graph. */
-export async function restRoutes(app: FastifyInstance) {
+export const restRoutes: FastifyPluginAsync<RestRouteOptions> = async (app, opts) => {
   const translator = new Translator({ schema });
+  const executor = createExecutor(schema, opts.executor ?? 'graphql-jit');
 
   app.setErrorHandler(restErrorHandler);
 
@@ -68,6 +80,6 @@ export async function restRoutes(app: FastifyInstance) {
 
   for (const endpoint of ENDPOINTS) {
     const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version };
-    app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, endpoint, req, reply));
+    app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, executor, endpoint, req, reply));
   }
-}
+};
