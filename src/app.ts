@@ -59,7 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current() });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
-  const limiter = new FailureLimiter();
+  const limiter = new FailureLimiter(db.orm.em);
   const auth = new Authenticator({
     keys, authDisabled: config.authDisabled,
     generations: new TokenGenerations((id) => clients.tokenGeneration(id)),

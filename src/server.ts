@@ -28,8 +28,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const print = opts.print ?? console.log;
   const printsToTerminal = opts.printsToTerminal ?? (opts.print === undefined && process.stdout.isTTY === true);
   const db = await openDatabase(config);
-  // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
-  const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
+  // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
+  const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: process.env });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);
@@ -49,7 +49,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
+  const close = () => (closing ??= (async () => { keys.close?.(); await app.close(); await db.close(); })());
   return { app, db, url, close };
 }
 

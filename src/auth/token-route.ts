@@ -132,7 +132,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       const presentedId = basic?.clientId ?? bodyId;
       const limiterId = presentedId && presentedId.length <= MAX_CLIENT_ID_LENGTH ? presentedId : undefined;
       const { all: limiterKeys, clientAtAddress: clientKeys } = credentialLimiterKeys(limiterId, req.ip);
-      const blocked = limiter.check(limiterKeys);
+      const blocked = await limiter.check(limiterKeys);
       if (blocked) {
         return reply
           .code(429)
@@ -161,7 +161,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
         credentials && credentials.clientId.length <= MAX_CLIENT_ID_LENGTH ? await clients.find(credentials.clientId) : null;
       const ok = await verifySecret(credentials?.secret ?? '', client?.secretHash ?? (await dummyHash!));
       if (!credentials || !client || !ok) {
-        limiter.recordFailure(limiterKeys);
+        await limiter.recordFailure(limiterKeys);
         req.log.warn({ clientId: client?.clientId, ip: req.ip }, 'token request: client authentication failed');
         throw new OAuthError('invalid_client', 'client authentication failed');
       }
@@ -181,7 +181,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       }
       if (granted.length === 0) throw new OAuthError('invalid_scope', 'client has no scopes');
 
-      limiter.recordSuccess(clientKeys);
+      await limiter.recordSuccess(clientKeys);
       const token = await issueAccessToken(keys, { clientId: client.clientId, scopes: granted, ttlSeconds, issuer, generation: client.tokenGeneration });
       req.log.info({ clientId: client.clientId, scope: token.scope }, 'access token issued');
       return reply.code(200).send(token);
