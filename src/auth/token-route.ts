@@ -10,6 +10,7 @@
  */
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../ops/db-unavailable.js';
 import { credentialLimiterKeys, type FailureLimiter } from './failure-limiter.js';
 import { expandScope } from './scopes.js';
 import { generateClientSecret, hashSecret, verifySecret } from './secrets.js';
@@ -116,6 +117,9 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       if (status === 413) return reply.code(413).send({ error: 'invalid_request', error_description: `request body exceeds ${TOKEN_BODY_LIMIT} bytes` });
       // Parser errors etc. The message is not echoed: it could quote the request body.
       if (status < 500) return reply.code(400).send({ error: 'invalid_request', error_description: 'malformed request' });
+      if (isDatabaseUnavailable(err)) {
+        return reply.code(503).header('Retry-After', '5').send({ error: 'temporarily_unavailable', error_description: DATABASE_UNAVAILABLE_MESSAGE });
+      }
       req.log.error({ err }, 'token endpoint failure');
       return reply.code(500).send({ error: 'server_error' });
     });

@@ -4,6 +4,7 @@ import { runSql } from '../db/sql.js';
 import type { TableStats } from './cost.js';
 import type { FilterLimits } from './filter-guard.js';
 import { Loaders } from './loaders.js';
+import { unavailableOr } from '../ops/db-unavailable.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -45,7 +46,7 @@ export function createContext(opts: ContextOptions): Context {
     try {
       return await runSql(em, sql, values);
     } catch (err) {
-      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
+      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
     }
   };
   return { em, exec, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(exec), stats, limits: opts.limits, costStats: opts.costStats };
