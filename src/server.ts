@@ -8,6 +8,7 @@ import { ALL_READ_SCOPES } from './auth/scopes.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
 import type { AppConfig } from './db/config.js';
 import { openDatabase, type Database } from './db/orm.js';
+import { closeHttp } from './ops/shutdown.js';
 import { isEmptyStore, seedDistrict } from './seed/seed.js';
 
 export interface RunningServer { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
@@ -49,7 +50,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { keys.close?.(); await app.close(); await db.close(); })());
+  const close = () => (closing ??= (async () => { keys.close?.(); await closeHttp(app, config.shutdownTimeoutMs); await db.close(); })());
   return { app, db, url, close };
 }
 

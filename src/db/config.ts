@@ -27,6 +27,8 @@ export interface AppConfig {
   embeddedConnections: number;
   /** CSV import limits (src/csv/limits.ts). */
   csv: CsvLimits;
+  /** How long SIGTERM waits for requests in flight before cutting them (src/ops/shutdown.ts). */
+  shutdownTimeoutMs: number;
 }
 
 export interface CsvLimits {
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
     maxJsonDepth: int(env.MAX_JSON_DEPTH, 64),
     embeddedConnections: int(env.EMBEDDED_CONNECTIONS, 4),
+    shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
     csv: {
       maxLineBytes: int(env.CSV_MAX_LINE_BYTES, 1024 * 1024),
       maxUnzippedBytes: int(env.CSV_MAX_UNZIPPED_BYTES, 8 * 1024 ** 3),
