@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { NonceStore } from './auth/nonces.js';
@@ -14,6 +14,7 @@ import { runSql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
+import { installOps } from './ops/index.js';
 import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
 import { gradebookWriteRoutes } from './rest/writes/routes.js';
@@ -37,6 +38,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const edgeLimits = { maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth };
   const app = Fastify({
     ...edgeServerOptions(edgeLimits),
+    // src/ops/access-log.ts writes the one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -48,6 +51,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   installEdge(app, edgeLimits);
+  installOps(app, db, config);
 
   const limits = {
     maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,

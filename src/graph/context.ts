@@ -5,6 +5,7 @@ import type { TableStats } from './cost.js';
 import type { FilterLimits } from './filter-guard.js';
 import { Loaders } from './loaders.js';
 import { unavailableOr } from '../ops/db-unavailable.js';
+import { countStatement } from '../ops/request-stats.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -44,7 +45,9 @@ export function createContext(opts: ContextOptions): Context {
   const exec: Exec = async (sql, values) => {
     stats.statements++;
     try {
-      return await runSql(em, sql, values);
+      const rows = await runSql(em, sql, values);
+      countStatement(rows.length);
+      return rows;
     } catch (err) {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
     }
