@@ -69,7 +69,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     generations: new TokenGenerations((id) => clients.tokenGeneration(id)),
     oauth1: new OAuth1Verifier({ findClient: (id) => clients.findForSigning(id), nonces: new NonceStore(db.orm.em), limiter }),
   });
-  app.decorate('authenticatePrincipal', (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => auth.authenticate(req, opts));
+  // Kept on the request too, so the access log and /metrics name the client of every authenticated route.
+  app.decorate('authenticatePrincipal', async (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => (req.principal = await auth.authenticate(req, opts)));
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
   await app.register(restRoutes);

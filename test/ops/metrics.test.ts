@@ -77,6 +77,7 @@ describe('/metrics on the service port', () => {
     expect(sample(text, `oneroster_http_requests_total{route="${ORGS}",method="GET",status="200",client_id="test-client"}`)).toBe(3);
     expect(sample(text, `oneroster_http_requests_total{route="${ORGS}/:p0",method="GET",status="404",client_id="test-client"}`)).toBe(1);
     expect(sample(text, 'oneroster_http_requests_total{route="unmatched",method="GET",status="404",client_id=""}')).toBe(1);
+    expect(sample(text, 'oneroster_http_requests_total{route="/admin/csv/import",method="POST",status="200",client_id="test-client"}')).toBe(1);
     expect(text).not.toContain('no-such-org-42'); // templates, never raw paths
     expect(text).not.toContain('abc123');
     expect(sample(text, `oneroster_http_request_duration_seconds_count{route="${ORGS}",method="GET"}`)).toBe(3);
