@@ -3,7 +3,7 @@ import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
-export type Row = Record<string, unknown>;
+export type { Row } from './sql.js';
 
 type PropertyOptions = Partial<EntityProperty> & Record<string, unknown>;
 
