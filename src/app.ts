@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { NonceStore } from './auth/nonces.js';
@@ -16,6 +16,7 @@ import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
+import { installOps } from './ops/index.js';
 import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
 import { gradebookWriteRoutes } from './rest/writes/routes.js';
@@ -43,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const edgeLimits = { maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth };
   const app = Fastify({
     ...edgeServerOptions(edgeLimits),
+    // src/ops/access-log.ts writes the one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -54,6 +57,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   installEdge(app, edgeLimits);
+  installOps(app, db, config);
 
   const limits = {
     maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,
@@ -68,13 +72,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
-  const limiter = new FailureLimiter();
+  const limiter = new FailureLimiter(db.orm.em);
   const auth = new Authenticator({
     keys, authDisabled: config.authDisabled,
     generations: new TokenGenerations((id) => clients.tokenGeneration(id)),
     oauth1: new OAuth1Verifier({ findClient: (id) => clients.findForSigning(id), nonces: new NonceStore(db.orm.em), limiter }),
   });
-  app.decorate('authenticatePrincipal', (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => auth.authenticate(req, opts));
+  // Kept on the request too, so the access log and /metrics name the client of every authenticated route.
+  app.decorate('authenticatePrincipal', async (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => (req.principal = await auth.authenticate(req, opts)));
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
   await app.register(restRoutes, { executor: opts.restExecutor });

@@ -85,13 +85,15 @@ clients.command('rotate-secret <clientId>').description('issue a new secret; the
   });
 
 program.command('keys').description('JWT signing keys').command('rotate')
-  .description('make a new signing key in DATA_DIR; tokens signed by the previous key stay valid until they expire')
+  .description('make a new signing key in the database; every instance signs with it within SIGNING_KEYS_REFRESH_SECONDS, tokens signed by the previous key stay valid until they expire')
   .action(async () => {
     const config = loadConfig();
     if (config.jwtSigningKey) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
-    const { rotateSigningKey } = await import('./auth/signing-keys.js');
-    const keys = await rotateSigningKey(config.dataDir);
-    console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);
+    const [{ withDatabase }, { rotateSigningKey }] = await Promise.all([database(), import('./auth/signing-keys.js')]);
+    await withDatabase(async (db) => {
+      const keys = await rotateSigningKey(db.orm.em, { dataDir: config.dataDir });
+      console.log(`new signing key ${keys.current.kid} in ${db.location}; running instances sign with it within SIGNING_KEYS_REFRESH_SECONDS (default 30 s)`);
+    });
   });
 
 registerCsvCommands(program);

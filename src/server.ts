@@ -5,6 +5,7 @@ import { ALL_READ_SCOPES } from './auth/scopes.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
 import type { AppConfig } from './db/config.js';
 import { openDatabase, type Database } from './db/orm.js';
+import { closeHttp } from './ops/shutdown.js';
 
 export interface RunningServer { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
 
@@ -31,10 +32,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const db = await opening;
   const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
-  // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
-  const keys = await loadSigningKeys({
-    dataDir: config.dataDir, env: { JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys },
-  });
+  // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
+  const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: { JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys } });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);
@@ -54,7 +53,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
+  const close = () => (closing ??= (async () => { keys.close?.(); await closeHttp(app, config.shutdownTimeoutMs); await db.close(); })());
   return { app, db, url, close };
 }
 

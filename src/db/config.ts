@@ -33,6 +33,12 @@ export interface AppConfig {
   csv: CsvLimits;
   /** CSV_TIMINGS: every statement of a CSV import prints its duration to stderr (profiling). */
   csvTimings: boolean;
+  /** How long SIGTERM waits for requests in flight before cutting them (src/ops/shutdown.ts). */
+  shutdownTimeoutMs: number;
+  /** METRICS_PORT: serve /metrics there without a token instead of on PORT with the metrics scope. */
+  metricsPort?: number;
+  /** METRICS_HOST: the address METRICS_PORT listens on (default 127.0.0.1). */
+  metricsHost: string;
 }
 
 export interface CsvLimits {
@@ -83,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
     maxJsonDepth: int(env.MAX_JSON_DEPTH, 64),
     embeddedConnections: int(env.EMBEDDED_CONNECTIONS, 4),
+    shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
+    metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 0) : undefined,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
     csv: {
       maxLineBytes: int(env.CSV_MAX_LINE_BYTES, 1024 * 1024),
       maxUnzippedBytes: int(env.CSV_MAX_UNZIPPED_BYTES, 8 * 1024 ** 3),

@@ -87,4 +87,26 @@ export const ServerSetting = new EntitySchema({
   },
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting];
+/** Recent failed client authentications per limiter key (src/auth/failure-limiter.ts), shared by every instance. */
+export const AuthFailure = new EntitySchema({
+  name: 'AuthFailure',
+  tableName: 'auth_failures',
+  properties: {
+    key: { type: 'string', columnType: 'text', primary: true },
+    failuresMs: { type: 'unknown', columnType: 'bigint[]' },
+    touchedAt: { type: 'Date', columnType: 'timestamptz', index: true },
+  } as never,
+});
+
+/** JWT signing keys (src/auth/signing-keys.ts): the newest is current, older ones verify until retired. */
+export const SigningKeyRow = new EntitySchema({
+  name: 'SigningKeyRow',
+  tableName: 'signing_keys',
+  properties: {
+    kid: { type: 'string', columnType: 'text', primary: true },
+    key: { type: 'string', columnType: 'text' },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+  } as never,
+});
+
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow];

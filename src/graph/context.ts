@@ -4,6 +4,8 @@ import { wholeDistrict, type ReadPolicy } from '../data/read-policy.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
+import { unavailableOr } from '../ops/db-unavailable.js';
+import { countStatement } from '../ops/request-stats.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -50,9 +52,11 @@ export function createContext(opts: ContextOptions): Context {
   const exec: Exec = async (statement) => {
     stats.statements++;
     try {
-      return await run(em, statement);
+      const rows = await run(em, statement);
+      countStatement(rows.length);
+      return rows;
     } catch (err) {
-      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
+      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
     }
   };
   const reader: Reader = { exec, policy: opts.policy ?? wholeDistrict };

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../ops/db-unavailable.js';
 import { clientFault } from '../shared/client-fault.js';
 import { RestError, type CodeMinor } from './errors.js';
 import type { ApiVersion, RestRouteConfig } from './route-config.js';
@@ -62,6 +63,9 @@ export function restErrorHandler(error: Error, req: FastifyRequest, reply: Fasti
   if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
   const fault = clientFault(error as FastifyError);
   if (fault) return reply.code(fault.status).send(statusBody({ status: fault.status, codeMinor: 'invaliddata', description: fault.message }, version));
+  if (isDatabaseUnavailable(error)) {
+    return reply.code(503).header('Retry-After', '5').send(statusBody({ status: 503, codeMinor: 'server_busy', description: DATABASE_UNAVAILABLE_MESSAGE }, version));
+  }
   req.log.error({ err: error }, 'REST request failed');
   return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
 }

@@ -37,7 +37,7 @@ export class RestError extends Error {
 export function restErrorFromGraph(error: GraphQLError, inputStatus: 400 | 422, message = error.message): Error {
   switch (error.extensions?.code) {
     case 'INVALID_FILTER_FIELD': case 'FILTER_TOO_COMPLEX': return new RestError(400, 'invalid_filter_field', message);
-    case 'TIMEOUT': return new RestError(503, 'server_busy', message);
+    case 'TIMEOUT': case 'DATABASE_UNAVAILABLE': return new RestError(503, 'server_busy', message);
     case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX': case 'VALIDATION_FAILED': return new RestError(inputStatus, 'invaliddata', message);
     case 'FORBIDDEN': return new RestError(403, 'forbidden', message);
     case 'NOT_FOUND': return new RestError(404, 'unknownobject', `Unknown Object: ${message}`);

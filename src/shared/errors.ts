@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'INVALID_FILTER_FIELD'
-  | 'INVALID_SORT_FIELD' | 'QUERY_TOO_COMPLEX' | 'VALIDATION_FAILED' | 'FILTER_TOO_COMPLEX' | 'TIMEOUT';
+  | 'INVALID_SORT_FIELD' | 'QUERY_TOO_COMPLEX' | 'VALIDATION_FAILED' | 'FILTER_TOO_COMPLEX' | 'TIMEOUT' | 'DATABASE_UNAVAILABLE';
 
 export class CodedError extends GraphQLError {
   constructor(readonly code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
