@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ClientStore } from './auth/clients.js';
 import { registerCsvCommands } from './csv/commands.js';
+import { registerSyncCommands } from './sync/commands.js';
 import { rotateSigningKey } from './auth/signing-keys.js';
 import { loadConfig } from './db/config.js';
 import { withDatabase } from './db/orm.js';
@@ -81,6 +82,7 @@ program.command('keys').description('JWT signing keys').command('rotate')
   });
 
 registerCsvCommands(program);
+registerSyncCommands(program);
 
 /** Every failure is one clear line on stderr and a non-zero exit. */
 export async function main(argv = process.argv) {

@@ -27,6 +27,8 @@ export interface AppConfig {
   embeddedConnections: number;
   /** CSV import limits (src/csv/limits.ts). */
   csv: CsvLimits;
+  /** SOURCES_KEY: 32 bytes (base64 or 64 hex digits) sealing the client secrets of upstream sources (src/sync/source-secrets.ts). */
+  sourcesKey?: string;
 }
 
 export interface CsvLimits {
@@ -81,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxZipRatio: int(env.CSV_MAX_ZIP_RATIO, 200),
       maxUploadBytes: int(env.CSV_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     },
+    sourcesKey: env.SOURCES_KEY || undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { EntitySchema, ReferenceKind, type EntityProperty } from '@mikro-orm/core';
 import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
+import { syncEntitySchemas } from '../sync/entities.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
 export type Row = Record<string, unknown>;
@@ -84,4 +85,4 @@ export const ServerSetting = new EntitySchema({
   } as never,
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting];
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, ...syncEntitySchemas];
