@@ -58,42 +58,51 @@ export async function stamps(i: Instance): Promise<Map<string, string>> {
   return out;
 }
 
-export type Fault = (req: http.IncomingMessage, res: http.ServerResponse, forward: (edit?: (body: any) => any) => Promise<void>) => Promise<boolean | void>;
+/** Forwards the request (to `url` instead of its own, if given), optionally editing the JSON body or dropping response headers. */
+export type Forward = (edit?: (body: any) => any, opts?: { url?: string; dropHeaders?: string[] }) => Promise<void>;
+export type Fault = (req: http.IncomingMessage, res: http.ServerResponse, forward: Forward) => Promise<boolean | 'keep' | void>;
 
 /**
  * A tiny HTTP proxy in front of the upstream. Each request is offered to the queued faults in order:
- * a fault that handles it (returns true) is used up; otherwise the request is forwarded untouched.
- * The Host header is kept, so the upstream's Link headers point back through the proxy.
+ * a fault that handles it returns true (used up) or 'keep' (stays); otherwise the request is forwarded untouched.
+ * Link headers are rewritten to point back through the proxy.
  */
 export async function faultProxy(target: string): Promise<{ url: string; faults: Fault[]; seen: string[]; close(): Promise<void> }> {
   const faults: Fault[] = [];
   const seen: string[] = [];
+  let self = '';
   const server = http.createServer(async (req, res) => {
     seen.push(req.url ?? '');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const forward = async (edit?: (body: any) => any) => {
-      const up = await fetch(`${target}${req.url}`, {
+    const forward: Forward = async (edit, opts = {}) => {
+      const up = await fetch(`${target}${opts.url ?? req.url}`, {
         method: req.method, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'content-length' && k !== 'connection')) as Record<string, string>,
         body: chunks.length ? Buffer.concat(chunks) : undefined,
       });
       let text = await up.text();
       if (edit) text = JSON.stringify(edit(JSON.parse(text)));
       const headers: Record<string, string> = {};
-      up.headers.forEach((v, k) => { if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v; });
+      const dropped = ['content-length', 'content-encoding', 'transfer-encoding', 'connection', ...(opts.dropHeaders ?? [])];
+      // Links name the upstream's own address; a reverse proxy rewrites them to its own.
+      up.headers.forEach((v, k) => { if (!dropped.includes(k)) headers[k] = k === 'link' ? v.split(target).join(self) : v; });
       res.writeHead(up.status, headers).end(text);
     };
     for (let i = 0; i < faults.length; i++) {
-      if (await faults[i](req, res, forward)) {
-        faults.splice(i, 1);
+      const fault = faults[i];
+      const handled = await fault(req, res, forward);
+      if (handled) {
+        // indexOf: a request handled meanwhile may have changed the list.
+        if (handled !== 'keep' && faults.includes(fault)) faults.splice(faults.indexOf(fault), 1);
         return;
       }
     }
     await forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults, seen,
+    url: self, faults, seen,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
