@@ -1,6 +1,7 @@
 /** The aggregator's CLI actions, loaded only when one of its commands runs (src/sync/commands.ts). */
 import { loadConfig } from '../db/config.js';
 import { withDatabase } from '../db/orm.js';
+import { probeSource } from './probe.js';
 import { syncSource, type SyncReport } from './run.js';
 import { sourcesKey } from './source-secrets.js';
 import { addSource, listSources, removeSource, sourceNames } from './sources.js';
@@ -18,6 +19,17 @@ export async function addSourceCommand(name: string, opts: Record<string, string
 
 export async function listSourcesCommand() {
   await withDatabase(async (db) => console.log(JSON.stringify(await listSources(db.orm.em.fork()), null, 2)));
+}
+
+export async function testSourceCommand(name: string) {
+  const key = sourcesKey(loadConfig().sourcesKey);
+  await withDatabase(async (db) => {
+    const report = await probeSource(db.orm.em.fork(), key, name);
+    console.log(`${name}: token ok`);
+    for (const c of report.collections) {
+      console.log(`  ${c.collection.padEnd(18)} ${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`);
+    }
+  });
 }
 
 export async function removeSourceCommand(name: string) {

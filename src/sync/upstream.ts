@@ -106,6 +106,15 @@ export class Upstream {
     return out;
   }
 
+  /** The first page of a collection: how many records it held and the total the upstream announced, if any. */
+  async firstPage(service: Service, path: string, wrapper: string): Promise<{ url: string; records: number; total?: number }> {
+    const url = this.collectionUrl(service, path, 0);
+    const page = await this.get(url);
+    const records = page.body[wrapper];
+    if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
+    return { url, records: records.length, total: page.total };
+  }
+
   /** A next link elsewhere than the source's origin would carry our token there: refused. */
   private sameOrigin(next: string, from: string): string {
     let url: URL;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withClient } from '../../src/csv/connection.js';
 import { insertRows } from '../../src/db/bulk.js';
 import { run, runOnClient, sql } from '../../src/db/sql.js';
+import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource, listSources } from '../../src/sync/sources.js';
 import { collection, COLLECTIONS, instance, listen, SOURCES_KEY, stamps, upstreamClient, withoutStamp, type Instance } from './support.js';
@@ -117,6 +118,20 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
     const mirrored = classes.find((c) => c.sourcedId.startsWith('m-'));
     expect(mirrored?.course.sourcedId).toMatch(/^m-/);
     expect(mirrored?.school.sourcedId).toMatch(/^m-/);
+  });
+
+  it('sources test: a token and the first page of each collection; wrong credentials fail naming the token URL', async () => {
+    const probe = await probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'district', { pageSize: 5 });
+    expect(probe.collections.map((c) => c.collection)).toEqual(COLLECTIONS);
+    const users = probe.collections.find((c) => c.collection === 'users')!;
+    expect(users).toMatchObject({ records: 5, total: (await collection(upstream, 'users')).length });
+    expect(users.url).toBe(`${base}/ims/oneroster/rostering/v1p2/users?limit=5&offset=0`);
+
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+      name: 'wrong', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: 'not-the-secret',
+    });
+    await expect(probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'wrong')).rejects.toThrow(`upstream answered 401: ${base}/oauth/token`);
   });
 
   it('never runs two syncs of one source at once', async () => {
