@@ -8,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206195424 extends Migration {
 
   override async up(): Promise<void> {
-    this.addSql(`create table "sources" ("name" text not null, "base_url" text not null, "version" text not null, "auth" text not null, "token_url" text null, "client_id" text not null, "client_secret_sealed" text not null, "scope" text null, "services" text[] not null, "prefix" text null, "created_at" timestamptz not null, constraint "sources_pkey" primary key ("name"));`);
+    this.addSql(`create table "sources" ("name" text not null, "base_url" text not null, "version" text not null, "auth" text not null, "token_url" text null, "client_id" text not null, "client_secret_sealed" text not null, "scope" text null, "services" text[] not null, "prefix" text null, "every_seconds" int null, "created_at" timestamptz not null, constraint "sources_pkey" primary key ("name"));`);
 
     this.addSql(`create table "source_records" ("table_name" text not null, "sourced_id" text collate "C" not null, "source_name" text not null, constraint "source_records_pkey" primary key ("table_name", "sourced_id"));`);
     this.addSql(`create index "source_records_source_name_table_name_index" on "source_records" ("source_name", "table_name");`);

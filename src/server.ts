@@ -42,6 +42,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const graphiqlHeadersFor = db.embedded ? demoGraphiqlHeaders(db.orm.em, keys, config.tokenTtlSeconds) : undefined;
   const app = await buildApp({ db, config, keys, graphiqlHeadersFor });
   await app.listen({ port: config.port, host });
+  // Sources added with --every are synced from here (loaded lazily: most servers have none).
+  const schedule = (await import('./sync/schedule.js')).startSyncSchedule(db, config, app.log);
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${config.port}`;
   print(`Data: ${db.location}`);
   print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
@@ -49,7 +51,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
+  const close = () => (closing ??= (async () => { await schedule.stop(); await app.close(); await db.close(); })());
   return { app, db, url, close };
 }
 

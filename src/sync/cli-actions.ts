@@ -11,7 +11,7 @@ export async function addSourceCommand(name: string, opts: Record<string, string
   await withDatabase(async (db) => {
     await addSource(db.orm.em.fork(), key, {
       name, baseUrl: opts.baseUrl, version: opts.version, auth: opts.auth, tokenUrl: opts.tokenUrl, clientId: opts.clientId,
-      clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix,
+      clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix, every: opts.every,
     });
     console.log(`added source ${name}; run \`oneroster-graph sync ${name}\` to pull it`);
   });

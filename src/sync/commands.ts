@@ -16,6 +16,7 @@ export function registerSyncCommands(program: Command) {
     .option('--scope <scopes>', 'space-separated scope URIs to ask for')
     .option('--services <list>', 'comma-separated: rostering, gradebook, resources', 'rostering')
     .option('--prefix <prefix>', 'prepended to every sourcedId of this source, so two sources cannot collide')
+    .option('--every <interval>', 'serve syncs the source this often: 30s, 15m, 2h, 1d')
     .action(async (name: string, opts: Record<string, string>) => {
       const { addSourceCommand } = await import('./cli-actions.js');
       await addSourceCommand(name, opts);

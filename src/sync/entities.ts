@@ -18,6 +18,8 @@ export const Source = new EntitySchema({
     scope: { type: 'string', columnType: 'text', nullable: true },
     services: { type: 'string[]', columnType: 'text[]' },
     prefix: { type: 'string', columnType: 'text', nullable: true },
+    /** `--every`: `serve` syncs the source this often (src/sync/schedule.ts); null: only on demand. */
+    everySeconds: { type: 'integer', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   } as never,
 });

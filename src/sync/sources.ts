@@ -17,6 +17,8 @@ export interface SourceInput {
   scope?: string;
   services?: string;
   prefix?: string;
+  /** `15m`, `1h`, `30s`: how often `serve` syncs the source. */
+  every?: string;
 }
 
 /** A source as the sync uses it, secret opened. */
@@ -34,6 +36,15 @@ export interface Source {
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `30s`, `15m`, `2h`, `1d` → seconds (at most 30 days). */
+export function parseEvery(value: string): number {
+  const m = /^(\d{1,7})([smhd])$/.exec(value);
+  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2]!]! : 0;
+  if (!m || seconds < 1 || seconds > 30 * 86_400) throw new Error('--every must be a whole number with s, m, h or d (e.g. 15m), between 1s and 30d');
+  return seconds;
+}
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
 
@@ -50,7 +61,7 @@ function httpUrl(option: string, value: string | undefined): string {
 }
 
 /** Checks every option before anything is stored; a specific message per mistake. */
-export function checkSourceInput(input: SourceInput): Omit<Source, 'clientSecret'> & { clientSecret: string } {
+export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number } {
   if (!NAME.test(input.name)) throw new Error('source name must be 1-64 of A-Z a-z 0-9 . _ -');
   if (input.version === '1.1') throw new Error('--version 1.1 is not supported yet (only OneRoster 1.2 sources)');
   if (input.version !== '1.2') throw new Error('--version must be 1.2');
@@ -68,15 +79,17 @@ export function checkSourceInput(input: SourceInput): Omit<Source, 'clientSecret
     name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version: '1.2', auth: 'oauth2',
     tokenUrl: httpUrl('--token-url', input.tokenUrl), clientId: input.clientId, clientSecret: input.clientSecret,
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
+    everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
   };
 }
 
 export async function addSource(em: EntityManager, key: Buffer, input: SourceInput): Promise<void> {
   const s = checkSourceInput(input);
   const sealed = sealSecret(key, s.clientSecret, s.name);
-  const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix, created_at)
+  const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
+      every_seconds, created_at)
     values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
-      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, now())
+      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
 }
@@ -91,13 +104,22 @@ export async function loadSource(em: EntityManager, key: Buffer, name: string): 
   };
 }
 
+/** Sources with a schedule whose last run (of any outcome) started at least their interval ago, or never ran. */
+export async function dueSources(em: EntityManager): Promise<string[]> {
+  const rows = await run(em, sql`select s.name from sources s where s.every_seconds is not null
+    and coalesce((select max(started_at) from sync_runs r where r.source_name = s.name and not r.dry_run), '-infinity'::timestamptz)
+      <= now() - make_interval(secs => s.every_seconds) order by s.name`);
+  return rows.map((r) => String(r.name));
+}
+
 export async function sourceNames(em: EntityManager): Promise<string[]> {
   return (await run(em, sql`select name from sources order by name`)).map((r) => String(r.name));
 }
 
 /** Every source with its last runs; never the secret, sealed or not. */
 export async function listSources(em: EntityManager) {
-  const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.created_at,
+  const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
+      s.created_at,
       (select row_to_json(r) from (select id, mode, dry_run, started_at, finished_at, status, error, fetched, changed, deleted
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
@@ -106,7 +128,7 @@ export async function listSources(em: EntityManager) {
     from sources s order by s.name`);
   return rows.map((r) => ({
     name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
-    scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, createdAt: r.created_at,
+    scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
     records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
   }));
 }

@@ -4,7 +4,8 @@ import { insertRows } from '../../src/db/bulk.js';
 import { run, runOnClient, sql } from '../../src/db/sql.js';
 import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource, listSources } from '../../src/sync/sources.js';
+import { startSyncSchedule } from '../../src/sync/schedule.js';
+import { addSource, dueSources, listSources, parseEvery } from '../../src/sync/sources.js';
 import { collection, COLLECTIONS, instance, listen, SOURCES_KEY, stamps, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 /** Upstream: a second instance of this server with the demo district, over real HTTP. Gateway: an empty instance that syncs from it. */
@@ -132,6 +133,30 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
       clientId: credentials.client_id, clientSecret: 'not-the-secret',
     });
     await expect(probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'wrong')).rejects.toThrow(`upstream answered 401: ${base}/oauth/token`);
+  });
+
+  it('serve syncs sources added with --every on their schedule, and only those', async () => {
+    expect(parseEvery('15m')).toBe(900);
+    expect(() => parseEvery('15 minutes')).toThrow(/--every must be/);
+    expect(() => parseEvery('0s')).toThrow(/between 1s and 30d/);
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+      name: 'timed', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, prefix: 't-', every: '2s',
+    });
+    const em = gateway.db.orm.em.fork();
+    expect(await dueSources(em)).toEqual(['timed']);
+    const runsOf = async (name: string) => (await run(em, sql`select status from sync_runs where source_name = ${name} order by id`)).map((r) => r.status);
+    const districtRuns = (await runsOf('district')).length;
+    const schedule = startSyncSchedule(gateway.db, { sourcesKey: SOURCES_KEY.toString('base64') }, gateway.app.log, { tickMs: 100 });
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await runsOf('timed')).filter((s) => s === 'succeeded').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await schedule.stop();
+    }
+    expect((await runsOf('timed')).slice(0, 2)).toEqual(['succeeded', 'succeeded']);
+    expect(await runsOf('district')).toHaveLength(districtRuns);
+    expect((await collection(gateway, 'orgs')).some((o) => o.sourcedId === 't-district-1')).toBe(true);
   });
 
   it('never runs two syncs of one source at once', async () => {
