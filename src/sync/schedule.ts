@@ -31,7 +31,8 @@ export function startSyncSchedule(db: Database, config: Pick<AppConfig, 'sources
         const report = await syncSource(db, key, name);
         const summary = { source: name, mode: report.mode, changed: report.changed, deleted: report.deleted, seconds: report.seconds };
         if (report.ok) log.info(summary, 'scheduled sync done');
-        else log.error({ ...summary, error: report.error, errors: report.errors.slice(0, 10) }, 'scheduled sync failed');
+        // Where, not what: a rejected value may be student data, so the log names records and fields only.
+        else log.error({ ...summary, error: report.error, invalid: report.errors.slice(0, 10).map(({ url, sourcedId, field }) => ({ url, sourcedId, field })) }, 'scheduled sync failed');
       } catch (err) {
         log.warn({ source: name, error: (err as Error).message }, 'scheduled sync skipped');
       }
