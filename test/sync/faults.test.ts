@@ -40,7 +40,7 @@ describe('sync through faults', () => {
   };
   const on = (path: string) => (req: { url?: string }) => new URL(req.url ?? '', 'http://x').pathname.endsWith(path);
 
-  it('converges through 429 with Retry-After, 500s, a dropped connection and a page slower than the timeout', async () => {
+  it('converges through 429 with Retry-After, 500s, a refused token, a dropped connection and a page slower than the timeout', async () => {
     const times: number[] = [];
     let slowed = false;
     proxy.faults.push(
@@ -53,6 +53,7 @@ describe('sync through faults', () => {
       async (req) => { if (on('/users')(req)) times.push(Date.now()); return false; }, // observes the retry
       async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(500).end('oops'); return true; },
       async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(503).end('busy'); return true; },
+      async (req, res) => { if (!on('/enrollments')(req)) return false; res.writeHead(401).end(); return true; }, // a revoked token
       async (req, res) => {
         if (!on('/classes')(req)) return false;
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -80,6 +81,8 @@ describe('sync through faults', () => {
     expect(usersRequests.length).toBeGreaterThanOrEqual(2);
     expect(proxy.seen.filter((u) => u.includes('/orgs?limit=10&offset=0')).length).toBe(3);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
+    // One token for the whole run, and one more after the 401.
+    expect(proxy.seen.filter((u) => u === '/oauth/token')).toHaveLength(2);
   });
 
   it('an invalid record fails the run naming URL, sourcedId and field, and keeps nothing of it; the next run converges', async () => {
