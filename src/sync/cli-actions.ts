@@ -1,8 +1,9 @@
 /** The aggregator's CLI actions, loaded only when one of its commands runs (src/sync/commands.ts). */
+import cliProgress from 'cli-progress';
 import { loadConfig } from '../db/config.js';
 import { withDatabase } from '../db/orm.js';
 import { probeSource } from './probe.js';
-import { syncSource, type SyncReport } from './run.js';
+import { syncSource, type SyncOptions, type SyncReport } from './run.js';
 import { sourcesKey } from './source-secrets.js';
 import { addSource, listSources, removeSource, sourceNames } from './sources.js';
 
@@ -49,6 +50,28 @@ function formatReport(r: SyncReport): string {
   return lines.join('\n');
 }
 
+/** A bar per collection on a terminal; plain lines on stderr otherwise; nothing with --json (stdout stays the report). */
+function progress(source: string, json: boolean): { opts: SyncOptions; stop(): void } {
+  if (json) return { opts: {}, stop: () => undefined };
+  const line = (message: string) => process.stderr.write(`${source}: ${message}\n`);
+  if (!process.stderr.isTTY) return { opts: { onProgress: line }, stop: () => undefined };
+  const bars = new cliProgress.MultiBar({ format: `${source} {collection} |{bar}| {value}/{total}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    cliProgress.Presets.shades_classic);
+  const open = new Map<string, cliProgress.SingleBar>();
+  return {
+    opts: {
+      onProgress: (message) => { if (message.startsWith('retrying')) bars.log(`${source}: ${message}\n`); },
+      onPage: (collection, fetched, total) => {
+        const bar = open.get(collection) ?? bars.create(total ?? fetched, 0, { collection: collection.padEnd(16) });
+        open.set(collection, bar);
+        bar.setTotal(Math.max(total ?? fetched, fetched));
+        bar.update(fetched);
+      },
+    },
+    stop: () => bars.stop(),
+  };
+}
+
 export async function syncCommand(name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) {
   const key = sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
@@ -56,9 +79,8 @@ export async function syncCommand(name: string | undefined, opts: { full?: boole
     if (!names.length) throw new Error('no sources; add one with `oneroster-graph sources add`');
     const reports: SyncReport[] = [];
     for (const n of names) {
-      const report = await syncSource(db, key, n, {
-        full: opts.full, dryRun: opts.dryRun, onProgress: opts.json ? undefined : (message) => process.stderr.write(`${n}: ${message}\n`),
-      });
+      const shown = progress(n, !!opts.json);
+      const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
       reports.push(report);
       if (!opts.json) console.log(formatReport(report));
     }

@@ -21,6 +21,8 @@ export interface SyncOptions {
   upstream?: UpstreamOptions;
   /** Progress lines (never credentials). */
   onProgress?: (message: string) => void;
+  /** After each page: the collection, records fetched so far, and the upstream's total when it sends one. */
+  onPage?: (collection: string, fetched: number, total?: number) => void;
 }
 
 export interface SyncReport {
@@ -94,7 +96,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     });
     const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
     for (const c of ROSTERING_COLLECTIONS) {
-      const fetched = await upstream.collection('rostering', c.path, c.wrapper, filter);
+      const fetched = await upstream.collection('rostering', c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
       // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
       const unique = new Map<unknown, Fetched>();
       for (const f of fetched) unique.set(f.record.sourcedId, f);

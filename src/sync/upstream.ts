@@ -79,7 +79,8 @@ export class Upstream {
    * headers pages by offset, advancing by what actually arrived (a provider may cap `limit` silently),
    * until X-Total-Count is reached or, without a total, an empty page.
    */
-  async collection(service: Service, path: string, wrapper: string, filter?: string): Promise<Fetched[]> {
+  async collection(service: Service, path: string, wrapper: string, filter?: string,
+    onPage?: (fetched: number, total?: number) => void): Promise<Fetched[]> {
     const out: Fetched[] = [];
     const visited = new Set<string>();
     let offset = 0;
@@ -95,6 +96,7 @@ export class Upstream {
         out.push({ url, record: record as Record<string, unknown> });
       }
       offset += records.length;
+      onPage?.(out.length, page.total);
       if (records.length === 0) break;
       if (page.next) {
         url = this.sameOrigin(page.next, url);
