@@ -130,6 +130,25 @@ describe('sync through faults', () => {
     }
   });
 
+  it('an upstream tombstone carrying only sourcedId, status and dateLastModified marks the record tobedeleted here', async () => {
+    const [gone] = await run(upstream.db.orm.em.fork(), sql`update enrollments set status = 'tobedeleted', date_last_modified = now()
+      where sourced_id = (select min(sourced_id) from enrollments where status = 'active') returning sourced_id`);
+    const before = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
+    expect(before.status).toBe('active');
+    proxy.faults.push(async (req, _res, forward) => {
+      if (!on('/enrollments')(req)) return false;
+      await forward((body) => ({
+        enrollments: body.enrollments.map((e: any) => (e.status === 'tobedeleted' ? { sourcedId: e.sourcedId, status: e.status, dateLastModified: e.dateLastModified } : e)),
+      }));
+      return true;
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { upstream: FAST_RETRIES });
+    expect(report.error).toBeUndefined();
+    expect(report.tables.enrollments).toEqual({ changed: 0, deleted: 1 });
+    const after = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
+    expect(withoutStamp([after])).toEqual(withoutStamp([{ ...before, status: 'tobedeleted' }]));
+  });
+
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
     // The proxy caps every page at 3 records whatever limit was asked for, and drops the Link header.
     const capped = async (req: { url?: string }, _res: unknown, forward: Parameters<(typeof proxy.faults)[number]>[2]) => {
