@@ -3,14 +3,15 @@ import { ClientStore } from './auth/clients.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { NonceStore } from './auth/nonces.js';
 import { OAuth1Verifier } from './auth/oauth1-verifier.js';
-import { ANONYMOUS, Authenticator } from './auth/request-auth.js';
+import { ANONYMOUS, Authenticator, type Principal } from './auth/request-auth.js';
 import type { SigningKeys } from './auth/signing-keys.js';
 import { TokenGenerations } from './auth/token-generations.js';
 import { tokenRoute } from './auth/token-route.js';
 import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
+import { wholeDistrict, type ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
-import { runSql } from './db/sql.js';
+import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Pre-filled GraphiQL headers per request (the demo token of a demo store: src/auth/demo.ts). */
   graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
+  /** What each caller may read (sharing rules); the whole district when absent. GraphQL and REST both take it from here. */
+  readPolicyFor?: (principal: Principal) => ReadPolicy;
 }
 
 /** The HTTP surface: GraphQL, the token endpoint, health, and the REST layer that calls the graph. */
@@ -54,9 +57,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     filter: { maxPredicates: config.maxFilterPredicates, maxDepth: config.maxFilterDepth },
     statementTimeoutMs: config.statementTimeoutMs,
   };
-  const costStats = new TableStatsCache(() => readTableStats((sql) => runSql(db.orm.em.fork(), sql)));
+  const costStats = new TableStatsCache(() => readTableStats((statement) => run(db.orm.em.fork(), statement)));
   const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
-    createContext({ em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current() });
+    createContext({
+      em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
+      policy: opts.readPolicyFor?.(principal) ?? wholeDistrict,
+    });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
   const limiter = new FailureLimiter();
@@ -80,7 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
-      await db.orm.em.fork().getConnection().execute('select 1');
+      await run(db.orm.em.fork(), sql`select 1`);
       const pending = await db.orm.getMigrator().getPendingMigrations();
       if (pending.length) return reply.code(503).send({ status: 'migrations pending', pending: pending.map((m) => m.name) });
       return { status: 'ready' };

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ClientStore } from './auth/clients.js';
 import { registerCsvCommands } from './csv/commands.js';
 import { registerSyncCommands } from './sync/commands.js';
-import { rotateSigningKey } from './auth/signing-keys.js';
 import { loadConfig } from './db/config.js';
-import { withDatabase } from './db/orm.js';
-import { seedDistrict } from './seed/seed.js';
-import { closeOnSignals, startServer } from './server.js';
+
+// Each command imports what it needs inside its action: `--help` and the small commands never load the
+// ORM's entities, the graph or the OpenAPI documents they do not use.
+const database = () => import('./db/orm.js');
+const clientStore = async () => (await import('./auth/clients.js')).ClientStore;
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -22,6 +22,7 @@ export const program = new Command('oneroster-graph')
 
 program.command('serve').description('serve GraphQL, REST and the token endpoint on PORT (default 4000)')
   .action(async () => {
+    const { closeOnSignals, startServer } = await import('./server.js');
     const server = await startServer(loadConfig());
     closeOnSignals(server);
   });
@@ -29,6 +30,7 @@ program.command('serve').description('serve GraphQL, REST and the token endpoint
 program.command('migrate').description('apply pending database migrations')
   .action(async () => {
     // openDatabase migrates; this command reports what it did.
+    const { withDatabase } = await database();
     await withDatabase(async (db) => {
       const executed = await db.orm.getMigrator().getExecutedMigrations();
       console.log(`${db.location}: ${executed.length} migrations applied, none pending`);
@@ -42,6 +44,7 @@ program.command('seed').description('load a generated, deterministic district')
   .option('--seed <s>', 'random seed', positiveInt, 42)
   .option('--line-items <n>', 'line items per class', positiveInt, 2)
   .action(async (opts: { schools: number; students: number; seed: number; lineItems: number }) => {
+    const [{ withDatabase }, { seedDistrict }] = await Promise.all([database(), import('./seed/seed.js')]);
     await withDatabase(async (db) => {
       const report = await seedDistrict(db.orm.em, { schools: opts.schools, students: opts.students, seed: opts.seed, lineItemsPerClass: opts.lineItems });
       console.log(`seeded ${report.total} records in ${report.seconds.toFixed(1)} s into ${db.location}`);
@@ -53,30 +56,41 @@ const clients = program.command('clients').description('manage OAuth 2 API clien
 clients.command('add <name>').description('create a client; prints {client_id, client_secret} once')
   .requiredOption('--scopes <scopes>', 'space- or comma-separated scope URIs or short names (roster.readonly)')
   .action(async (name: string, opts: { scopes: string }) => {
+    const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
     await withDatabase(async (db) => {
       const scopes = opts.scopes.split(/[\s,]+/).filter(Boolean);
       console.log(JSON.stringify(await new ClientStore(db.orm.em).add(name, scopes), null, 2));
     });
   });
 clients.command('list').description('list clients (never their secrets)')
-  .action(async () => withDatabase(async (db) => console.log(JSON.stringify(await new ClientStore(db.orm.em).list(), null, 2))));
+  .action(async () => {
+    const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
+    await withDatabase(async (db) => console.log(JSON.stringify(await new ClientStore(db.orm.em).list(), null, 2)));
+  });
 clients.command('remove <clientId>').description('delete a client; its tokens are refused within seconds (see README: Authentication)')
-  .action(async (clientId: string) => withDatabase(async (db) => {
-    if (!(await new ClientStore(db.orm.em).remove(clientId))) throw new Error(`no client ${clientId}`);
-    console.log(`removed ${clientId}`);
-  }));
+  .action(async (clientId: string) => {
+    const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
+    await withDatabase(async (db) => {
+      if (!(await new ClientStore(db.orm.em).remove(clientId))) throw new Error(`no client ${clientId}`);
+      console.log(`removed ${clientId}`);
+    });
+  });
 clients.command('rotate-secret <clientId>').description('issue a new secret; the old one stops working at once, tokens issued before within seconds')
-  .action(async (clientId: string) => withDatabase(async (db) => {
-    const rotated = await new ClientStore(db.orm.em).rotateSecret(clientId);
-    if (!rotated) throw new Error(`no client ${clientId}`);
-    console.log(JSON.stringify(rotated, null, 2));
-  }));
+  .action(async (clientId: string) => {
+    const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
+    await withDatabase(async (db) => {
+      const rotated = await new ClientStore(db.orm.em).rotateSecret(clientId);
+      if (!rotated) throw new Error(`no client ${clientId}`);
+      console.log(JSON.stringify(rotated, null, 2));
+    });
+  });
 
 program.command('keys').description('JWT signing keys').command('rotate')
   .description('make a new signing key in DATA_DIR; tokens signed by the previous key stay valid until they expire')
   .action(async () => {
     const config = loadConfig();
     if (process.env.JWT_SIGNING_KEY) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
+    const { rotateSigningKey } = await import('./auth/signing-keys.js');
     const keys = await rotateSigningKey(config.dataDir);
     console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);
   });

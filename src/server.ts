@@ -1,14 +1,10 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
-import { ClientStore } from './auth/clients.js';
-import { demoGraphiqlHeaders, markDemoDistrict } from './auth/demo.js';
 import { ALL_READ_SCOPES } from './auth/scopes.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
 import type { AppConfig } from './db/config.js';
 import { openDatabase, type Database } from './db/orm.js';
-import { isEmptyStore, seedDistrict } from './seed/seed.js';
 
 export interface RunningServer { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
 
@@ -27,7 +23,14 @@ export interface StartOptions {
 export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const print = opts.print ?? console.log;
   const printsToTerminal = opts.printsToTerminal ?? (opts.print === undefined && process.stdout.isTTY === true);
-  const db = await openDatabase(config);
+  const opening = openDatabase(config);
+  // The HTTP layer and the graph load while the database opens (the embedded one boots in a thread of its
+  // own), rather than before: these modules are imported here, not at the top of the file.
+  const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js')]);
+  loading.catch(() => {}); // awaited below, once the database is open
+  const db = await opening;
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
+    await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
   const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {

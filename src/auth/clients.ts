@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OAuthClient } from '../db/entities.js';
-import { runSql } from '../db/sql.js';
+import { run, sql } from '../db/sql.js';
 import { expandScope } from './scopes.js';
 import { SecretBox } from './secret-box.js';
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js';
@@ -39,7 +39,7 @@ export class ClientStore implements ClientLookup {
 
   /** The client's current token generation, or null when the client does not exist (any more). */
   async tokenGeneration(clientId: string): Promise<number | null> {
-    const [row] = await runSql(this.em.fork(), 'select token_generation from oauth_clients where client_id = ?', [clientId]);
+    const [row] = await run(this.em.fork(), sql`select token_generation from oauth_clients where client_id = ${clientId}`);
     return row ? Number(row.token_generation) : null;
   }
 
@@ -69,9 +69,9 @@ export class ClientStore implements ClientLookup {
   async rotateSecret(clientId: string): Promise<{ client_id: string; client_secret: string } | null> {
     const secret = generateClientSecret();
     const signingSecret = (await this.secretBox()).seal(secret, clientId);
-    const rows = await runSql(this.em.fork(),
-      'update oauth_clients set secret_hash = ?, signing_secret = ?, token_generation = token_generation + 1 where client_id = ? returning client_id',
-      [await hashSecret(secret), signingSecret, clientId]);
+    const secretHash = await hashSecret(secret);
+    const rows = await run(this.em.fork(), sql`update oauth_clients set secret_hash = ${secretHash}, signing_secret = ${signingSecret},
+      token_generation = token_generation + 1 where client_id = ${clientId} returning client_id`);
     return rows.length > 0 ? { client_id: clientId, client_secret: secret } : null;
   }
 

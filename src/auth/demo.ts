@@ -9,7 +9,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
-import { runSql } from '../db/sql.js';
+import { column, joined, run, sql } from '../db/sql.js';
 import { entityDefs } from '../model/index.js';
 import { ClientStore } from './clients.js';
 import { ALL_READ_SCOPES } from './scopes.js';
@@ -25,25 +25,26 @@ interface Marker { clientId: string; fingerprint: string }
 
 async function fingerprint(em: EntityManager): Promise<string> {
   const parts = entityDefs.map((def) =>
-    `select '${def.table}' as t, count(*)::int as n, ${def.base ? 'max(date_last_modified)::text' : 'null::text'} as m from ${def.table}`);
-  const rows = await runSql(em.fork(), `${parts.join(' union all ')} order by 1`);
+    sql`select ${def.table}::text as t, count(*)::int as n, ${def.base ? sql`max(${column(def.table, 'date_last_modified')})::text` : sql`null::text`} as m
+      from ${sql.table(def.table)}`);
+  const rows = await run(em.fork(), sql`${joined(parts, sql` union all `)} order by 1`);
   return JSON.stringify(rows.map((r) => [r.t, r.n, r.m]));
 }
 
 /** Called by the demo seed, right after it loaded the district and created the demo client. */
 export async function markDemoDistrict(em: EntityManager, clientId: string): Promise<void> {
   const marker: Marker = { clientId, fingerprint: await fingerprint(em) };
-  await runSql(em.fork(), 'insert into server_settings (name, value) values (?, ?::jsonb) on conflict (name) do update set value = excluded.value',
-    [MARKER, JSON.stringify(marker)]);
+  await run(em.fork(), sql`insert into server_settings (name, value) values (${MARKER}, ${JSON.stringify(marker)}::jsonb)
+    on conflict (name) do update set value = excluded.value`);
 }
 
 /** The demo client while the store still holds only the demo district; null (and the marker gone) otherwise. */
 export async function demoClientIfPristine(em: EntityManager): Promise<string | null> {
-  const [row] = await runSql(em.fork(), 'select value from server_settings where name = ?', [MARKER]);
+  const [row] = await run(em.fork(), sql`select value from server_settings where name = ${MARKER}`);
   if (!row) return null;
   const marker = row.value as Marker;
   if (marker.fingerprint === (await fingerprint(em))) return marker.clientId;
-  await runSql(em.fork(), 'delete from server_settings where name = ?', [MARKER]);
+  await run(em.fork(), sql`delete from server_settings where name = ${MARKER}`);
   return null;
 }
 

@@ -4,7 +4,7 @@
  * alone refuses the request); expired rows are purged at most once a minute per process.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql.js';
+import { run, sql } from '../db/sql.js';
 
 const PURGE_EVERY_MS = 60_000;
 
@@ -18,13 +18,11 @@ export class NonceStore {
     const now = new Date(this.now());
     if (now.getTime() - this.lastPurge > PURGE_EVERY_MS) {
       this.lastPurge = now.getTime();
-      await runSql(em, 'delete from oauth_nonces where expires_at < ?', [now]);
+      await run(em, sql`delete from oauth_nonces where expires_at < ${now}`);
     }
-    const rows = await runSql(em,
-      `insert into oauth_nonces (client_id, nonce, expires_at) values (?, ?, ?)
-       on conflict (client_id, nonce) do update set expires_at = excluded.expires_at where oauth_nonces.expires_at < ?
-       returning client_id`,
-      [clientId, nonce, expiresAt, now]);
+    const rows = await run(em, sql`insert into oauth_nonces (client_id, nonce, expires_at) values (${clientId}, ${nonce}, ${expiresAt})
+       on conflict (client_id, nonce) do update set expires_at = excluded.expires_at where oauth_nonces.expires_at < ${now}
+       returning client_id`);
     return rows.length === 1;
   }
 }

@@ -110,7 +110,10 @@ export function signatureBaseString(method: string, url: string, signed: Array<[
     const seen = data[name];
     data[name] = seen === undefined ? value : [...[seen].flat(), value];
   }
-  return baseStringBuilder.getBaseString({ method: method.toUpperCase(), url: normalizeBaseUrl(url), data }, {} as never);
+  // oauth-1.0a types its second argument as a full set of oauth_* fields; every parameter travels in
+  // `data` (as it arrived, oauth_version may be absent), so the library's own set is empty.
+  const none = {} as OAuth.Data;
+  return baseStringBuilder.getBaseString({ method: method.toUpperCase(), url: normalizeBaseUrl(url), data }, none);
 }
 
 export function hmacSha256Signature(baseString: string, consumerSecret: string): string {

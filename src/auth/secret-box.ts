@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql.js';
+import { run, sql } from '../db/sql.js';
 
 const KEY_SETTING = 'client-secret-key';
 const VERSION = 'v1';
@@ -21,8 +21,8 @@ export class SecretBox {
   static async load(em: EntityManager): Promise<SecretBox> {
     const fork = em.fork();
     const fresh = JSON.stringify({ key: randomBytes(32).toString('base64url') });
-    await runSql(fork, 'insert into server_settings (name, value) values (?, ?::jsonb) on conflict (name) do nothing', [KEY_SETTING, fresh]);
-    const [row] = await runSql(fork, 'select value from server_settings where name = ?', [KEY_SETTING]);
+    await run(fork, sql`insert into server_settings (name, value) values (${KEY_SETTING}, ${fresh}::jsonb) on conflict (name) do nothing`);
+    const [row] = await run(fork, sql`select value from server_settings where name = ${KEY_SETTING}`);
     const key = Buffer.from(String((row.value as { key?: unknown }).key ?? ''), 'base64url');
     if (key.length !== 32) throw new Error(`server_settings.${KEY_SETTING} is not a 32-byte key`);
     return new SecretBox(key);

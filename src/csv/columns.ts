@@ -1,3 +1,4 @@
+import { sql, type Sql } from '../db/sql.js';
 import { columnOf, isRef, type EntityDef, type Vocabulary } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { ResourceRole, StatusType } from '../model/vocabularies.js';
@@ -36,7 +37,7 @@ export interface FileSpec {
   table: string;
   columns: ColumnSpec[];
   /** Table column → SQL expression over the staging row `s`, for columns that are not a 1:1 copy. */
-  assign: Record<string, string>;
+  assign: Record<string, Sql>;
   /** Staging columns that feed link tables or derived rows rather than table columns. */
   extra: string[];
 }
@@ -68,7 +69,7 @@ function columnsOf(entity: EntityDef, cols: [string, Req, ColOpts?][]): ColumnSp
 }
 
 function file(key: string, entityName: Parameters<typeof entityDef>[0], cols: [string, Req, ColOpts?][],
-  extra: { assign?: Record<string, string>; extra?: string[] } = {}): FileSpec {
+  extra: { assign?: Record<string, Sql>; extra?: string[] } = {}): FileSpec {
   const entity = entityDef(entityName);
   return { key, entity, table: entity.table, columns: [...BASE, ...columnsOf(entity, cols)], assign: extra.assign ?? {}, extra: extra.extra ?? [] };
 }
@@ -113,7 +114,7 @@ const userProfiles = file('userProfiles', 'UserProfile', [
   ['credentialType', 'R', { kind: 'string', column: 'credential_type' }], ['username', 'R', { kind: 'string', column: 'credential_username' }],
   ['password', 'O', { kind: 'string', column: 'credential_password' }],
 ], {
-  assign: { credentials: `case when s.credential_type is null then null else jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('type', s.credential_type, 'username', s.credential_username, 'password', s.credential_password))) end` },
+  assign: { credentials: sql`case when s.credential_type is null then null else jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('type', s.credential_type, 'username', s.credential_username, 'password', s.credential_password))) end` },
   extra: ['credential_type', 'credential_username', 'credential_password'],
 });
 const categories = file('categories', 'Category', [['title', 'R'], ['weight', 'O']]);
@@ -163,7 +164,7 @@ const lineItemsV11 = file('lineItems', 'LineItem', [
   ['title', 'R'], ['description', 'O'], ['assignDate', 'R', { kind: 'dateOrDatetime', column: 'assign_date' }],
   ['dueDate', 'R', { kind: 'dateOrDatetime', column: 'due_date' }], ['classSourcedId', 'R'], ['categorySourcedId', 'R'],
   ['gradingPeriodSourcedId', 'R'], ['resultValueMin', 'O'], ['resultValueMax', 'O'],
-], { assign: { school_sourced_id: '(select c.school_sourced_id from classes c where c.sourced_id = s.class_sourced_id)' } });
+], { assign: { school_sourced_id: sql`(select c.school_sourced_id from ${sql.table(entityDef('Class').table)} c where c.sourced_id = s.class_sourced_id)` } });
 const resultsV11 = file('results', 'Result', [
   ['lineItemSourcedId', 'R'], ['studentSourcedId', 'R'], ['scoreStatus', 'R'], ['score', 'O'], ['scoreDate', 'R'], ['comment', 'O'],
 ]);
@@ -179,9 +180,9 @@ export const filesFor = (version: Version): readonly FileSpec[] => (version === 
 export const METADATA_PREFIX = 'metadata.';
 
 /** Table columns a file writes: its 1:1 columns (minus link/derived ones) plus the `assign` expressions. */
-export function tableAssignments(spec: FileSpec): [string, string][] {
-  const direct = spec.columns.filter((c) => !spec.extra.includes(c.column)).map((c): [string, string] => [c.column, `s."${c.column}"`]);
-  return [...direct, ['metadata', 's.metadata'], ...Object.entries(spec.assign)];
+export function tableAssignments(spec: FileSpec): [string, Sql][] {
+  const direct = spec.columns.filter((c) => !spec.extra.includes(c.column)).map((c): [string, Sql] => [c.column, sql.ref(`s.${c.column}`)]);
+  return [...direct, ['metadata', sql`s.metadata`], ...Object.entries(spec.assign)];
 }
 
 /** SQL type of a staging column. */

@@ -1,16 +1,13 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { withDatabase } from '../db/orm.js';
-import { exportPackage } from './export.js';
-import { importPackage, type ImportOptions } from './import.js';
-import { statPackage } from './read-package.js';
-import { formatReport } from './report.js';
-import { folderSink, zipSink } from './sinks.js';
+import type { ImportOptions } from './import.js';
 import { parseSince } from './since.js';
 
+// The commands' modules (the ORM, the import and export code, progress bars) are imported inside their
+// actions, so that `--help` and other commands do not load them.
+
 /** Progress per file: bars on a terminal, one line per file otherwise (on stderr, so stdout stays the report). */
-function progress(json: boolean): { opts: ImportOptions; stop(): void } {
+async function progress(json: boolean): Promise<{ opts: ImportOptions; stop(): void }> {
   if (json) return { opts: {}, stop: () => undefined };
   if (!process.stderr.isTTY) {
     return {
@@ -21,10 +18,11 @@ function progress(json: boolean): { opts: ImportOptions; stop(): void } {
       stop: () => undefined,
     };
   }
+  const { default: cliProgress } = await import('cli-progress');
   const bars = new cliProgress.MultiBar({
     format: '{file} |{bar}| {percentage}% {rows} rows {rate} rows/s', hideCursor: true, clearOnComplete: false, stream: process.stderr,
   }, cliProgress.Presets.shades_classic);
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
   let t0 = 0;
   return {
     opts: {
@@ -47,9 +45,11 @@ export function registerCsvCommands(program: Command) {
     .option('--dry-run', 'validate only; write nothing')
     .option('--json', 'print the report as JSON')
     .action(async (location: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      const { statPackage } = await import('./read-package.js');
       await statPackage(location); // before the (slow to open) database
+      const [{ withDatabase }, { importPackage }, { formatReport }] = await Promise.all([import('../db/orm.js'), import('./import.js'), import('./report.js')]);
       await withDatabase(async (db) => {
-        const shown = progress(!!opts.json);
+        const shown = await progress(!!opts.json);
         const report = await importPackage(db, location, { dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
         console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
         if (!report.ok) process.exitCode = 1;
@@ -59,6 +59,7 @@ export function registerCsvCommands(program: Command) {
   program.command('export <target>').description('export a OneRoster 1.2 CSV package to a folder or a .zip file (bulk, or delta with --since)')
     .option('--since <datetime>', 'delta: records changed after this ISO datetime, tobedeleted ones included', parseSince)
     .action(async (target: string, opts: { since?: string }) => {
+      const [{ withDatabase }, { exportPackage }, { folderSink, zipSink }] = await Promise.all([import('../db/orm.js'), import('./export.js'), import('./sinks.js')]);
       await withDatabase(async (db) => {
         const sink = target.endsWith('.zip') ? zipSink(fs.createWriteStream(target)) : await folderSink(target);
         const report = await exportPackage(db, sink, { since: opts.since });

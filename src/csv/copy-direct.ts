@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
+import { sql, type SqlSession } from '../db/sql.js';
 import { sqlType, tableAssignments, type FileSpec, type Mode } from './columns.js';
+import { COPY_CHUNK, copyRows } from './copy.js';
 import { IssueList } from './report.js';
 import { CopyBytes, lineWriter } from './row-bytes.js';
 import { split } from './row-text.js';
-import { COPY_CHUNK, copyRows } from './stage.js';
+import { copyLine } from './stage.js';
 import { Declined } from './stage-copy.js';
 import { checkHeader, type HeaderLayout } from './validate.js';
 
@@ -24,12 +26,12 @@ export const directTypes = (spec: FileSpec) => (spec.extra.length === 0 && Objec
   ? new Map([...spec.columns.map((c): [string, string] => [c.column, sqlType(c.kind)]), ['metadata', 'jsonb']]) : undefined);
 
 /** Whether the table's columns have exactly the staging types (then COPY reads the values as staging would). */
-export async function directEligible(client: pg.ClientBase, spec: FileSpec): Promise<boolean> {
+export async function directEligible(session: SqlSession, spec: FileSpec): Promise<boolean> {
   const types = directTypes(spec);
   if (!types) return false;
-  const { rows } = await client.query<{ name: string; type: string }>(
-    `select attname as name, format_type(atttypid, null) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped`, [spec.table]);
-  const actual = new Map(rows.map((r) => [r.name, r.type]));
+  const rows = await session.run(sql`select attname::text as name, format_type(atttypid, null) as type from pg_attribute
+    where attrelid = ${spec.table}::regclass and attnum > 0 and not attisdropped`);
+  const actual = new Map(rows.map((r) => [String(r.name), String(r.type)]));
   const same = (a: string | undefined, b: string) => a === b || (a === 'timestamp with time zone' && b === 'timestamptz');
   return [...types].every(([col, type]) => same(actual.get(col), type));
 }
@@ -38,32 +40,32 @@ export async function directEligible(client: pg.ClientBase, spec: FileSpec): Pro
  * Whether a blank status and dateLastModified may be left to the table's defaults: they must write
  * exactly what blank means ('active', and now(), the transaction's start, as the careful path writes).
  */
-async function blankDefaults(client: pg.ClientBase, spec: FileSpec): Promise<boolean> {
-  const { rows } = await client.query<{ name: string; def: string }>(
-    `select a.attname as name, pg_get_expr(d.adbin, d.adrelid) as def from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-     where a.attrelid = $1::regclass and a.attname in ('status', 'date_last_modified')`, [spec.table]);
-  const def = new Map(rows.map((r) => [r.name, r.def]));
+async function blankDefaults(session: SqlSession, spec: FileSpec): Promise<boolean> {
+  const rows = await session.run(sql`select a.attname::text as name, pg_get_expr(d.adbin, d.adrelid) as def
+    from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where a.attrelid = ${spec.table}::regclass and a.attname in ('status', 'date_last_modified')`);
+  const def = new Map(rows.map((r) => [String(r.name), String(r.def)]));
   return spec.columns[1]?.column === 'status' && spec.columns[2]?.column === 'date_last_modified'
     && def.get('status') === "'active'::text" && def.get('date_last_modified') === 'now()';
 }
 
 /** Streams the file into the table; returns the number of rows. `now` is the transaction's now() as ISO text. */
-export async function copyDirect(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode, now: string,
+export async function copyDirect(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode, now: string,
   onProgress?: (rows: number, bytes: number) => void): Promise<number> {
   const file = `${spec.key}.csv`;
   // Table rows in the order of the file's columns, then metadata (tableAssignments' order, as load.ts writes them).
   const columns = tableAssignments(spec).map(([c]) => c);
   // A bulk file's rows usually leave status and dateLastModified blank: while they do, the COPY
-  // omits both and the table's defaults fill them (PostgreSQL parses two fewer values per row; a
-  // million results 2.2 -> 1.7 s). The first row that carries either ends that COPY; the rest of
+  // omits both and the table's defaults fill them (PostgreSQL parses two fewer values per row).
+  // The first row that carries either ends that COPY; the rest of
   // the file goes through a COPY of every column.
-  let short = mode === 'bulk' && await blankDefaults(client, spec);
+  let short = mode === 'bulk' && await blankDefaults(session, spec);
   let layout: HeaderLayout | undefined;
   let write: ReturnType<typeof lineWriter> | undefined;
   let crlf: boolean | undefined;
   let bytes = 0;
   let rows = 0;
-  let out = await copyRows(client, spec.table, short ? columns.filter((_, i) => i !== 1 && i !== 2) : columns);
+  let out = copyRows(client, spec.table, short ? columns.filter((_, i) => i !== 1 && i !== 2) : columns, copyLine);
   const text = new CopyBytes(COPY_CHUNK + 64 * 1024);
 
   // Lines are found and converted as bytes (row-bytes.ts); a line's end never splits a UTF-8 character.
@@ -91,7 +93,7 @@ export async function copyDirect(client: pg.ClientBase, input: Readable, spec: F
     await out.end();
     short = false;
     write = lineWriter(spec, mode, layout!, now);
-    out = await copyRows(client, spec.table, columns);
+    out = copyRows(client, spec.table, columns, copyLine);
   };
 
   try {

@@ -1,14 +1,14 @@
-import type pg from 'pg';
+import { and, joined, sql, type SqlSession } from '../db/sql.js';
 import { rawSelectSql } from './cells-sql.js';
 import type { FileSpec, Mode } from './columns.js';
+import type { CsvSession } from './connection.js';
+import { addConstraint, createIndex, dropConstraint, dropIndex, dropTable, structures } from './ddl.js';
 import { LINKS, linkTablesOf, tableColumns, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
-import { copyRaw, declines, Declined } from './stage-copy.js';
+import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
 import type { ImportOptions } from './import.js';
-
-interface Structure { table: string; name: string; def: string }
 
 /**
  * The optimistic path for an initial load of a clean package on a PostgreSQL server: every table
@@ -23,39 +23,41 @@ interface Structure { table: string; name: string; def: string }
  * all to the savepoint and returns undefined: the caller then runs the careful path, which finds
  * and names every error. So a package with errors costs both paths; a clean one costs only this.
  */
-export async function importFast(client: pg.ClientBase, pkg: PackageSource, specs: readonly FileSpec[],
+export async function importFast(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
   const tables = specs.map((s) => s.table);
-  const { rows: [empty] } = await client.query(`select ${tables.map((t) => `not exists (select 1 from ${t})`).join(' and ')} as yes`);
+  if (!session.copy) return undefined;
+  const [empty] = await session.run(sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`);
   if (!empty.yes) return undefined;
-  await client.query('savepoint csv_fast');
+  await session.run(sql`savepoint csv_fast`);
   try {
-    const result = await load(client, pkg, specs, modes, opts);
-    await client.query('release savepoint csv_fast');
+    const result = await load(session, session.copy, pkg, specs, modes, opts);
+    await session.run(sql`release savepoint csv_fast`);
     return result;
   } catch (err) {
     if (!declines(err)) throw err;
-    await client.query('rollback to savepoint csv_fast');
-    await client.query('release savepoint csv_fast');
+    await session.run(sql`rollback to savepoint csv_fast`);
+    await session.run(sql`release savepoint csv_fast`);
     return undefined;
   }
 }
 
-async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly FileSpec[], modes: Map<string, Mode>, opts: ImportOptions) {
+async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>, pkg: PackageSource, specs: readonly FileSpec[],
+  modes: Map<string, Mode>, opts: ImportOptions) {
   const tables = specs.map((s) => s.table);
   const links = specs.flatMap(linkTablesOf);
-  const { fks, indexes, pks } = await structures(client, tables, links);
+  const { fks, indexes, pks } = await structures(session, [...tables, ...links]);
   const restoreKey = async (table: string) => {
-    for (const k of pks.filter((p) => p.table === table)) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+    for (const k of pks.filter((p) => p.table === table)) await addConstraint(session, k);
   };
   const direct = new Set<string>();
-  for (const spec of specs) if (await directEligible(client, spec)) direct.add(spec.key);
-  for (const k of fks) await client.query(`alter table ${k.table} drop constraint "${k.name}"`);
-  for (const i of indexes) await client.query(`drop index ${i.name}`);
-  for (const k of pks) await client.query(`alter table ${k.table} drop constraint "${k.name}"`);
+  for (const spec of specs) if (await directEligible(session, spec)) direct.add(spec.key);
+  for (const k of fks) await dropConstraint(session, k);
+  for (const i of indexes) await dropIndex(session, i);
+  for (const k of pks) await dropConstraint(session, k);
   // Index and key builds sort; foreign-key validation runs its anti-join with maintenance_work_mem.
-  await client.query(`set local maintenance_work_mem = '256MB'`);
-  await client.query(`set local work_mem = '64MB'`);
+  await session.run(sql`set local maintenance_work_mem = '256MB'`);
+  await session.run(sql`set local work_mem = '64MB'`);
   opts.onLoad?.({ checked: false });
 
   const inPackage = new Set(tables);
@@ -66,7 +68,7 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
   const files: FileReport[] = [];
   const written: Record<string, LoadCount> = {};
   // now() as the careful path writes it into blank dateLastModified cells: the transaction's start.
-  const { rows: [{ now }] } = await client.query(`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
+  const [{ now }] = await session.run(sql`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
   for (const spec of specs) {
     const name = `${spec.key}.csv`;
     const mode = modes.get(spec.key)!;
@@ -79,7 +81,7 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
       written[spec.table] = { upserted: rows, markedDeleted: 0 };
     };
     if (direct.has(spec.key)) {
-      const rows = await copyDirect(client, await pkg.open(name), spec, mode, now, (n, bytes) => opts.onProgress?.(name, { rows: n, bytes }));
+      const rows = await copyDirect(session, client, await pkg.open(name), spec, mode, String(now), (n, bytes) => opts.onProgress?.(name, { rows: n, bytes }));
       await restoreKey(spec.table);
       report(rows, 'node');
       continue;
@@ -87,57 +89,44 @@ async function load(client: pg.ClientBase, pkg: PackageSource, specs: readonly F
     const input = await pkg.open(name);
     let raw;
     try {
-      raw = await copyRaw(client, input, spec);
+      raw = await copyRaw(session, client, input, spec);
     } finally {
       input.destroy();
     }
-    const source = `(${rawSelectSql(spec, mode, raw.layout, raw.raw, { resolved })}) s`;
+    const source = rawSelectSql(spec, mode, raw.layout, raw.raw, { resolved });
     // The same values as load.ts writes into an empty table.
     const { cols, exprs } = tableColumns(spec);
-    const inserted = await client.query(`insert into ${spec.table} (${cols.map((c) => `"${c}"`).join(', ')}) select ${exprs.join(', ')} from ${source}`);
+    const count = await inserted(session, sql`insert into ${sql.table(spec.table)} (${joined(cols.map((c) => sql.id(c)))})
+      select ${joined(exprs)} from (${source}) s`);
     // A row that fails a cell check is left out: fewer rows than records means "not clean".
-    if (inserted.rowCount !== raw.rows) throw new Declined();
+    if (count !== raw.rows) throw new Declined();
     // The key right away: it finds duplicate sourcedIds, and later files' lookups use it.
     await restoreKey(spec.table);
     for (const e of spec.extra.filter((x) => x in LINKS)) {
       const l = LINKS[e];
       // Every row passed its checks above; only the two columns are needed (the planner computes no others).
-      const rows = `(${rawSelectSql(spec, mode, raw.layout, raw.raw, { unchecked: true })}) s`;
+      const rows = rawSelectSql(spec, mode, raw.layout, raw.raw, { unchecked: true });
       // distinct: a list may name an item twice (the careful path's "on conflict do nothing").
-      await client.query(`insert into ${l.table} (${l.owner}, ${l.other}) select distinct s.sourced_id, r.id from ${rows} cross join unnest(s.${e}) r(id)`);
+      await session.run(sql`insert into ${sql.table(l.table)} (${sql.id(l.owner)}, ${sql.id(l.other)})
+        select distinct s.sourced_id, r.id from (${rows}) s cross join unnest(${sql.ref(`s.${e}`)}) r(id)`);
       await restoreKey(l.table);
     }
-    await client.query(`drop table ${raw.raw}`);
+    await dropTable(session, raw.raw);
     report(raw.rows, 'postgres');
   }
 
-  for (const i of indexes) await client.query(i.def);
+  for (const i of indexes) await createIndex(session, i);
   // Re-adding a foreign key validates every row: this is the reference check for those columns.
-  for (const k of fks) await client.query(`alter table ${k.table} add constraint "${k.name}" ${k.def}`);
+  for (const k of fks) await addConstraint(session, k);
   for (const spec of specs) {
     for (const col of spec.columns.filter((c) => c.refTable && c.column !== 'sourced_id')) {
       // Where the values landed: the table's column, or a link table's item column.
       const [table, column] = col.column in LINKS ? [LINKS[col.column].table, LINKS[col.column].other] : [spec.table, col.column];
       if (fks.some((k) => k.table === table && k.def.startsWith(`FOREIGN KEY (${column}) REFERENCES ${col.refTable}(sourced_id)`))) continue;
-      const { rowCount } = await client.query(`select 1 from ${table} t where t.${column} is not null
-        and not exists (select 1 from ${col.refTable} d where d.sourced_id = t.${column}) limit 1`);
-      if (rowCount) throw new Declined();
+      const unresolved = await session.run(sql`select 1 from ${sql.table(table)} t where ${sql.ref(`t.${column}`)} is not null
+        and not exists (select 1 from ${sql.table(col.refTable!)} d where d.sourced_id = ${sql.ref(`t.${column}`)}) limit 1`);
+      if (unresolved.length) throw new Declined();
     }
   }
   return { files, written };
-}
-
-/** Foreign keys on or into the tables and link tables, their secondary indexes, and their primary keys. */
-async function structures(client: pg.ClientBase, tables: string[], links: string[]) {
-  const all = [...tables, ...links];
-  const { rows: fks } = await client.query<Structure>(
-    `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
-     where contype = 'f' and (conrelid = any($1::text[]::regclass[]) or confrelid = any($1::text[]::regclass[])) order by oid`, [all]);
-  const { rows: indexes } = await client.query<Structure>(
-    `select indrelid::regclass::text as table, indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as def from pg_index
-     where indrelid = any($1::text[]::regclass[]) and not indisprimary and not indisunique order by indexrelid`, [all]);
-  const { rows: pks } = await client.query<Structure>(
-    `select conrelid::regclass::text as table, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
-     where contype = 'p' and conrelid = any($1::text[]::regclass[])`, [all]);
-  return { fks, indexes, pks };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/orm.js';
 import type { ImportOptions } from './import.js';
 import { PackageError } from './read-package.js';
 import type { ImportReport } from './report.js';
+import { workerEntry } from '../shared/worker-entry.js';
 
 /** What the worker needs: where the database is and what to import (structured-cloneable). */
 export interface WorkerJob {
@@ -15,7 +16,7 @@ export interface WorkerJob {
 
 export type WorkerReply = { report: ImportReport } | { error: { message: string; status?: number } };
 
-const ENTRY = new URL('./import-worker.boot.js', import.meta.url);
+const ENTRY = workerEntry('import-worker', import.meta.url);
 
 /**
  * Runs importPackage in a worker thread, so that parsing and checking a package (seconds of CPU

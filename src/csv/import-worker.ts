@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ormOptions, type Database } from '../db/orm.js';
+import { ormOptions } from '../db/orm-options.js';
+import type { Database } from '../db/orm.js';
 import { importPackage } from './import.js';
 import { PackageError } from './read-package.js';
 import type { WorkerJob, WorkerReply } from './import-in-worker.js';

@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import type { Database } from '../db/orm.js';
+import { sql } from '../db/sql.js';
 import { checkStaged } from './checks.js';
 import { importFast } from './fast-import.js';
 import { filesFor, type FileSpec } from './columns.js';
@@ -13,11 +13,11 @@ import { copyStager, createStagingTable, insertStager, stagingTable } from './st
 import { stageByCopy } from './stage-copy.js';
 import { stageFile, type StageProgress } from './stage-file.js';
 import { analyzeChanged } from './statistics.js';
-import { supportsCopy, traced, withClient } from './connection.js';
+import { inTransaction, type CsvSession } from './connection.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
-  /** Stage through COPY FROM STDIN (default: on a PostgreSQL server, off on the embedded database). */
+  /** Stage through COPY FROM STDIN where the database speaks COPY (default on; there is no COPY on the embedded database). */
   copy?: boolean;
   /** With COPY, let PostgreSQL parse each file first (default on); off forces csv-parse for every file. */
   parseInDatabase?: boolean;
@@ -52,42 +52,31 @@ export async function importPackage(db: Database, location: string, opts: Import
     if (manifest) {
       report.version = manifest.version;
       const specs = filesFor(manifest.version).filter((s) => manifest.modes.has(s.key));
-      await withClient(db, async (pooled) => {
-        const client = traced(pooled);
-        await client.query('begin');
-        try {
-          await client.query('set local statement_timeout = 0');
-          await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
-          const copy = opts.copy ?? (await supportsCopy(db, client));
-          const fast = copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2'
-            ? await importFast(client, pkg, specs, manifest.modes, opts) : undefined;
-          if (fast) {
-            Object.assign(report, fast, { path: 'optimistic' });
-            await analyzeChanged(client, specs, fast.written);
-            await client.query('commit');
-            return;
-          }
-          report.path = 'careful';
-          let readable = true;
-          for (const spec of specs) {
-            const staged = await stage(client, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts);
-            report.files.push(staged.report);
-            readable &&= staged.readable;
-          }
-          // Reference checks over a half-read file would only repeat its error many times over.
-          if (readable) await checkStaged(client, specs, issues);
-          if (issues.count > 0 || opts.dryRun) {
-            await client.query('rollback');
-            return;
-          }
-          opts.onLoad?.({ checked: true });
-          for (const spec of specs) report.written[spec.table] = await loadFile(client, spec, manifest.modes.get(spec.key)!);
-          await analyzeChanged(client, specs, report.written);
-          await client.query('commit');
-        } catch (err) {
-          await client.query('rollback').catch(() => undefined);
-          throw err;
+      await inTransaction(db, async (session) => {
+        await session.run(sql`set local statement_timeout = 0`);
+        await session.run(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
+        const copy = !!session.copy && opts.copy !== false;
+        const fast = copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2'
+          ? await importFast(session, pkg, specs, manifest.modes, opts) : undefined;
+        if (fast) {
+          Object.assign(report, fast, { path: 'optimistic' });
+          await analyzeChanged(session, specs, fast.written);
+          return 'commit';
         }
+        report.path = 'careful';
+        let readable = true;
+        for (const spec of specs) {
+          const staged = await stage(session, pkg, spec, manifest.modes.get(spec.key)!, issues, copy, opts);
+          report.files.push(staged.report);
+          readable &&= staged.readable;
+        }
+        // Reference checks over a half-read file would only repeat its error many times over.
+        if (readable) await checkStaged(session, specs, issues);
+        if (issues.count > 0 || opts.dryRun) return 'rollback';
+        opts.onLoad?.({ checked: true });
+        for (const spec of specs) report.written[spec.table] = await loadFile(session, spec, manifest.modes.get(spec.key)!);
+        await analyzeChanged(session, specs, report.written);
+        return 'commit';
       });
     }
   } catch (err) {
@@ -104,23 +93,24 @@ export async function importPackage(db: Database, location: string, opts: Import
   return report;
 }
 
-async function stage(client: pg.ClientBase, pkg: Awaited<ReturnType<typeof openPackage>>, spec: FileSpec, mode: 'bulk' | 'delta',
+async function stage(session: CsvSession, pkg: Awaited<ReturnType<typeof openPackage>>, spec: FileSpec, mode: 'bulk' | 'delta',
   issues: IssueList, copy: boolean, opts: ImportOptions): Promise<{ report: FileReport; readable: boolean }> {
   const name = `${spec.key}.csv`;
   const t0 = performance.now();
   opts.onFile?.(name, pkg.size(name));
-  await createStagingTable(client, spec);
-  const copied = copy && opts.parseInDatabase !== false ? await stageByCopy(client, await pkg.open(name), spec, mode) : undefined;
+  await createStagingTable(session, spec);
+  const copyClient = copy ? session.copy : undefined;
+  const copied = copyClient && opts.parseInDatabase !== false ? await stageByCopy(session, copyClient, await pkg.open(name), spec, mode) : undefined;
   let rows = copied ?? 0;
   let readable = true;
   if (copied === undefined) {
     // The embedded database, or a file the COPY path declined: csv-parse, which names every error.
-    const stager = !copy ? insertStager(client, spec) : await copyStager(client, spec);
+    const stager = copyClient ? copyStager(copyClient, spec) : insertStager(session, spec);
     ({ rows, readable } = await stageFile(await pkg.open(name), spec, mode, stager, issues, (p) => opts.onProgress?.(name, p)));
   } else {
     opts.onProgress?.(name, { rows, bytes: pkg.size(name) });
   }
-  await client.query(`analyze ${stagingTable(spec)}`);
+  await session.run(sql`analyze ${sql.table(stagingTable(spec))}`);
   const seconds = (performance.now() - t0) / 1000;
   const parsedBy = copied === undefined ? 'csv-parse' : 'postgres';
   return { report: { file: spec.key, mode, parsedBy, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 }, readable };

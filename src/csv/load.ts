@@ -1,5 +1,7 @@
-import type pg from 'pg';
+import { at, tombstoneCount, upsert } from '../db/bulk.js';
+import { joined, sql, type Sql, type SqlSession } from '../db/sql.js';
 import { tableAssignments, type FileSpec, type Mode } from './columns.js';
+import { addConstraint, createIndex, dropConstraint, dropIndex, structures } from './ddl.js';
 import { stagingTable } from './stage.js';
 
 export interface LoadCount { upserted: number; markedDeleted: number }
@@ -20,14 +22,16 @@ export const linkTablesOf = (spec: FileSpec) => spec.extra.filter((e) => e in LI
  * ("complete" = all records of that type in the database). Delta: status and dateLastModified
  * come from the file.
  */
-export async function loadFile(client: pg.ClientBase, spec: FileSpec, mode: Mode): Promise<LoadCount> {
-  const { rows: [empty] } = await client.query(`select not exists (select 1 from ${spec.table}) as yes`);
-  if (!empty.yes) return upsertFile(client, spec, mode, true);
-  const restore = await dropSecondaryStructures(client, spec.table);
-  const count = await upsertFile(client, spec, mode, false);
-  for (const statement of restore) await client.query(statement);
+export async function loadFile(session: SqlSession, spec: FileSpec, mode: Mode): Promise<LoadCount> {
+  if (!(await isEmpty(session, spec.table))) return upsertFile(session, spec, mode, true);
+  const restore = await dropSecondaryStructures(session, spec.table);
+  const count = await upsertFile(session, spec, mode, false);
+  await restore();
   return count;
 }
+
+const isEmpty = async (session: SqlSession, table: string) =>
+  !!(await session.run(sql`select not exists (select 1 from ${sql.table(table)}) as yes`))[0].yes;
 
 /**
  * An initial load into an empty table is much faster without per-row index maintenance and
@@ -35,82 +39,86 @@ export async function loadFile(client: pg.ClientBase, spec: FileSpec, mode: Mode
  * them (each key is then validated by one set-based query). All inside the import's transaction,
  * so a failure or a kill restores them untouched; the table is locked until commit, but it was empty.
  */
-async function dropSecondaryStructures(client: pg.ClientBase, table: string): Promise<string[]> {
-  const { rows: indexes } = await client.query<{ name: string; def: string }>(
-    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def from pg_index i
-     where i.indrelid = $1::regclass and not i.indisprimary and not i.indisunique`, [table]);
-  const { rows: keys } = await client.query<{ name: string; def: string }>(
-    `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f'`, [table]);
-  for (const k of keys) await client.query(`alter table ${table} drop constraint "${k.name}"`);
-  for (const i of indexes) await client.query(`drop index ${i.name}`);
-  await client.query(`set local maintenance_work_mem = '256MB'`);
-  return [...indexes.map((i) => i.def), ...keys.map((k) => `alter table ${table} add constraint "${k.name}" ${k.def}`)];
+async function dropSecondaryStructures(session: SqlSession, table: string): Promise<() => Promise<void>> {
+  const { fks, indexes } = await structures(session, [table], { into: false });
+  for (const k of fks) await dropConstraint(session, k);
+  for (const i of indexes) await dropIndex(session, i);
+  await session.run(sql`set local maintenance_work_mem = '256MB'`);
+  return async () => {
+    for (const i of indexes) await createIndex(session, i);
+    for (const k of fks) await addConstraint(session, k);
+  };
 }
 
 /**
  * The table's columns and the expressions that fill them from a source row `s` of the file (staged
  * or raw): blank status is active, blank dateLastModified is the transaction's now().
  */
-export function tableColumns(spec: FileSpec): { cols: string[]; exprs: string[] } {
+export function tableColumns(spec: FileSpec): { cols: string[]; exprs: Sql[] } {
   const assigned = tableAssignments(spec).filter(([c]) => c !== 'sourced_id' && c !== 'status' && c !== 'date_last_modified');
   return {
     cols: ['sourced_id', 'status', 'date_last_modified', ...assigned.map(([c]) => c)],
-    exprs: ['s.sourced_id', `coalesce(s.status, 'active')`, 'coalesce(s.date_last_modified, now())', ...assigned.map(([, e]) => e)],
+    exprs: [sql`s.sourced_id`, sql`coalesce(s.status, 'active')`, sql`coalesce(s.date_last_modified, now())`, ...assigned.map(([, e]) => e)],
   };
 }
 
-async function upsertFile(client: pg.ClientBase, spec: FileSpec, mode: Mode, hadRows: boolean): Promise<LoadCount> {
-  const stg = stagingTable(spec);
+/** The staged file through the one write path (src/db/bulk.ts): upsert, then the bulk file's deletion marks. */
+async function upsertFile(session: SqlSession, spec: FileSpec, mode: Mode, hadRows: boolean): Promise<LoadCount> {
+  const stg = sql.table(stagingTable(spec));
   const { cols, exprs } = tableColumns(spec);
+  // A bulk file's blank dateLastModified is "now", which is no change of the record by itself.
   const compared = cols.filter((c) => c !== 'sourced_id' && (mode === 'delta' || c !== 'date_last_modified'));
-  const q = (c: string) => `"${c}"`;
   // Into an empty table (staged sourcedIds already known unique) a plain insert is enough.
-  const conflict = hadRows ? `on conflict (sourced_id) do update set ${cols.slice(1).map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}
-    where (${compared.map((c) => `${spec.table}.${q(c)}`).join(', ')}) is distinct from (${compared.map((c) => `excluded.${q(c)}`).join(', ')})` : '';
-  const upsert = await client.query(`insert into ${spec.table} (${cols.map(q).join(', ')}) select ${exprs.join(', ')} from ${stg} s ${conflict}`);
-  let markedDeleted = 0;
-  if (mode === 'bulk' && hadRows) {
-    const del = await client.query(`update ${spec.table} t set status = 'tobedeleted', date_last_modified = now()
-      where t.status <> 'tobedeleted' and not exists (select 1 from ${stg} s where s.sourced_id = t.sourced_id)`);
-    markedDeleted = del.rowCount ?? 0;
-  }
-  const relinked = await loadLinks(client, spec);
-  return { upserted: (upsert.rowCount ?? 0) + relinked, markedDeleted };
+  const { written } = await upsert(session, {
+    table: spec.table, columns: cols, rows: sql`select ${joined(exprs)} from ${stg} s`, key: ['sourced_id'],
+    onConflict: hadRows ? 'update' : 'fail', onlyWhenChanged: compared,
+  });
+  const markedDeleted = mode === 'bulk' && hadRows
+    ? await tombstoneCount(session, spec.table, sql`not exists (select 1 from ${stg} s where s.sourced_id = t.sourced_id)`, at())
+    : 0;
+  const relinked = await loadLinks(session, spec);
+  return { upserted: written + relinked, markedDeleted };
 }
 
 /**
  * List columns that live in link tables: each listed record's links are replaced by the file's
  * list, and a record whose links changed counts as changed (its dateLastModified moves).
  */
-async function loadLinks(client: pg.ClientBase, spec: FileSpec): Promise<number> {
-  const stg = stagingTable(spec);
+async function loadLinks(session: SqlSession, spec: FileSpec): Promise<number> {
+  const stg = sql.table(stagingTable(spec));
+  const table = sql.table(spec.table);
   let changed = 0;
-  const replace = async (table: string, owner: string, other: string, list: string) => {
-    const { rows: [empty] } = await client.query(`select not exists (select 1 from ${table}) as yes`);
-    const restore = empty.yes ? await dropSecondaryStructures(client, table) : [];
-    const res = await client.query(`with gone as (
-        delete from ${table} l using ${stg} s where l.${owner} = s.sourced_id and not (l.${other} = any(coalesce(s.${list}, '{}')))
-        returning l.${owner} as id),
+  for (const list of spec.extra.filter((e) => e in LINKS)) {
+    const link = LINKS[list];
+    const [l, owner, other, items] = [sql.table(link.table), sql.id(link.owner), sql.id(link.other), sql.ref(`s.${list}`)];
+    const restore = (await isEmpty(session, link.table)) ? await dropSecondaryStructures(session, link.table) : undefined;
+    const [res] = await session.run(sql`with gone as (
+        delete from ${l} l using ${stg} s where ${sql.ref(`l.${link.owner}`)} = s.sourced_id
+          and not (${sql.ref(`l.${link.other}`)} = any(coalesce(${items}, '{}')))
+        returning ${sql.ref(`l.${link.owner}`)} as id),
       added as (
-        insert into ${table} (${owner}, ${other}) select s.sourced_id, r.id from ${stg} s cross join unnest(s.${list}) r(id)
-        on conflict do nothing returning ${owner} as id)
-      update ${spec.table} t set date_last_modified = coalesce(s.date_last_modified, now()) from ${stg} s
-      where s.sourced_id = t.sourced_id and t.date_last_modified is distinct from coalesce(s.date_last_modified, now())
-        and t.sourced_id in (select id from gone union select id from added)`);
-    for (const statement of restore) await client.query(statement);
-    changed += res.rowCount ?? 0;
-  };
-  for (const list of spec.extra.filter((e) => e in LINKS)) await replace(LINKS[list].table, LINKS[list].owner, LINKS[list].other, list);
+        insert into ${l} (${owner}, ${other}) select s.sourced_id, r.id from ${stg} s cross join unnest(${items}) r(id)
+        on conflict do nothing returning ${owner} as id),
+      touched as (
+        update ${table} t set date_last_modified = coalesce(s.date_last_modified, now()) from ${stg} s
+        where s.sourced_id = t.sourced_id and t.date_last_modified is distinct from coalesce(s.date_last_modified, now())
+          and t.sourced_id in (select id from gone union select id from added)
+        returning 1)
+      select count(*)::int as n from touched`);
+    await restore?.();
+    changed += Number(res.n);
+  }
   if (spec.extra.includes('role_v11')) {
     // 1.1 users carry one role for a list of orgs: one primary role per org, with a derived sourcedId.
     // 1.1 "administrator" is no longer a user role in 1.2; siteAdministrator is its closest match.
-    await client.query(`insert into user_roles (sourced_id, status, date_last_modified, user_sourced_id, role_type, role, org_sourced_id)
-      select s.sourced_id || '-role-' || r.org, coalesce(s.status, 'active'), coalesce(s.date_last_modified, now()), s.sourced_id, 'primary',
-        case s.role_v11 when 'administrator' then 'siteAdministrator' else s.role_v11 end, r.org
-      from ${stg} s cross join unnest(s.org_ids) r(org)
-      on conflict (sourced_id) do update set status = excluded.status, role = excluded.role,
-        date_last_modified = case when user_roles.role is distinct from excluded.role or user_roles.status is distinct from excluded.status
-          then excluded.date_last_modified else user_roles.date_last_modified end`);
+    // An unchanged role keeps its dateLastModified, like any other record.
+    await upsert(session, {
+      table: 'user_roles', columns: ['sourced_id', 'status', 'date_last_modified', 'user_sourced_id', 'role_type', 'role', 'org_sourced_id'],
+      rows: sql`select s.sourced_id || '-role-' || r.org, coalesce(s.status, 'active'), coalesce(s.date_last_modified, now()), s.sourced_id, 'primary',
+          case s.role_v11 when 'administrator' then 'siteAdministrator' else s.role_v11 end, r.org
+        from ${stg} s cross join unnest(s.org_ids) r(org)`,
+      key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: ['status', 'role'],
+    });
   }
   return changed;
 }

@@ -1,3 +1,5 @@
+import { SOURCED_ID_MAX_LENGTH } from '../shared/sourced-id.js';
+import { ID_CHARACTERS } from './cell-rules.js';
 import type { FileSpec, Mode } from './columns.js';
 import { cellWriters, rowWriter, split } from './row-text.js';
 import { Declined } from './stage-copy.js';
@@ -38,7 +40,7 @@ export class CopyBytes {
 }
 
 /**
- * What each byte is to the fast form: part of a sourcedId (cells.ts's ID characters), the comma
+ * What each byte is to the fast form: part of a sourcedId (cell-rules.ts's ID characters), the comma
  * between cells, a byte that sends the line to the text form (non-ASCII, quotes, what COPY text
  * must escape), or any other plain byte (fine in a string, not in a sourcedId).
  */
@@ -47,7 +49,7 @@ const COMMA = 1;
 const SPECIAL = 2;
 const PLAIN = 3;
 const BYTE_CLASS = new Uint8Array(256).fill(PLAIN).fill(SPECIAL, 0x80);
-for (const c of '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-_/@') BYTE_CLASS[c.charCodeAt(0)] = ID_BYTE;
+for (const c of ID_CHARACTERS) BYTE_CLASS[c.charCodeAt(0)] = ID_BYTE;
 for (const c of '"\\\t\r\n') BYTE_CLASS[c.charCodeAt(0)] = SPECIAL;
 BYTE_CLASS[0x2c] = COMMA;
 
@@ -148,7 +150,7 @@ export function lineWriter(spec: FileSpec, mode: Mode, layout: HeaderLayout, now
       } else if (kind === OTHER) {
         other(k, src, a, b, out);
       } else {
-        if (kind === ID && (notId[k] || b - a > 255)) throw new Declined();
+        if (kind === ID && (notId[k] || b - a > SOURCED_ID_MAX_LENGTH)) throw new Declined();
         const buf = out.buf;
         let p = out.pos;
         for (let i = a; i < b; i++) buf[p++] = src[i];

@@ -1,5 +1,5 @@
 import { ID, parseCell, QUOTED_EMPTY, shownValue, validDate } from './cells.js';
-import type { FileSpec, Mode } from './columns.js';
+import type { CellKind, FileSpec, Mode } from './columns.js';
 import { copyValue, escapeText } from './stage.js';
 import { Declined } from './stage-copy.js';
 import type { HeaderLayout } from './validate.js';
@@ -45,6 +45,8 @@ export function split(text: string): string[] {
 }
 
 const NULL = '\\N';
+/** Kinds whose cells repeat a few values: their COPY text is remembered per value rather than recomputed. */
+const FEW_VALUES = new Set<CellKind>(['enum', 'float', 'year', 'datetime', 'dateOrDatetime', 'boolean']);
 
 /**
  * The table row of one record as a COPY text line, with exactly the checks and values of
@@ -80,7 +82,6 @@ export function cellWriters(spec: FileSpec, mode: Mode, now: string): ((raw: str
       switch (col.kind) {
         case 'string': return escapeText;
         case 'id': return (raw) => { if (!ID.test(raw)) throw new Declined(); return raw; };
-        case 'boolean': return (raw) => { if (raw === 'true') return 't'; if (raw === 'false') return 'f'; throw new Declined(); };
         case 'date': {
           // Dates repeat (a term's start, a score date): remember the valid ones (bounded) instead of re-parsing.
           const valid = new Set<string>();
@@ -97,8 +98,8 @@ export function cellWriters(spec: FileSpec, mode: Mode, now: string): ((raw: str
             if (!parsed.ok) throw new Declined();
             return copyValue(parsed.value);
           };
-          if (col.kind !== 'enum' && col.kind !== 'float' && col.kind !== 'year' && col.kind !== 'datetime' && col.kind !== 'dateOrDatetime') return convert;
-          // Few distinct values (vocabularies, scores, dates): remember each one's COPY text (bounded).
+          if (!FEW_VALUES.has(col.kind)) return convert;
+          // Few distinct values (vocabularies, scores, dates, booleans): remember each one's COPY text (bounded).
           const seen = new Map<string, string>();
           return (raw) => {
             let text = seen.get(raw);

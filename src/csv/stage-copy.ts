@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { sql, type Sql, type SqlSession } from '../db/sql.js';
 import { convertRawSql, rawColumn } from './cells-sql.js';
+import { copyCsvIn } from './copy.js';
+import { createTempTable, dropTable } from './ddl.js';
 import type { FileSpec, Mode } from './columns.js';
 import { RawCsvScan } from './raw-scan.js';
 import { IssueList } from './report.js';
@@ -26,7 +28,7 @@ export interface RawFile { raw: string; layout: HeaderLayout; rows: number }
  * clean (a bad header, a CSV construct the two parsers read differently, a quoted line break, a
  * blank line, a row count that does not match); the caller undoes to its savepoint.
  */
-export async function copyRaw(client: pg.ClientBase, input: Readable, spec: FileSpec): Promise<RawFile> {
+export async function copyRaw(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec): Promise<RawFile> {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head = Buffer.alloc(0);
   while (head.indexOf(LF) < 0 && head.length < MAX_HEADER) {
@@ -48,13 +50,19 @@ export async function copyRaw(client: pg.ClientBase, input: Readable, spec: File
     }
   }
   const cols = Array.from({ length: layout.width }, (_, i) => rawColumn(i));
-  await client.query(`create temp table ${raw} (n bigint generated always as identity, ${cols.map((c) => `${c} text`).join(', ')}) on commit drop`);
-  const copy = client.query(copyFrom(`copy ${raw} (${cols.join(', ')}) from stdin (format csv, header true)`));
+  await createTempTable(session, raw, cols.map((c) => [c, 'text'] as const), true);
+  const copy = copyCsvIn(client, raw, cols);
   await pipeline(Readable.from(scanned()), copy);
   const { ok, records } = scan.finish();
   const rows = copy.rowCount;
   if (!ok || rows === 0 || rows !== records - 1) throw new Declined();
   return { raw, layout, rows };
+}
+
+/** Runs an `insert ... select` and counts the rows it inserted (one row back, not one per record). */
+export async function inserted(session: SqlSession, insert: Sql): Promise<number> {
+  const [r] = await session.run(sql`with w as (${insert} returning 1) select count(*)::int as n from w`);
+  return Number(r.n);
 }
 
 /** Whether a failure means "not this way": the file (or package) is read again the careful way. */
@@ -70,21 +78,21 @@ export const declines = (err: unknown) => err instanceof Declined || err instanc
  * file, line and column. Valid files, the usual case, never touch Node's CSV parser. Returns the
  * number of rows staged.
  */
-export async function stageByCopy(client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
-  await client.query('savepoint csv_copy');
+export async function stageByCopy(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
+  await session.run(sql`savepoint csv_copy`);
   try {
-    const { raw, layout, rows } = await copyRaw(client, input, spec);
-    const inserted = await client.query(convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
-    if (inserted.rowCount !== rows) throw new Declined();
-    await client.query(`drop table ${raw}`);
-    await client.query('release savepoint csv_copy');
+    const { raw, layout, rows } = await copyRaw(session, client, input, spec);
+    const count = await inserted(session, convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
+    if (count !== rows) throw new Declined();
+    await dropTable(session, raw);
+    await session.run(sql`release savepoint csv_copy`);
     return rows;
   } catch (err) {
     input.destroy();
     // A cell PostgreSQL cannot convert (a float out of range, bad UTF-8, ...) is a data error like any other.
     if (!declines(err)) throw err;
-    await client.query('rollback to savepoint csv_copy');
-    await client.query('release savepoint csv_copy');
+    await session.run(sql`rollback to savepoint csv_copy`);
+    await session.run(sql`release savepoint csv_copy`);
     return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import { joined, sql, type SqlSession } from '../db/sql.js';
 import type { FileSpec } from './columns.js';
 import { linkTablesOf, type LoadCount } from './load.js';
 
@@ -11,21 +11,19 @@ import { linkTablesOf, type LoadCount } from './load.js';
  *
  * Only the indexed columns (keys, references, the filtered ones) and `status` are analysed: the
  * planner's join and index choices depend on those, and sampling them alone costs about a third of
- * the whole row's statistics (1.7 s for a first load of 2.4 million rows). `status` has no index but
+ * the whole row's statistics. `status` has no index but
  * is in most consumers' filters and in the export's; without its statistics the planner takes
  * `status = 'active'` to match 0.5 % of the rows and picks plans for a handful.
  */
-export async function analyzeChanged(client: pg.ClientBase, specs: readonly FileSpec[], written: Record<string, LoadCount>): Promise<string[]> {
+export async function analyzeChanged(session: SqlSession, specs: readonly FileSpec[], written: Record<string, LoadCount>): Promise<string[]> {
   const changed = specs.filter((s) => written[s.table]);
   if (!changed.length) return [];
-  const { rows } = await client.query<{ table: string; tuples: number; columns: string[] }>(
-    `select c.relname as table, c.reltuples::float8 as tuples,
+  const rows = await session.run(sql`select c.relname::text as table, c.reltuples::float8 as tuples,
        array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
              and (a.attname = 'status' or exists (select 1 from pg_index i where i.indrelid = c.oid and a.attnum = any(i.indkey)))
              order by 1) as columns
-     from pg_class c where c.relname = any($1::text[]) and c.relkind = 'r'`,
-    [[...new Set(changed.flatMap((s) => [s.table, ...linkTablesOf(s)]))]]);
-  const tables = new Map(rows.map((r) => [r.table, r]));
+     from pg_class c where c.relname = any(${[...new Set(changed.flatMap((s) => [s.table, ...linkTablesOf(s)]))]}::text[]) and c.relkind = 'r'`);
+  const tables = new Map(rows.map((r) => [String(r.table), { tuples: Number(r.tuples), columns: r.columns as string[] }]));
   const stale = changed.filter((s) => {
     const count = written[s.table]!.upserted + written[s.table]!.markedDeleted;
     const tuples = Number(tables.get(s.table)?.tuples ?? -1);
@@ -33,11 +31,10 @@ export async function analyzeChanged(client: pg.ClientBase, specs: readonly File
   });
   const analysed = [...new Set(stale.flatMap((s) => [s.table, ...linkTablesOf(s)]))];
   if (!analysed.length) return [];
-  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const target = (t: string) => {
     const columns = tables.get(t)?.columns ?? [];
-    return columns.length ? `${t} (${columns.map(quote).join(', ')})` : t;
+    return columns.length ? sql`${sql.table(t)} (${joined(columns.map((c) => sql.id(c)))})` : sql.table(t);
   };
-  await client.query(`analyze ${analysed.map(target).join(', ')}`);
+  await session.run(sql`analyze ${joined(analysed.map(target))}`);
   return analysed;
 }

@@ -1,13 +1,19 @@
+import { and, column, joined, sql, tableAs, type Row, type Sql } from '../db/sql.js';
 import type { EntityDef, EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
-import { live, type Relation } from '../model/relations.js';
+import type { Relation, RowCondition } from '../model/relations.js';
 import { columnExpr, selectList } from './columns.js';
 import { compileFilter, type FilterInput } from './filters.js';
-import { SqlParams } from './sql-params.js';
+import { conditionsSql, linkSql, live, visible } from './links.js';
+import type { ReadPolicy } from './read-policy.js';
 
-export type Row = Record<string, unknown>;
+export type { Row };
+
 /** Runs one statement; the single path by which the graph reads the database. */
-export type Exec = (sql: string, values: unknown[]) => Promise<Row[]>;
+export type Exec = (statement: Sql) => Promise<Row[]>;
+
+/** What every read needs: where statements run, and what the caller may see (added to every statement). */
+export interface Reader { readonly exec: Exec; readonly policy: ReadPolicy }
 
 export interface OrderSpec { field: string; direction: 'ASC' | 'DESC' }
 
@@ -52,54 +58,54 @@ export interface Page { rows: Row[]; total?: number; hasMore: boolean; offset: n
 /** The column of a page row with embeds that says whether the row is live (not `tobedeleted`). */
 const LIVE_COLUMN = '__live';
 
+const ASC = sql`asc nulls first`;
+const DESC = sql`desc nulls last`;
+
 /** ORDER BY the requested fields, always ending with sourcedId so that paging is stable. */
-function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: string, flip: boolean): string {
-  const dir = (d: 'ASC' | 'DESC') => ((d === 'DESC') !== flip ? 'desc nulls last' : 'asc nulls first');
+function orderSql(def: EntityDef, orderBy: OrderSpec[] | undefined, alias: string, flip: boolean): Sql {
+  const dir = (d: 'ASC' | 'DESC') => ((d === 'DESC') !== flip ? DESC : ASC);
   const parts = (orderBy ?? []).filter((o) => o.field !== 'sourcedId')
-    .map((o) => `${columnExpr(def, o.field, alias)} ${dir(o.direction)}`);
+    .map((o) => sql`${columnExpr(def, o.field, alias)} ${dir(o.direction)}`);
   const idDir = orderBy?.find((o) => o.field === 'sourcedId')?.direction ?? 'ASC';
   // The primary key is never null: a plain asc/desc lets its index serve the order (`nulls first` forced a full sort).
-  parts.push(`${alias}.sourced_id ${(idDir === 'DESC') !== flip ? 'desc' : 'asc'}`);
-  return parts.join(', ');
+  parts.push(sql`${column(alias, 'sourced_id')} ${(idDir === 'DESC') !== flip ? sql`desc` : sql`asc`}`);
+  return joined(parts);
 }
 
 /**
  * One page of the rows of `def` matching `cond` (one row more than the limit, to tell whether there
  * are more). Past the first page the keys are paged first and only the page's rows are read: OFFSET
  * otherwise reads and projects every row it skips (the keys alone come from an index-only walk).
- * /enrollments at offset 80,000: 124 ms → 27 ms.
  */
-function pageSql(def: EntityDef, args: ListArgs, cond: string): string {
+function pageSql(def: EntityDef, args: ListArgs, cond: Sql): Sql {
   const order = orderSql(def, args.orderBy, 't', !!args.fromEnd);
+  const from = tableAs(def.table, 't');
+  const id = column('t', 'sourced_id');
   // Rows with embeds carry their own liveness: a tombstoned row's embedded relations are empty (withEmbedColumns).
-  const columns = `${selectList(def, 't', args.props)}${args.embeds?.length && def.base ? `, ${live('t')} as "${LIVE_COLUMN}"` : ''}`;
-  if (args.offset === 0 || !def.base) return `select ${columns} from ${def.table} t where ${cond} order by ${order} limit ${args.limit + 1} offset ${args.offset}`;
-  return `select ${columns} from ${def.table} t where t.sourced_id = any(array(select t.sourced_id from ${def.table} t where ${cond}
+  const list = selectList(def, 't', args.props);
+  const columns = args.embeds?.length && def.base ? sql`${list}, ${live('t')} as ${sql.id(LIVE_COLUMN)}` : list;
+  if (args.offset === 0 || !def.base) return sql`select ${columns} from ${from} where ${cond} order by ${order} limit ${args.limit + 1} offset ${args.offset}`;
+  return sql`select ${columns} from ${from} where ${id} = any(array(select ${id} from ${from} where ${cond}
       order by ${order} limit ${args.limit + 1} offset ${args.offset})) order by ${order}`;
 }
 
-export async function findByIds(exec: Exec, name: EntityName, ids: readonly string[], props?: readonly string[]): Promise<Map<string, Row>> {
+/** Records of `name` by sourcedId; one the policy hides is simply absent. */
+export async function findByIds(r: Reader, name: EntityName, ids: readonly string[], props?: readonly string[]): Promise<Map<string, Row>> {
   const def = entityDef(name);
-  const p = new SqlParams();
-  const { sql, values } = p.finish(
-    `select ${selectList(def, 't', props)} from ${def.table} t where t.sourced_id in (select jsonb_array_elements_text(${p.add(JSON.stringify(ids))}::jsonb))`);
-  const rows = await exec(sql, values);
-  return new Map(rows.map((r) => [r.sourcedId as string, r]));
+  const rows = await r.exec(sql`select ${selectList(def, 't', props)} from ${tableAs(def.table, 't')}
+    where ${and([sql`${column('t', 'sourced_id')} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`, ...visible(r.policy, name, 't')])}`);
+  return new Map(rows.map((row) => [row.sourcedId as string, row]));
 }
 
-/** A root collection: every row of `name` matching `where` (a fixed view such as "schools") and the filter. */
-export async function listRoot(exec: Exec, name: EntityName, where: string | undefined, args: ListArgs): Promise<Page> {
+/** A root collection: every row of `name` matching `where` (the fixed conditions of a view such as "schools") and the filter. */
+export async function listRoot(r: Reader, name: EntityName, where: readonly RowCondition[] | undefined, args: ListArgs): Promise<Page> {
   const def = entityDef(name);
-  const p = new SqlParams();
-  const cond = `${where ?? 'true'} and ${compileFilter(name, args.filter, p)}`;
-  const page = p.finish(withEmbedColumns(pageSql(def, args, cond), args.embeds, p));
-  const countTotal = async () => {
-    const c = new SqlParams();
-    const count = c.finish(`select count(*)::int as n from ${def.table} t where ${where ?? 'true'} and ${compileFilter(name, args.filter, c)}`);
-    return (await exec(count.sql, count.values))[0].n as number;
-  };
+  const cond = () => and([...conditionsSql(where, 't', r.policy), compileFilter(name, args.filter, r.policy), ...visible(r.policy, name, 't')]);
+  const page = withEmbedColumns(pageSql(def, args, cond()), args.embeds, r);
+  const countTotal = async () =>
+    (await r.exec(sql`select count(*)::int as n from ${tableAs(def.table, 't')} where ${cond()}`))[0]!.n as number;
   // The page and the count are independent: on a server they run on two connections at once.
-  const [rows, total] = await Promise.all([exec(page.sql, page.values), args.withTotal ? countTotal() : undefined]);
+  const [rows, total] = await Promise.all([r.exec(page), args.withTotal ? countTotal() : undefined]);
   return pageOf(withEmbeds(rows, args.embeds), args, total);
 }
 
@@ -109,14 +115,12 @@ export async function listRoot(exec: Exec, name: EntityName, where: string | und
  * The page's ORDER BY ... LIMIT keeps it from being flattened, so its rows keep their order; and a
  * sorted subquery feeds json_agg in its order (the PostgreSQL idiom for ordered aggregates).
  */
-function withEmbedColumns(pageSql: string, embeds: readonly Embed[] | undefined, p: SqlParams): string {
-  if (!embeds?.length) return pageSql;
-  // Keys are GraphQL response keys ([_A-Za-z][_0-9A-Za-z]*), safe inside a quoted identifier.
-  const columns = embeds.map((e) => `(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, p, 'p."sourcedId"', `p."${LIVE_COLUMN}"`)}) e)
-    as "${embedColumn(e.key)}"`);
-  return `select p.*, ${columns.join(', ')} from (${pageSql}) p`;
+function withEmbedColumns(page: Sql, embeds: readonly Embed[] | undefined, r: Reader): Sql {
+  if (!embeds?.length) return page;
+  const columns = embeds.map((e) => sql`(select coalesce(json_agg(e), '[]'::json) from (${ownerPage(e.rel, e.args, r, column('p', 'sourcedId'), column('p', LIVE_COLUMN))}) e)
+    as ${sql.id(embedColumn(e.key))}`);
+  return sql`select p.*, ${joined(columns)} from (${page}) p`;
 }
-
 function withEmbeds(rows: Row[], embeds: readonly Embed[] | undefined): Row[] {
   if (embeds?.length) {
     for (const row of rows) {
@@ -138,39 +142,41 @@ function pageOf(rows: Row[], args: ListArgs, total: number | undefined): Page {
 }
 
 /**
- * The owner id `owner` (an SQL expression) names a live record: a tombstoned owner has no related
- * rows. It reads no column of `t`, so PostgreSQL checks it once per owner (a one-time filter), not per row.
+ * The owner id `owner` (an SQL expression) names a live record the caller may see: otherwise it has
+ * no related rows. It reads no column of `t`, so PostgreSQL checks it once per owner (a one-time
+ * filter), not per row.
  */
-const ownerLive = (rel: Relation, owner: string) =>
-  `exists (select 1 from ${entityDef(rel.owner).table} ow where ow.sourced_id = ${owner} and ${live('ow')})`;
+const ownerLive = (rel: Relation, r: Reader, owner: Sql): Sql =>
+  sql`exists (select 1 from ${tableAs(entityDef(rel.owner).table, 'ow')} where ${and([sql`${column('ow', 'sourced_id')} = ${owner}`, live('ow'), ...visible(r.policy, rel.owner, 'ow')])})`;
 
 /**
  * The target rows of `rel` that belong to the owner id `owner` (an SQL expression) and match the
- * filter. Every relation's rows pass here: the owner and the target must be live, and the link
- * (relations.ts) leaves out its tombstoned rows.
+ * filter. Every relation's rows pass here: the owner and the target must be live and visible, and
+ * the link (links.ts) leaves out its tombstoned and hidden rows.
  */
-function owned(rel: Relation, args: ListArgs, p: SqlParams, owner: string, ownerIsLive = ownerLive(rel, owner)): string {
-  const link = 'fk' in rel.source ? `t.${rel.source.fk} = ${owner}`
-    : `t.sourced_id in (select l0.target from (${rel.source.link}) l0 where l0.owner = ${owner})`;
-  return `${link} and ${live('t')} and ${ownerIsLive} and ${rel.where ?? 'true'} and ${compileFilter(rel.target, args.filter, p)}`;
+function owned(rel: Relation, args: ListArgs, r: Reader, owner: Sql, ownerIsLive = ownerLive(rel, r, owner)): Sql {
+  const link = 'fk' in rel.source ? sql`${column('t', rel.source.fk)} = ${owner}`
+    : sql`${column('t', 'sourced_id')} in (select l0.target from (${linkSql(rel.source, r.policy)}) l0 where l0.owner = ${owner})`;
+  return and([link, live('t'), ownerIsLive, ...conditionsSql(rel.where, 't', r.policy), compileFilter(rel.target, args.filter, r.policy),
+    ...visible(r.policy, rel.target, 't')]);
 }
 
 /**
  * One owner's page of `rel` (one row more than the limit, to tell whether there are more).
  * `ownerIsLive` is the owner's liveness when the caller has it at hand (an embed's page row).
  */
-function ownerPage(rel: Relation, args: ListArgs, p: SqlParams, owner: string, ownerIsLive = ownerLive(rel, owner)): string {
+function ownerPage(rel: Relation, args: ListArgs, r: Reader, owner: Sql, ownerIsLive = ownerLive(rel, r, owner)): Sql {
   const def = entityDef(rel.target);
-  if ('link' in rel.source && idsOnly(rel, args)) {
+  if ('paths' in rel.source && idsOnly(rel, args)) {
     // Only the linked sourcedIds are read (a user's agents as references): they come from the link,
-    // and the target table is visited only by primary key, for its status (tombstones make no relation).
-    return `select distinct l0.target as "sourcedId" from (${rel.source.link}) l0 join ${def.table} t on t.sourced_id = l0.target
-      where l0.owner = ${owner} and ${live('t')} and ${ownerIsLive} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
+    // and the target table is visited only by primary key, for its status and visibility (tombstones make no relation).
+    return sql`select distinct l0.target as "sourcedId" from (${linkSql(rel.source, r.policy)}) l0 join ${tableAs(def.table, 't')} on t.sourced_id = l0.target
+      where ${and([sql`l0.owner = ${owner}`, live('t'), ownerIsLive, ...visible(r.policy, rel.target, 't')])} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
   }
-  return withEmbedColumns(pageSql(def, args, owned(rel, args, p, owner, ownerIsLive)), args.embeds, p);
+  return withEmbedColumns(pageSql(def, args, owned(rel, args, r, owner, ownerIsLive)), args.embeds, r);
 }
 
-const idsOnly = (rel: Relation, args: ListArgs) => !rel.where && !args.filter && !args.orderBy?.length
+const idsOnly = (rel: Relation, args: ListArgs) => !rel.where?.length && !args.filter && !args.orderBy?.length
   && !args.fromEnd && !args.embeds?.length && args.props?.length === 1 && args.props[0] === 'sourcedId';
 
 /**
@@ -180,24 +186,19 @@ const idsOnly = (rel: Relation, args: ListArgs) => !rel.where && !args.filter &&
  * when totalCount is asked for. Many small per-owner sorts are cheaper than numbering all rows with
  * a window, and an owner whose page is empty (offset past its end) still reports its total.
  */
-export async function listNested(exec: Exec, rel: Relation, ownerIds: readonly string[], args: ListArgs): Promise<Map<string, Page>> {
+export async function listNested(r: Reader, rel: Relation, ownerIds: readonly string[], args: ListArgs): Promise<Map<string, Page>> {
   const def = entityDef(rel.target);
-  const p = new SqlParams();
-  const owners = p.add(JSON.stringify(ownerIds));
-  const page = ownerPage(rel, args, p, 'o.owner');
+  const owner = column('o', 'owner');
+  const page = ownerPage(rel, args, r, owner);
   // One owner (a REST path under one parent): its count runs beside the page on a second connection,
   // as listRoot's does, instead of after it in the same statement. Many owners: one statement counts all.
   const countApart = args.withTotal && ownerIds.length === 1;
-  const countSql = (q: SqlParams, owner: string) => `select count(*)::int as n from ${def.table} t where ${owned(rel, args, q, owner)}`;
-  const count = args.withTotal && !countApart ? ` cross join lateral (${countSql(p, 'o.owner')}) c` : '';
-  const { sql, values } = p.finish(`select o.owner as "__owner"${count ? ', c.n as "__total"' : ''}, x.*
-    from jsonb_array_elements_text(${owners}::jsonb) o(owner) left join lateral (${page}) x on true${count}`);
-  const countOne = async () => {
-    const c = new SqlParams();
-    const q = c.finish(countSql(c, `${c.add(ownerIds[0])}::text`));
-    return (await exec(q.sql, q.values))[0].n as number;
-  };
-  const [rows, apart] = await Promise.all([exec(sql, values), countApart ? countOne() : undefined]);
+  const countSql = (of: Sql) => sql`select count(*)::int as n from ${tableAs(def.table, 't')} where ${owned(rel, args, r, of)}`;
+  const countTogether = args.withTotal && !countApart;
+  const statement = sql`select ${owner} as "__owner"${countTogether ? sql`, c.n as "__total"` : sql``}, x.*
+    from jsonb_array_elements_text(${JSON.stringify(ownerIds)}::jsonb) o(owner) left join lateral (${page}) x on true${countTogether ? sql` cross join lateral (${countSql(owner)}) c` : sql``}`;
+  const countOne = async () => (await r.exec(countSql(sql`${ownerIds[0]}::text`)))[0]!.n as number;
+  const [rows, apart] = await Promise.all([r.exec(statement), countApart ? countOne() : undefined]);
   const byOwner = new Map<string, { rows: Row[]; total?: number }>();
   for (const row of withEmbeds(rows, args.embeds)) {
     const key = row.__owner as string;

@@ -1,5 +1,6 @@
-// Entry of the embedded database's worker thread. Worker threads do not inherit the tsx loader the main
-// thread registered (bin/oneroster-graph.js), so it is registered here before the TypeScript loads.
+// Entry of the embedded database's worker thread when run from the TypeScript sources (src/shared/worker-entry.ts).
+// Worker threads do not inherit the tsx loader the main thread registered, so it is registered here
+// before the TypeScript loads.
 import { register } from 'tsx/esm/api';
 
 register();

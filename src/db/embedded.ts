@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../shared/worker-entry.js';
 import type { EmbeddedWorkerData, EmbeddedWorkerReply } from './embedded-worker.js';
 
 export interface EmbeddedPostgres {
@@ -49,7 +50,7 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, maxConn
   }
 }
 
-const WORKER_ENTRY = new URL('./embedded-worker.boot.js', import.meta.url);
+const WORKER_ENTRY = workerEntry('embedded-worker', import.meta.url);
 
 /**
  * PGlite is one process's database: a second process opening the same directory would corrupt it.

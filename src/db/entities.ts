@@ -1,12 +1,15 @@
-import { EntitySchema, ReferenceKind, type EntityProperty } from '@mikro-orm/core';
+import { EntitySchema, ReferenceKind, type EntitySchemaProperty } from '@mikro-orm/core';
 import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
 import { syncEntitySchemas } from '../sync/entities.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
-export type Row = Record<string, unknown>;
+import type { Row } from './sql.js';
 
-type PropertyOptions = Partial<EntityProperty> & Record<string, unknown>;
+export type { Row };
+
+/** A property of a row schema; references name their target entity by model name. */
+type PropertyOptions = EntitySchemaProperty<Row, Row>;
 
 function scalarProperty(f: FieldDef): PropertyOptions {
   const nullable = !f.required;
@@ -41,7 +44,7 @@ function schemaOf(def: EntityDef): EntitySchema {
   const properties: Record<string, PropertyOptions> = def.base ? { ...baseProperties } : {};
   for (const [name, f] of Object.entries(def.fields)) properties[name] = scalarProperty(f);
   // Pothos/loader code reads rows, not class instances; a plain schema without a class is enough.
-  return new EntitySchema({ name: def.name, tableName: def.table, properties: properties as never });
+  return new EntitySchema({ name: def.name, tableName: def.table, properties });
 }
 
 /**
@@ -61,7 +64,7 @@ export const OAuthClient = new EntitySchema({
     tokenGeneration: { type: 'integer', default: 0 },
     scopes: { type: 'string[]', columnType: 'text[]' },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
-  } as never,
+  },
 });
 
 /** OAuth 1.0a nonces seen per client, kept until their timestamp leaves the accepted window. */
@@ -72,7 +75,7 @@ export const OAuthNonce = new EntitySchema({
     clientId: { type: 'string', columnType: 'text', primary: true },
     nonce: { type: 'string', columnType: 'text', primary: true },
     expiresAt: { type: 'Date', columnType: 'timestamptz', index: true },
-  } as never,
+  },
 });
 
 /** Small named server facts shared by every process: the client-secret key, the demo-district marker. */
@@ -82,7 +85,7 @@ export const ServerSetting = new EntitySchema({
   properties: {
     name: { type: 'string', columnType: 'text', primary: true },
     value: { type: 'json', columnType: 'jsonb' },
-  } as never,
+  },
 });
 
 export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, ...syncEntitySchemas];

@@ -1,9 +1,6 @@
-import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
-import { migrationsList } from '../../migrations/index.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig, type AppConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
-import { entitySchemas } from './entities.js';
 
 export interface Database {
   orm: MikroORM;
@@ -13,61 +10,41 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
-  return {
-    entities: entitySchemas,
-    clientUrl,
-    extensions: [Migrator],
-    discovery: { warnWhenNoEntities: false },
-    // Every session speaks UTC, so timestamptz text is always `...+00` and dates are never shifted.
-    // PostgreSQL's JIT is off: it compiles any plan whose estimated cost passes jit_above_cost, and the
-    // estimates of page queries with per-row subqueries (embedded relations, per-owner pages) pass it
-    // while the statement itself is short: one measured 89 ms without JIT and 1.2-2 s with it.
-    pool: {
-      min: 0,
-      max: poolMax,
-      afterCreate: (conn: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
-        conn.query(`SET TIME ZONE 'UTC'; SET statement_timeout = ${Number(statementTimeoutMs)}; SET jit = off`, (err) => done(err, conn));
-      },
-    },
-    migrations: {
-      migrationsList,
-      snapshot: false,
-      transactional: true,
-      allOrNothing: true,
-      path: 'migrations',
-      pathTs: 'migrations',
-      emit: 'ts',
-      disableForeignKeys: false,
-      silent: true,
-    },
-    allowGlobalContext: false,
-    debug: false,
-  };
-}
-
 /** Opens the database named by DATABASE_URL, or the embedded one in DATA_DIR, and migrates it. */
 export async function openDatabase(
   config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'embeddedConnections' | 'statementTimeoutMs'>,
   opts: { inMemory?: boolean; migrate?: boolean } = {},
 ): Promise<Database> {
+  // The embedded database boots in its own thread while this one loads the ORM (imported here, not at the
+  // top, so that the thread starts first). One socket connection more than the pool: the CSV import
+  // worker's own (src/csv/import-in-worker.ts).
+  const starting = config.databaseUrl ? undefined
+    : startEmbeddedPostgres(opts.inMemory ? undefined : config.dataDir, config.embeddedConnections + 1);
+  starting?.catch(() => {}); // awaited below, after the imports: not an unhandled rejection meanwhile
   let embedded: EmbeddedPostgres | undefined;
-  let clientUrl = config.databaseUrl;
-  if (!clientUrl) {
-    // One socket connection more than the pool: the CSV import worker's own (src/csv/import-in-worker.ts).
-    embedded = await startEmbeddedPostgres(opts.inMemory ? undefined : config.dataDir, config.embeddedConnections + 1);
-    clientUrl = embedded.url;
+  let orm: MikroORM | undefined;
+  try {
+    const [{ MikroORM }, { ormOptions, hasPendingMigrations }] = await Promise.all([import('@mikro-orm/postgresql'), import('./orm-options.js')]);
+    embedded = await starting;
+    const clientUrl = embedded?.url ?? config.databaseUrl!;
+    // On the embedded database the pool must not outnumber the socket's connections, or a query waits forever.
+    const poolMax = embedded ? config.embeddedConnections : 10;
+    orm = await MikroORM.init(ormOptions(clientUrl, poolMax, config.statementTimeoutMs));
+    // One query when the schema is current; the migrator (which checks the database, lists tables and takes
+    // a transaction) only runs when there is something to apply.
+    if (opts.migrate !== false && (await hasPendingMigrations(orm))) await orm.getMigrator().up();
+  } catch (err) {
+    await orm?.close(true);
+    await (embedded ?? (await starting?.catch(() => undefined)))?.stop();
+    throw err;
   }
-  // On the embedded database the pool must not outnumber the socket's connections, or a query waits forever.
-  const poolMax = embedded ? config.embeddedConnections : 10;
-  const orm = await MikroORM.init(ormOptions(clientUrl, poolMax, config.statementTimeoutMs));
-  if (opts.migrate !== false) await orm.getMigrator().up();
+  const clientUrl = embedded?.url ?? config.databaseUrl!;
   return {
     orm,
     location: embedded ? `embedded PostgreSQL (PGlite) in ${embedded.location}` : `PostgreSQL at ${redact(clientUrl)}`,
     embedded: !!embedded,
     async close() {
-      await orm.close(true);
+      await orm!.close(true);
       await embedded?.stop();
     },
   };

@@ -11,7 +11,10 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
  */
 export { sql };
 export type Sql = RawBuilder<unknown>;
-export type SqlRow = Record<string, unknown>;
+/** A row as statements return it: column (or alias) to value. The one row type of the application. */
+export type Row = Record<string, unknown>;
+/** @deprecated the same type as `Row`; kept so that code written against the first helper still compiles. */
+export type SqlRow = Row;
 
 /**
  * Kysely compiles PostgreSQL's `$1` placeholders; the ORM's knex pool numbers `?` placeholders itself.
@@ -65,32 +68,32 @@ export const or = (pieces: readonly Sql[]): Sql =>
  * ORM's knex pool with real bind parameters: MikroORM's own `execute` inlines parameters into the
  * text, which costs 6x on large batches.
  */
-export async function run(em: EntityManager, statement: Sql): Promise<SqlRow[]> {
+export async function run(em: EntityManager, statement: Sql): Promise<Row[]> {
   const { text, values } = compile(statement);
   return runCompiled(em, text, values);
 }
 
-async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<SqlRow[]> {
+async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
   // Kysely types parameters as unknown; pg serialises whatever values the template was given.
   const query = em.getKnex().raw(text, values as readonly Knex.RawBinding[]);
   const trx = em.getTransactionContext<Knex.Transaction>();
   if (trx) query.transacting(trx);
-  const result: { rows: SqlRow[] } = await query;
+  const result: { rows: Row[] } = await query;
   return result.rows;
 }
 
 /** Runs one statement on a pg client held by the caller (a COPY session, a dedicated connection). */
-export async function runOnClient(client: pg.ClientBase, statement: Sql): Promise<SqlRow[]> {
+export async function runOnClient(client: pg.ClientBase, statement: Sql): Promise<Row[]> {
   const { text, values } = compileForPg(statement);
   // pg's typings want a mutable array; it only reads it.
-  return (await client.query<SqlRow>(text, values as unknown[])).rows;
+  return (await client.query<Row>(text, values as unknown[])).rows;
 }
 
 /** Where statements go: the EntityManager (its transaction, if any) or a client the caller holds. */
-export interface SqlSession { run(statement: Sql): Promise<SqlRow[]> }
+export interface SqlSession { run(statement: Sql): Promise<Row[]> }
 export const emSession = (em: EntityManager): SqlSession => ({ run: (statement) => run(em, statement) });
 export const clientSession = (client: pg.ClientBase): SqlSession => ({ run: (statement) => runOnClient(client, statement) });
 
 /** @deprecated text with `?` placeholders; being replaced by `run(em, sql\`...\`)` (issue 15). */
-export const runSql = (em: EntityManager, text: string, values: readonly unknown[] = []): Promise<SqlRow[]> =>
+export const runSql = (em: EntityManager, text: string, values: readonly unknown[] = []): Promise<Row[]> =>
   runCompiled(em, text, values);

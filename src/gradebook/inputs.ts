@@ -1,4 +1,5 @@
-import { builder } from '../graph/builder.js';
+import { builder, type Types } from '../graph/builder.js';
+import { StatusEnum } from '../graph/model-fields.js';
 import { badInput } from '../shared/errors.js';
 import { invalidSourcedIdMessage, isValidSourcedId } from '../shared/sourced-id.js';
 
@@ -38,7 +39,7 @@ export function checkSourcedIds(value: unknown, path = ''): void {
 
 const RefInputType = builder.inputRef<RefInput>('RefInput').implement({
   description: 'A reference to another object by its sourcedId.',
-  fields: (t) => ({ sourcedId: t.id({ required: true }) as never }),
+  fields: (t) => ({ sourcedId: t.id({ required: true }) }),
 });
 
 const LearningObjectiveSetInputType = builder.inputRef<LearningObjectiveSetInput>('LearningObjectiveSetInput').implement({
@@ -75,24 +76,25 @@ const ScoreScaleValueInputType = builder.inputRef<{ itemValueLHS: string; itemVa
 });
 
 /** Fields every writable record takes. dateLastModified is not one of them: the server sets it. */
-const baseFields = (t: any) => ({
+type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+const baseFields = (t: InputFields) => ({
   sourcedId: t.id({ required: false, description: 'Optional in put mutations (must equal the argument); the consumer\'s temporary id in post mutations.' }),
-  status: t.field({ type: 'StatusType', required: false, description: 'Defaults to active.' }),
+  status: t.field({ type: StatusEnum, required: false, description: 'Defaults to active.' }),
   metadata: t.field({ type: 'JSONObject', required: false }),
 });
-const ref = (t: any, description: string) => t.field({ type: RefInputType, required: false, description });
-const requiredRef = (t: any, description: string) => t.field({ type: RefInputType, required: true, description });
-const flag = (t: any, description: string) => t.boolean({ required: false, description });
-const scoreStatus = (t: any) => t.string({
+const ref = (t: InputFields, description: string) => t.field({ type: RefInputType, required: false, description });
+const requiredRef = (t: InputFields, description: string) => t.field({ type: RefInputType, required: true, description });
+const flag = (t: InputFields, description: string) => t.boolean({ required: false, description });
+const scoreStatus = (t: InputFields) => t.string({
   required: true, description: 'exempt, fully graded, not submitted, partially graded, submitted, or an ext: token.',
 });
 
-export const CategoryInputType = builder.inputRef<RecordInput>('CategoryInput').implement({
+export const CategoryInputType = builder.inputType('CategoryInput', {
   description: 'A category of line items.',
-  fields: (t) => ({ ...baseFields(t), title: t.string({ required: true }), weight: t.float({ required: false }) }) as never,
+  fields: (t) => ({ ...baseFields(t), title: t.string({ required: true }), weight: t.float({ required: false }) }),
 });
 
-export const LineItemInputType = builder.inputRef<RecordInput>('LineItemInput').implement({
+export const LineItemInputType = builder.inputType('LineItemInput', {
   description: 'A line item. `class` is required except in postLineItemsForClass; `school` defaults to the class\'s school.',
   fields: (t) => ({
     ...baseFields(t),
@@ -109,10 +111,10 @@ export const LineItemInputType = builder.inputRef<RecordInput>('LineItemInput').
     resultValueMin: t.float({ required: false }),
     resultValueMax: t.float({ required: false }),
     learningObjectiveSet: t.field({ type: [LearningObjectiveSetInputType], required: false }),
-  }) as never,
+  }),
 });
 
-export const ResultInputType = builder.inputRef<RecordInput>('ResultInput').implement({
+export const ResultInputType = builder.inputType('ResultInput', {
   description: 'A student\'s result on a line item. `lineItem` is required except in postResultsForLineItem.',
   fields: (t) => ({
     ...baseFields(t),
@@ -130,10 +132,10 @@ export const ResultInputType = builder.inputRef<RecordInput>('ResultInput').impl
     incomplete: flag(t, 'Submitted but judged incomplete.'),
     late: flag(t, 'Past due or submitted late.'),
     missing: flag(t, 'Not submitted.'),
-  }) as never,
+  }),
 });
 
-export const ScoreScaleInputType = builder.inputRef<RecordInput>('ScoreScaleInput').implement({
+export const ScoreScaleInputType = builder.inputType('ScoreScaleInput', {
   description: 'A score scale of a class.',
   fields: (t) => ({
     ...baseFields(t),
@@ -142,10 +144,10 @@ export const ScoreScaleInputType = builder.inputRef<RecordInput>('ScoreScaleInpu
     course: ref(t, 'The course of this scale.'),
     class: requiredRef(t, 'The class of this scale.'),
     scoreScaleValue: t.field({ type: [ScoreScaleValueInputType], required: true, description: 'At least one mapping.' }),
-  }) as never,
+  }),
 });
 
-export const AssessmentLineItemInputType = builder.inputRef<RecordInput>('AssessmentLineItemInput').implement({
+export const AssessmentLineItemInputType = builder.inputType('AssessmentLineItemInput', {
   description: 'An assessment line item (Assessment Results profile).',
   fields: (t) => ({
     ...baseFields(t),
@@ -157,10 +159,10 @@ export const AssessmentLineItemInputType = builder.inputRef<RecordInput>('Assess
     resultValueMin: t.float({ required: false }),
     resultValueMax: t.float({ required: false }),
     learningObjectiveSet: t.field({ type: [LearningObjectiveSetInputType], required: false }),
-  }) as never,
+  }),
 });
 
-export const AssessmentResultInputType = builder.inputRef<RecordInput>('AssessmentResultInput').implement({
+export const AssessmentResultInputType = builder.inputType('AssessmentResultInput', {
   description: 'A student\'s result on an assessment line item.',
   fields: (t) => ({
     ...baseFields(t),
@@ -178,5 +180,5 @@ export const AssessmentResultInputType = builder.inputRef<RecordInput>('Assessme
     incomplete: flag(t, 'Submitted but judged incomplete.'),
     late: flag(t, 'Past due or submitted late.'),
     missing: flag(t, 'Not submitted.'),
-  }) as never,
+  }),
 });

@@ -1,7 +1,9 @@
 import { SCOPES, V1P1_SCOPES } from '../auth/scopes.js';
-import { builder } from '../graph/builder.js';
+import type { InputObjectRef } from '@pothos/core';
+import { builder, type Types } from '../graph/builder.js';
 import { GUIDPairSetType } from '../graph/embedded-types.js';
-import { byId, nodeRefs } from '../graph/types.js';
+import { nodeRef } from '../graph/node-refs.js';
+import { byId, nonNull } from '../graph/relation-fields.js';
 import {
   AssessmentLineItemInputType, AssessmentResultInputType, CategoryInputType, LineItemInputType, ResultInputType,
   ScoreScaleInputType, checkSourcedIds, type RecordInput,
@@ -28,7 +30,7 @@ interface Writable {
   type: WritableType;
   /** Field name of the record in payloads: `lineItem`. */
   field: string;
-  input: typeof CategoryInputType;
+  input: InputObjectRef<Types, RecordInput>;
   put: readonly string[];
   delete: readonly string[];
 }
@@ -64,11 +66,11 @@ for (const w of WRITABLE) {
     fields: (t) => ({
       created: t.exposeBoolean('created', { description: 'True when no record had this sourcedId; false when it was replaced.' }),
       [w.field]: t.field({
-        type: nodeRefs.get(w.type)!,
+        type: nodeRef(w.type),
         description: 'The record as stored (needs a read scope).',
-        resolve: async (o, _args, ctx) => (await byId(ctx, w.type).load(o.sourcedId))!,
+        resolve: (o, _args, ctx, info) => nonNull(byId(ctx, w.type).load(o.sourcedId), info),
       }),
-    }) as never,
+    }),
   });
   builder.mutationField(`put${w.type}`, (t) => t.field({
     type: payload,
@@ -78,7 +80,7 @@ for (const w of WRITABLE) {
     resolve: async (_root, args, ctx) => {
       checkSourcedIds(args);
       const sourcedId = String(args.sourcedId);
-      const { created } = await putRecord(ctx, w.type, sourcedId, args.input as RecordInput);
+      const { created } = await putRecord(ctx, w.type, sourcedId, args.input);
       return { created, sourcedId };
     },
   }));
@@ -96,7 +98,7 @@ builder.mutationField('postLineItemsForClass', (t) => t.field({
   description: 'Creates line items of a class under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { classSourcedId: t.arg.id({ required: true }), lineItems: t.arg({ type: [LineItemInputType], required: true }) },
-  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { class: String(args.classSourcedId) }, args.lineItems as RecordInput[]) }; },
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { class: String(args.classSourcedId) }, args.lineItems) }; },
 }));
 
 builder.mutationField('postLineItemsForSchool', (t) => t.field({
@@ -104,7 +106,7 @@ builder.mutationField('postLineItemsForSchool', (t) => t.field({
   description: 'Creates line items of a school under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { schoolSourcedId: t.arg.id({ required: true }), lineItems: t.arg({ type: [LineItemInputType], required: true }) },
-  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { school: String(args.schoolSourcedId) }, args.lineItems as RecordInput[]) }; },
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postLineItems(ctx, { school: String(args.schoolSourcedId) }, args.lineItems) }; },
 }));
 
 builder.mutationField('postResultsForLineItem', (t) => t.field({
@@ -112,7 +114,7 @@ builder.mutationField('postResultsForLineItem', (t) => t.field({
   description: 'Creates results of a line item under server-allocated sourcedIds; all or none.',
   authScopes: { anyScope: GRADEBOOK_POST },
   args: { lineItemSourcedId: t.arg.id({ required: true }), results: t.arg({ type: [ResultInputType], required: true }) },
-  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postResultsForLineItem(ctx, String(args.lineItemSourcedId), args.results as RecordInput[]) }; },
+  resolve: async (_root, args, ctx) => { checkSourcedIds(args); return { sourcedIdPairs: await postResultsForLineItem(ctx, String(args.lineItemSourcedId), args.results) }; },
 }));
 
 builder.mutationField('postResultsForAcademicSessionForClass', (t) => t.field({
@@ -126,6 +128,6 @@ builder.mutationField('postResultsForAcademicSessionForClass', (t) => t.field({
   },
   resolve: async (_root, args, ctx) => {
     checkSourcedIds(args);
-    return { sourcedIdPairs: await postResultsForClassSession(ctx, String(args.classSourcedId), String(args.academicSessionSourcedId), args.results as RecordInput[]) };
+    return { sourcedIdPairs: await postResultsForClassSession(ctx, String(args.classSourcedId), String(args.academicSessionSourcedId), args.results) };
   },
 }));

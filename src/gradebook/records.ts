@@ -1,10 +1,11 @@
 import { isRef, isValidToken, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
+import type { Row } from '../db/sql.js';
 import { validationFailed } from '../shared/errors.js';
 import type { LearningObjectiveScoreSetInput, LearningObjectiveSetInput, RecordInput, RefInput } from './inputs.js';
 
 export type WritableType = 'Category' | 'LineItem' | 'Result' | 'ScoreScale' | 'AssessmentLineItem' | 'AssessmentResult';
-export type Row = Record<string, unknown>;
+export type { Row };
 
 /** A reference the write must find: `field` names it in the error when it is unknown or deleted. */
 export interface RefCheck { field: string; target: EntityName; sourcedId: string }

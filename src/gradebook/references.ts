@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql.js';
+import { and, column, joined, run, sql, tableAs } from '../db/sql.js';
+import { live } from '../data/links.js';
 import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { validationFailed } from '../shared/errors.js';
@@ -23,14 +24,9 @@ export async function lookup(tx: EntityManager, wanted: Array<{ target: EntityNa
   }
   const found: Found = new Map();
   if (!byTarget.size) return found;
-  const parts: string[] = [];
-  const values: unknown[] = [];
-  for (const [target, ids] of byTarget) {
-    parts.push(`select ?::text as target, to_jsonb(t) as row from ${entityDef(target).table} t
-      where t.sourced_id in (select jsonb_array_elements_text(?::jsonb)) and t.status <> 'tobedeleted'`);
-    values.push(target, JSON.stringify([...ids]));
-  }
-  for (const r of await runSql(tx, parts.join(' union all '), values)) {
+  const parts = [...byTarget].map(([target, ids]) => sql`select ${target}::text as target, to_jsonb(t) as row from ${tableAs(entityDef(target).table, 't')}
+      where ${and([sql`${column('t', 'sourced_id')} in (select jsonb_array_elements_text(${JSON.stringify([...ids])}::jsonb))`, live('t')])}`);
+  for (const r of await run(tx, joined(parts, sql` union all `))) {
     const row = r.row as Row;
     found.set(foundKey(r.target as EntityName, String(row.sourced_id)), row);
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { insertRows } from '../db/bulk.js';
-import { runSql } from '../db/sql.js';
+import { at, tombstone, upsertRows } from '../db/bulk.js';
+import { emSession, run, sql } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
@@ -28,22 +28,10 @@ const SIDE_TABLES: Partial<Record<WritableType, { scale: EntityName; objective: 
   Result: { scale: 'ResultScoreScale', objective: 'ResultLearningObjective', owner: 'result' },
 };
 
-/** Where a row's columns come from: the same conversion the bulk loader applies. */
-function toColumns(type: WritableType, row: Row): Row {
-  const def = entityDef(type);
-  const out: Row = { sourced_id: row.sourcedId, status: row.status, date_last_modified: row.dateLastModified, metadata: row.metadata };
-  for (const [prop, f] of Object.entries(def.fields)) out[columnOf(prop, f)] = row[prop] ?? null;
-  return out;
-}
-
 /** Insert or replace one record; the row lock it takes serialises concurrent writes to the same sourcedId. */
 async function upsert(tx: EntityManager, record: WriteRecord): Promise<boolean> {
-  const { table, fields } = entityDef(record.type);
-  const cols = ['status', 'date_last_modified', 'metadata', ...Object.entries(fields).map(([p, f]) => columnOf(p, f))];
-  const [r] = await runSql(tx, `insert into ${table} select * from jsonb_populate_record(null::${table}, ?::jsonb)
-    on conflict (sourced_id) do update set ${cols.map((c) => `"${c}" = excluded."${c}"`).join(', ')}
-    returning (xmax = 0) as created`, [JSON.stringify(toColumns(record.type, record.row))]);
-  return r.created === true;
+  const { created } = await upsertRows(emSession(tx), record.type, [record.row], 'update');
+  return created === 1;
 }
 
 /** Score-scale link rows and learning-objective rows of line items/results; a replace drops the old ones first. */
@@ -51,10 +39,11 @@ async function writeSideRows(tx: EntityManager, records: WriteRecord[], replace:
   const side = SIDE_TABLES[records[0]?.type];
   if (!side) return;
   if (replace) {
-    const ids = JSON.stringify(records.map((r) => r.row.sourcedId));
+    const ids = records.map((r) => String(r.row.sourcedId));
     for (const name of [side.scale, side.objective]) {
       const def = entityDef(name);
-      await runSql(tx, `delete from ${def.table} where ${columnOf(side.owner, def.fields[side.owner])} in (select jsonb_array_elements_text(?::jsonb))`, [ids]);
+      // Side rows are replaced with their owner, not tombstoned: they are parts of it, not records of their own.
+      await run(tx, sql`delete from ${sql.table(def.table)} where ${sql.ref(columnOf(side.owner, def.fields[side.owner]))} = any(${ids}::text[])`);
     }
   }
   const scales = records.filter((r) => r.scoreScale).map((r) => ({
@@ -62,8 +51,8 @@ async function writeSideRows(tx: EntityManager, records: WriteRecord[], replace:
     [side.owner]: r.row.sourcedId, scoreScale: r.scoreScale,
   }));
   const objectives = records.flatMap((r) => r.objectives ?? []);
-  if (scales.length) await insertRows(tx, side.scale, scales);
-  if (objectives.length) await insertRows(tx, side.objective, objectives);
+  if (scales.length) await upsertRows(emSession(tx), side.scale, scales);
+  if (objectives.length) await upsertRows(emSession(tx), side.objective, objectives);
 }
 
 /**
@@ -127,18 +116,16 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
   const now = new Date().toISOString();
   const cascaded: string[] = [];
   const result = await transaction(ctx, async (tx): Promise<Tombstone> => {
-    const marked = await runSql(tx, `update ${table} set status = 'tobedeleted', date_last_modified = ?::timestamptz
-      where sourced_id = ? and status <> 'tobedeleted' returning sourced_id`, [now, sourcedId]);
+    const session = emSession(tx);
+    const marked = await tombstone(session, table, sql`t.sourced_id = ${sourcedId}`, at(now));
     if (marked.length) {
       const cascade = CASCADES[type];
       if (cascade) {
-        const rows = await runSql(tx, `update ${entityDef(cascade.type).table} set status = 'tobedeleted', date_last_modified = ?::timestamptz
-          where ${cascade.column} = ? and status <> 'tobedeleted' returning sourced_id`, [now, sourcedId]);
-        cascaded.push(...rows.map((r) => String(r.sourced_id)));
+        cascaded.push(...await tombstone(session, entityDef(cascade.type).table, sql`${sql.ref(`t.${cascade.column}`)} = ${sourcedId}`, at(now)));
       }
       return { sourcedId, dateLastModified: now, deleted: true };
     }
-    const [existing] = await runSql(tx, `select date_last_modified from ${table} where sourced_id = ?`, [sourcedId]);
+    const [existing] = await run(tx, sql`select date_last_modified from ${sql.table(table)} where sourced_id = ${sourcedId}`);
     if (!existing) throw notFound(type, sourcedId);
     return { sourcedId, dateLastModified: new Date(existing.date_last_modified as string).toISOString(), deleted: false };
   });
@@ -189,7 +176,7 @@ async function insertBatch(ctx: Context, type: WritableType, batch: Array<{ supp
       requireSameParent(records, defaults);
     });
     await check(tx, found);
-    await insertRows(tx, type, records.map((r) => r.row));
+    await upsertRows(emSession(tx), type, records.map((r) => r.row));
     await writeSideRows(tx, records, false);
   });
   forget(ctx, type, records.map((r) => String(r.row.sourcedId)));

@@ -10,6 +10,8 @@ export interface BuilderTypes {
   Context: Context;
   AuthScopes: { anyScope: readonly string[] };
   Scalars: {
+    // graphql-js coerces every ID input to a string.
+    ID: { Input: string; Output: string | number };
     DateTime: { Input: string; Output: string };
     Date: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
@@ -18,6 +20,9 @@ export interface BuilderTypes {
   };
   DefaultFieldNullability: false;
 }
+
+/** The builder's full type parameters, for helpers that take a field or argument builder. */
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<BuilderTypes>;
 
 /** Plugins and scalars only; the types live in the files that describe them. */
 export const builder = new SchemaBuilder<BuilderTypes>({
@@ -39,7 +44,7 @@ export const builder = new SchemaBuilder<BuilderTypes>({
 });
 
 builder.addScalarType('DateTime', DateTimeScalar);
-builder.addScalarType('Date', DateResolver as never);
+builder.addScalarType('Date', DateResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('NonNegativeInt', NonNegativeIntResolver);

@@ -1,12 +1,14 @@
+import type { ObjectRef } from '@pothos/core';
 import type { FilterInput } from '../data/filters.js';
 import type { ListArgs, OrderSpec, Page, Row } from '../data/queries.js';
 import { badInput } from '../shared/errors.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import type { Context } from './context.js';
+import type { OrderInput } from './inputs.js';
 
 export interface CollectionArgs {
   filter?: FilterInput | null;
-  orderBy?: OrderSpec[] | null;
+  orderBy?: readonly OrderInput[] | null;
   first?: number | null;
   after?: string | null;
   last?: number | null;
@@ -39,7 +41,8 @@ export function listArgs(args: CollectionArgs, ctx: Context, withTotal: boolean)
   check('first', args.first, 0); check('last', args.last, 0); check('limit', args.limit, 1); check('offset', args.offset, 0);
   const relay = args.first != null || args.after != null || args.last != null || args.before != null;
   if (relay && (args.offset != null || args.limit != null)) throw badInput('use either first/after/last/before or offset/limit, not both');
-  const base = { filter: args.filter ?? undefined, orderBy: args.orderBy ?? undefined, withTotal };
+  const orderBy = args.orderBy?.map((o): OrderSpec => ({ field: o.field, direction: o.direction ?? 'ASC' }));
+  const base = { filter: args.filter ?? undefined, orderBy, withTotal };
   if (args.last != null || args.before != null) {
     const last = args.last ?? DEFAULT_PAGE_SIZE;
     if (args.before != null) {
@@ -70,11 +73,14 @@ function positionOf(v: ConnectionValue, i: number): number {
   return (v.page.total ?? v.page.rows.length) - v.page.rows.length + i;
 }
 
-export function connectionType(typeName: string, node: Parameters<typeof builder.objectRef>[0] extends never ? never : any) {
+export type ConnectionRef = ObjectRef<Types, ConnectionValue>;
+
+/** `<Type>Connection` and `<Type>Edge` of a record type whose rows `node` reads. */
+export function connectionType(typeName: string, node: ObjectRef<Types, Row>): ConnectionRef {
   const edge = builder.objectRef<{ row: Row; cursor: string }>(`${typeName}Edge`).implement({
     fields: (t) => ({
       cursor: t.exposeString('cursor'),
-      node: t.field({ type: node, resolve: (e) => e.row as never }),
+      node: t.field({ type: node, resolve: (e) => e.row }),
     }),
   });
   return builder.objectRef<ConnectionValue>(`${typeName}Connection`).implement({

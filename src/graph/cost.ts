@@ -1,5 +1,6 @@
 import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
+import { sql, type Row, type Sql } from '../db/sql.js';
 import type { Relation } from '../model/relations.js';
 import type { CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
@@ -20,16 +21,16 @@ export interface TableStats {
   perValue: ReadonlyMap<string, number>;
 }
 
-type Exec = (sql: string) => Promise<Record<string, unknown>[]>;
+type Exec = (statement: Sql) => Promise<Row[]>;
 
 export async function readTableStats(exec: Exec): Promise<TableStats> {
   const rows = new Map<string, number>();
-  for (const r of await exec(`select c.relname as name, c.reltuples as rows from pg_class c
+  for (const r of await exec(sql`select c.relname as name, c.reltuples as rows from pg_class c
       where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p') and c.reltuples >= 0`)) {
     rows.set(String(r.name), Number(r.rows));
   }
   const perValue = new Map<string, number>();
-  for (const s of await exec('select tablename, attname, n_distinct, null_frac from pg_stats where schemaname = current_schema()')) {
+  for (const s of await exec(sql`select tablename, attname, n_distinct, null_frac from pg_stats where schemaname = current_schema()`)) {
     const total = rows.get(String(s.tablename));
     if (total === undefined) continue;
     const nDistinct = Number(s.n_distinct);
@@ -69,8 +70,8 @@ export function ownerColumn(rel: Relation): { table: string; column: string } | 
   // A link through one table (relations.ts `through`): its owner column is a column of that table.
   const [path, ...others] = rel.source.paths;
   const [hop, ...more] = path?.hops ?? [];
-  if (!path || others.length || !hop || more.length || !path.owner.startsWith(`${hop.alias}.`)) return undefined;
-  return { table: hop.table, column: path.owner.slice(hop.alias.length + 1) };
+  if (!path || others.length || !hop || more.length || path.owner.alias !== hop.alias) return undefined;
+  return { table: hop.table, column: path.owner.column };
 }
 
 /** Pothos complexity of a nested connection: one per node, nodes capped by what a parent holds. */

@@ -105,9 +105,9 @@ export function checkSource(source: string, limits: DocumentLimits): void {
  * caches are consulted: every request is checked against its own caller's limits, and a refusal is
  * never cached for another caller. Selection counts are remembered per parsed document.
  */
-export function documentLimitsPlugin(settings: DocumentLimitSettings, isAnonymous: (serverContext: object) => boolean): Plugin {
+export function documentLimitsPlugin<C extends object>(settings: DocumentLimitSettings, isAnonymous: (context: C) => boolean): Plugin<C> {
   const counted = new WeakMap<DocumentNode, SelectionCount>();
-  const limitsOf = (context: object) => (isAnonymous(context) ? settings.anonymous : settings.signedIn);
+  const limitsOf = (context: C) => (isAnonymous(context) ? settings.anonymous : settings.signedIn);
   return {
     onParse({ context, params }) {
       checkSource(typeof params.source === 'string' ? params.source : params.source.body, limitsOf(context));

@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 
 type Obj = Record<string, unknown>;
 const text = (o: Obj, k: string) => (o[k] == null ? null : String(o[k]));
+const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null) : []);
 
 /** Value objects stored inside their owner (jsonb), model.md §1.5.2–1.5.4 and §2.4.1–2.4.4. */
 export const UserIdType = builder.objectRef<Obj>('UserId').implement({
@@ -33,7 +34,7 @@ export const LearningObjectiveSetType = builder.objectRef<Obj>('LearningObjectiv
   description: 'Learning objectives from one source (CASE or another) that an item is aligned with.',
   fields: (t) => ({
     source: t.string({ resolve: (o) => String(o.source) }),
-    learningObjectiveIds: t.stringList({ resolve: (o) => (o.learningObjectiveIds as string[]) ?? [] }),
+    learningObjectiveIds: t.stringList({ resolve: (o) => (Array.isArray(o.learningObjectiveIds) ? o.learningObjectiveIds.map(String) : []) }),
   }),
 });
 
@@ -50,7 +51,7 @@ export const LearningObjectiveScoreSetType = builder.objectRef<Obj>('LearningObj
   description: 'Mastery scores on learning objectives from one source.',
   fields: (t) => ({
     source: t.string({ resolve: (o) => String(o.source) }),
-    learningObjectiveResults: t.field({ type: [LearningObjectiveResultType], resolve: (o) => (o.learningObjectiveResults as Obj[]) ?? [] }),
+    learningObjectiveResults: t.field({ type: [LearningObjectiveResultType], resolve: (o) => objects(o.learningObjectiveResults) }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, isObjectType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { Embed, ListArgs, Page, Row } from '../data/queries.js';
 import { embedColumn } from '../data/queries.js';
 import type { EntityDef } from '../model/dsl.js';
@@ -25,8 +25,8 @@ export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context)
 function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
   const candidates = relationsOf(def.name).filter((r) => (r.list || r.embed) && canRead(ctx.scopes, r.target));
   if (!candidates.length) return [];
-  const nodeType = info.schema.getType(info.returnType.toString().replace(/Connection!?$/, '')) as GraphQLObjectType | undefined;
-  if (!nodeType) return [];
+  const nodeType = info.schema.getType(info.returnType.toString().replace(/Connection!?$/, ''));
+  if (!isObjectType(nodeType)) return [];
   const children = connectionNodeFields(info);
   const keyCount = new Map<string, number>();
   for (const f of children) keyCount.set(responseKey(f), (keyCount.get(responseKey(f)) ?? 0) + 1);
@@ -63,6 +63,7 @@ function connectionArgsOf(info: GraphQLResolveInfo, f: FieldNode, rel: Relation,
   if (!field) return undefined;
   let args: CollectionArgs;
   try {
+    // graphql-js returns argument values untyped; they are coerced to this field's arguments (relation-fields.ts collectionArgs).
     args = getArgumentValues(field, f, info.variableValues) as CollectionArgs;
   } catch {
     return undefined; // The field's own resolution reports it.
@@ -78,7 +79,10 @@ function connectionArgsOf(info: GraphQLResolveInfo, f: FieldNode, rel: Relation,
   return { ...list, props: propsFrom(entityDef(rel.target), nodes) };
 }
 
+const isPage = (v: unknown): v is Page => typeof v === 'object' && v !== null && 'rows' in v;
+
 /** The embedded page of this field on this row, when the row's page read it along. */
 export function embeddedPage(row: Row, info: GraphQLResolveInfo): Page | undefined {
-  return row[embedColumn(String(info.path.key))] as Page | undefined;
+  const page = row[embedColumn(String(info.path.key))];
+  return isPage(page) ? page : undefined;
 }

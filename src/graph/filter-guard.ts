@@ -49,10 +49,10 @@ export function checkFilter(schema: GraphQLSchema, typeName: string, filter: Fil
       if (v === undefined || v === null) continue;
       const at = path ? `${path}.${key}` : key;
       if (key === 'AND' || key === 'OR') {
-        for (const item of v as FilterInput[]) walk(type, item, depth + 1, path);
+        for (const item of [v].flat()) if (isFilter(item)) walk(type, item, depth + 1, path);
         continue;
       }
-      if (key === 'NOT') { walk(type, v as FilterInput, depth + 1, path); continue; }
+      if (key === 'NOT') { if (isFilter(v)) walk(type, v, depth + 1, path); continue; }
       if (SECRET_FIELDS.has(key)) throw secret('filter', at);
       const inner = fields[key] && getNamedType(fields[key].type);
       if (!(inner instanceof GraphQLInputObjectType)) continue; // unknown keys are the schema's to refuse
@@ -61,7 +61,7 @@ export function checkFilter(schema: GraphQLSchema, typeName: string, filter: Fil
         if (!(readScopes[target] ?? []).some((s) => readable.has(s))) {
           throw forbidden(`the access token lacks a scope to read ${inner.name.replace(/Filter$/, '')}, so it cannot filter on ${at}`);
         }
-        walk(inner, v as FilterInput, depth + 1, at);
+        if (isFilter(v)) walk(inner, v, depth + 1, at);
         continue;
       }
       // A comparison, or a reference's { sourcedId: comparison }: each operator is one predicate.
@@ -71,8 +71,16 @@ export function checkFilter(schema: GraphQLSchema, typeName: string, filter: Fil
       }
     }
   };
-  walk(schema.getType(`${typeName}Filter`) as GraphQLInputObjectType, filter, 0, '');
+  const root = schema.getType(`${typeName}Filter`);
+  if (!(root instanceof GraphQLInputObjectType)) throw new Error(`the schema has no input type ${typeName}Filter`);
+  walk(root, filter, 0, '');
 }
+
+/** A filter object (coerced input objects are plain objects; lists arrive as arrays). */
+const isFilter = (v: unknown): v is FilterInput => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The `field` of each sort key of an orderBy value (one key or a list of them). */
+const sortFields = (v: unknown): string[] => [v].flat().flatMap((o) => (isFilter(o) && typeof o.field === 'string' ? [o.field] : []));
 
 const countComparisons = (v: unknown): number => (v && typeof v === 'object' && !Array.isArray(v)
   ? Object.values(v).reduce<number>((n, x) => n + (x && typeof x === 'object' && !Array.isArray(x) ? countComparisons(x) : x === undefined || x === null ? 0 : 1), 0)
@@ -91,21 +99,21 @@ export function checkDocumentFilters(schema: GraphQLSchema, document: DocumentNo
       if (!arg) return;
       const named = getNamedType(arg.type);
       if (named instanceof GraphQLInputObjectType && entityOfFilter.has(named.name)) {
-        const value = valueFromAST(node.value, arg.type, variables) as FilterInput | undefined;
-        if (value) checkFilter(schema, named.name.replace(/Filter$/, ''), value, scopes, limits);
+        const value = valueFromAST(node.value, arg.type, variables);
+        if (isFilter(value)) checkFilter(schema, named.name.replace(/Filter$/, ''), value, scopes, limits);
       } else if (named instanceof GraphQLInputObjectType && named.name.endsWith('Order')) {
-        const value = valueFromAST(node.value, arg.type, variables) as { field: string }[] | { field: string } | undefined;
-        if (value) checkSort([value].flat().map((o) => o.field));
+        const value = valueFromAST(node.value, arg.type, variables);
+        if (value) checkSort(sortFields(value));
       }
     },
   }));
 }
 
 /** The yoga plugin: filters and sorts are checked after validation, before execution starts. */
-export function filterGuardPlugin(): Plugin {
+export function filterGuardPlugin(): Plugin<Context> {
   return {
     onExecute({ args }) {
-      const ctx = args.contextValue as unknown as Context;
+      const ctx = args.contextValue;
       checkDocumentFilters(args.schema, args.document, args.variableValues ?? undefined, ctx.scopes, ctx.limits.filter ?? DEFAULT_FILTER_LIMITS);
     },
   };

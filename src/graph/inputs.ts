@@ -1,9 +1,10 @@
-import type { EntityDef, FieldDef } from '../model/dsl.js';
+import type { ImplementableInputObjectRef, InputFieldRef, InputObjectRef } from '@pothos/core';
+import type { EntityDef, EntityName, FieldDef } from '../model/dsl.js';
 import { isRef } from '../model/dsl.js';
 import { relationsOf } from '../model/relations.js';
 import type { FilterInput } from '../data/filters.js';
 import type { OrderSpec } from '../data/queries.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 
 const comparison = (name: string, type: 'String' | 'Date' | 'DateTime' | 'Float' | 'Int' | 'Boolean', ordered: boolean, description: string) =>
   builder.inputType(name, {
@@ -50,7 +51,11 @@ function comparisonFor(f: FieldDef) {
 
 export const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
 
-type FilterRef = ReturnType<typeof builder.inputRef<FilterInput>>;
+type FilterRef = ImplementableInputObjectRef<Types, FilterInput>;
+
+/** A sort key as GraphQL receives it: `direction` has a default, so it is always present. */
+export interface OrderInput { field: string; direction?: OrderSpec['direction'] | null }
+export type OrderRef = InputObjectRef<Types, OrderInput>;
 const filterRefs = new Map<string, FilterRef>();
 export const filterRef = (typeName: string): FilterRef => {
   let ref = filterRefs.get(typeName);
@@ -65,12 +70,12 @@ export function orderableFields(def: EntityDef): string[] {
 }
 
 /** `<Type>Filter`: per-field comparisons, reference and relation filters, combinable with AND/OR/NOT. */
-export function defineFilter(def: EntityDef, typeName: string, typeNameOf: (name: string) => string) {
+export function defineFilter(def: EntityDef, typeName: string, typeNameOf: (name: EntityName) => string) {
   const ref = filterRef(typeName);
   ref.implement({
     description: `Selects ${typeName} records. Fields combine with AND; use OR and NOT for other logic.`,
-    fields: (t): any => {
-      const fields: Record<string, ReturnType<typeof t.field>> = {
+    fields: (t) => {
+      const fields: Record<string, InputFieldRef<Types, unknown>> = {
         AND: t.field({ type: [ref], required: false }),
         OR: t.field({ type: [ref], required: false }),
         NOT: t.field({ type: ref, required: false }),
@@ -82,7 +87,7 @@ export function defineFilter(def: EntityDef, typeName: string, typeNameOf: (name
       }
       for (const [name, f] of Object.entries(def.fields)) {
         const type = comparisonFor(f);
-        if (type) fields[name] = t.field({ type, required: false } as never);
+        if (type) fields[name] = t.field({ type, required: false });
       }
       for (const rel of relationsOf(def.name).filter((r) => r.filterable)) {
         fields[rel.name] = t.field({
@@ -96,15 +101,15 @@ export function defineFilter(def: EntityDef, typeName: string, typeNameOf: (name
   return ref;
 }
 
-export function defineOrder(def: EntityDef, typeName: string) {
+export function defineOrder(def: EntityDef, typeName: string): OrderRef {
   const fieldEnum = builder.enumType(`${typeName}OrderField`, {
     values: Object.fromEntries(orderableFields(def).map((f) => [f, { value: f }])),
   });
-  return builder.inputType(`${typeName}Order`, {
+  return builder.inputRef<OrderInput>(`${typeName}Order`).implement({
     description: `Orders ${typeName} records; sourcedId is always appended as the final tiebreaker.`,
     fields: (t) => ({
       field: t.field({ type: fieldEnum, required: true }),
       direction: t.field({ type: SortDirection, required: false, defaultValue: 'ASC' }),
     }),
-  }) as unknown as ReturnType<typeof builder.inputRef<OrderSpec>>;
+  });
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { findByIds, listNested, type Exec, type ListArgs, type Page, type Row } from '../data/queries.js';
+import { findByIds, listNested, type ListArgs, type Page, type Reader, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import type { Relation } from '../model/relations.js';
@@ -15,7 +15,7 @@ export class Loaders {
   private readonly pages = new Map<Relation, Map<string, RelationLoader>>();
   private readonly specs = new WeakMap<ListArgs, string>();
 
-  constructor(private readonly exec: Exec) {}
+  constructor(private readonly reader: Reader) {}
 
   /** Records of `type` by sourcedId: every property, or only `props` (one loader per property set). */
   byId(type: EntityName, props?: readonly string[]): DataLoader<string, Row | undefined> {
@@ -23,7 +23,7 @@ export class Loaders {
     if (!variants) this.records.set(type, (variants = new Map()));
     const key = props?.join() ?? '*';
     let l = variants.get(key);
-    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.exec, type, ids, props))));
+    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.reader, type, ids, props), () => undefined)));
     return l;
   }
 
@@ -34,7 +34,7 @@ export class Loaders {
     const key = this.specOf(args);
     let entry = variants.get(key);
     if (!entry) {
-      entry = { loader: batched((ids) => listNested(this.exec, rel, ids, args)), reads: tablesRead(rel, args) };
+      entry = { loader: batched((ids) => listNested(this.reader, rel, ids, args), missingPage), reads: tablesRead(rel, args) };
       variants.set(key, entry);
     }
     return entry.loader;
@@ -69,13 +69,17 @@ interface RelationLoader { loader: DataLoader<string, Page>; reads: ReadonlySet<
 /** A page with a filter may test any related table (relation filters), so any write may change it. */
 const ANY = 'any';
 
-function batched<V>(batch: (ids: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V> {
+/** `missing` answers an id the batch did not return (a record that does not exist). */
+function batched<V>(batch: (ids: readonly string[]) => Promise<Map<string, V>>, missing: (id: string) => V): DataLoader<string, V> {
   // No batch cap: ids travel as one jsonb parameter, so any number of parents is one statement.
   return new DataLoader<string, V>(async (ids) => {
     const found = await batch(ids);
-    return ids.map((id) => found.get(id) as V);
+    return ids.map((id) => found.get(id) ?? missing(id));
   });
 }
+
+/** listNested answers every owner id, so a page is never missing. */
+const missingPage = (id: string): Page => { throw new Error(`no page was read for owner ${id}`); };
 
 function pageSpec(args: ListArgs): string {
   const { embeds, ...rest } = args;
@@ -83,12 +87,12 @@ function pageSpec(args: ListArgs): string {
 }
 
 const linkTables = new Map<Relation, string[]>();
-/** Tables a relation reads: its target's, and those its link query names. */
+/** Tables a relation reads: its target's, and those its link passes through. */
 function relationTables(rel: Relation): string[] {
   let tables = linkTables.get(rel);
   if (!tables) {
-    const link = 'link' in rel.source ? rel.source.link : '';
-    tables = [entityDef(rel.target).table, ...[...link.matchAll(/\b(?:from|join)\s+([a-z_]+)/g)].map((m) => m[1]!)];
+    const paths = 'paths' in rel.source ? rel.source.paths : [];
+    tables = [entityDef(rel.target).table, ...paths.flatMap((p) => p.hops.map((h) => h.table))];
     linkTables.set(rel, tables);
   }
   return tables;

@@ -1,16 +1,16 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { listRoot, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
-import { live } from '../model/relations.js';
+import type { RowCondition } from '../model/relations.js';
 import { entityDef } from '../model/index.js';
 import { builder } from './builder.js';
 import { rootComplexity } from './cost.js';
-import { listArgs, type CollectionArgs } from './connections.js';
+import { listArgs } from './connections.js';
 import type { Context } from './context.js';
 import { embedsFor } from './embeds.js';
 import { requireRead } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
-import { byId, collectionArgs, connectionOf, nodeRefs } from './types.js';
+import { connectionOf, nodeRef } from './node-refs.js';
+import { byId, collectionArgs } from './relation-fields.js';
 
 /**
  * Root fields: one object by sourcedId and one paginated collection per type, plus the views the
@@ -20,8 +20,8 @@ interface RootView {
   entity: EntityName;
   single: string;
   plural: string;
-  /** Condition on `t` that defines the view. */
-  where?: string;
+  /** Conditions on its rows that define the view, as data (src/data/links.ts makes them SQL). */
+  where?: RowCondition[];
   description: string;
 }
 
@@ -29,15 +29,15 @@ interface RootView {
  * A user is a student (teacher) when any of their live roles is student (teacher); README: "Roles".
  * The user may be a tombstone (root views list tombstones), but a tombstoned role row makes no role.
  */
-const hasRole = (role: string) =>
-  `exists (select 1 from user_roles ur where ur.user_sourced_id = t.sourced_id and ur.role = '${role}' and ${live('ur')})`;
+const hasRole = (role: string): RowCondition[] => [{ some: 'UserRole', via: 'user_sourced_id', where: [{ column: 'role', equals: role }] }];
+const ofType = (type: string): RowCondition[] => [{ column: 'type', equals: type }];
 
 export const rootViews: RootView[] = [
   { entity: 'Org', single: 'org', plural: 'orgs', description: 'Orgs of every type.' },
-  { entity: 'Org', single: 'school', plural: 'schools', where: `t.type = 'school'`, description: 'Orgs of type school.' },
+  { entity: 'Org', single: 'school', plural: 'schools', where: ofType('school'), description: 'Orgs of type school.' },
   { entity: 'AcademicSession', single: 'academicSession', plural: 'academicSessions', description: 'Academic sessions of every type.' },
-  { entity: 'AcademicSession', single: 'term', plural: 'terms', where: `t.type = 'term'`, description: 'Academic sessions of type term.' },
-  { entity: 'AcademicSession', single: 'gradingPeriod', plural: 'gradingPeriods', where: `t.type = 'gradingPeriod'`, description: 'Academic sessions of type gradingPeriod.' },
+  { entity: 'AcademicSession', single: 'term', plural: 'terms', where: ofType('term'), description: 'Academic sessions of type term.' },
+  { entity: 'AcademicSession', single: 'gradingPeriod', plural: 'gradingPeriods', where: ofType('gradingPeriod'), description: 'Academic sessions of type gradingPeriod.' },
   { entity: 'Course', single: 'course', plural: 'courses', description: 'Courses.' },
   { entity: 'Class', single: 'class', plural: 'classes', description: 'Classes.' },
   { entity: 'User', single: 'user', plural: 'users', description: 'Users of every role.' },
@@ -57,7 +57,7 @@ export const rootViews: RootView[] = [
 /** Reads one record of a view, or null when it does not exist or falls outside the view. */
 export async function findInView(view: RootView, sourcedId: string, ctx: Context): Promise<Row | null> {
   if (!view.where) return (await byId(ctx, view.entity).load(sourcedId)) ?? null;
-  const page = await listRoot(ctx.exec, view.entity, view.where, {
+  const page = await listRoot(ctx, view.entity, view.where, {
     filter: { sourcedId: { eq: sourcedId } }, offset: 0, limit: 1, withTotal: false,
   });
   return page.rows[0] ?? null;
@@ -65,7 +65,7 @@ export async function findInView(view: RootView, sourcedId: string, ctx: Context
 
 for (const view of rootViews) {
   builder.queryField(view.single, (t) => t.field({
-    type: nodeRefs.get(view.entity)!,
+    type: nodeRef(view.entity),
     nullable: true,
     description: `${view.description} One by sourcedId; null when there is none.`,
     args: { sourcedId: t.arg.id({ required: true }) },
@@ -77,13 +77,13 @@ for (const view of rootViews) {
   builder.queryField(view.plural, (t) => t.field({
     type: connectionOf(view.entity),
     description: view.description,
-    args: collectionArgs(t, view.entity) as never,
-    complexity: rootComplexity(view.entity) as never,
-    resolve: async (_root, args, ctx, info: GraphQLResolveInfo) => {
+    args: collectionArgs(t.arg, view.entity),
+    complexity: rootComplexity(view.entity),
+    resolve: async (_root, args, ctx, info) => {
       requireRead(ctx.scopes, view.entity, view.plural);
       const def = entityDef(view.entity);
-      const list = { ...listArgs(args as CollectionArgs, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
-      return { page: await listRoot(ctx.exec, view.entity, view.where, list), fromEnd: !!list.fromEnd };
+      const list = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
+      return { page: await listRoot(ctx, view.entity, view.where, list), fromEnd: !!list.fromEnd };
     },
   }));
 }

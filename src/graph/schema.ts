@@ -1,7 +1,6 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
-import './types.js';
-import './learning-objectives.js';
+import './nodes.js';
 import './root.js';
 import '../gradebook/mutations.js';
 

@@ -4,7 +4,7 @@ import { CodedError } from '../shared/errors.js';
 export const QUERY_CANCELED = '57014';
 
 export const isStatementTimeout = (err: unknown): boolean =>
-  !!err && typeof err === 'object' && (err as { code?: unknown }).code === QUERY_CANCELED;
+  typeof err === 'object' && err !== null && 'code' in err && err.code === QUERY_CANCELED;
 
 /**
  * The coded error for a cancelled statement: GraphQL `TIMEOUT`, REST 503 (rest/errors.ts). It is a

@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from './context.js';
@@ -58,12 +57,13 @@ export function createGraphQLServer(opts: {
       error: (...args: unknown[]) => opts.logger.error({ err: args[0] }, 'graphql error'),
     },
     // GraphiQL and every script, style and editor worker it needs come inline in the page: no request
-    // leaves the host, so the explorer works on a school network without internet access.
-    renderGraphiQL,
+    // leaves the host, so the explorer works on a school network without internet access. That module
+    // is megabytes of script, so it is loaded by the first GraphiQL request rather than at server start.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
     // The principal is settled before yoga runs (src/app.ts); no principal means no token.
     plugins: [
-      documentLimitsPlugin(opts.documentLimits, (server) => !(server as Partial<YogaServerContext>).req?.principal),
+      documentLimitsPlugin<YogaServerContext>(opts.documentLimits, (server) => !server.req?.principal),
       filterGuardPlugin(),
     ],
   });

@@ -1,5 +1,13 @@
 import type { EntityName } from './dsl.js';
-import { entityDefs } from './index.js';
+
+/**
+ * A fixed condition on a row, as data (the data layer binds the value): `column = equals` on the row
+ * itself, or `some` live row of another entity naming the row in column `via` and matching `where`
+ * (a user "is a student" when some live role of theirs has role = 'student').
+ */
+export type RowCondition =
+  | { column: string; equals: string }
+  | { some: EntityName; via: string; where: RowCondition[] };
 
 /**
  * To-many (and derived to-one) navigations of the graph, beyond the plain references in the
@@ -8,17 +16,17 @@ import { entityDefs } from './index.js';
  * filters (`exists`), and the REST nested paths.
  *
  * Tombstones never make relations: a pair exists only while the owner, every row the link goes
- * through and the target are all not `tobedeleted`. The link's own rows are checked here (`link`
- * adds the condition for every table it passes through); the owner and the target where the
- * relation becomes SQL (data/queries.ts `owned`, data/filters.ts).
+ * through and the target are all not `tobedeleted`. Relations hold no SQL: tables, columns and fixed
+ * conditions are data, which the data layer turns into statements (src/data/links.ts, queries.ts,
+ * filters.ts), adding those liveness conditions and the request's read policy.
  */
 export interface Relation {
   owner: EntityName;
   name: string;
   target: EntityName;
   source: { fk: string } | Link;
-  /** Extra condition on the target row `t` (e.g. only terms). */
-  where?: string;
+  /** Extra conditions on the target row (e.g. only terms). */
+  where?: RowCondition[];
   /** Served as a single object (first match) rather than a connection. */
   single?: boolean;
   /** Served as a plain list, not a paginated connection (small embedded lists like roles). */
@@ -33,40 +41,36 @@ export interface Relation {
   description: string;
 }
 
-/** A table a link passes through; `on` joins it to the tables before it (absent on the first). */
-export interface Hop { table: string; alias: string; on?: string }
+/** A column of one of a link's tables, named by the table's alias in the link. */
+export interface ColumnRef { alias: string; column: string }
 
-/** One way of pairing owners with targets: the tables passed through and the owner and target columns. */
-export interface LinkPath { hops: Hop[]; owner: string; target: string; where?: string }
+/** A table a link passes through; `on` joins it to the tables before it (`alias.column = equals`; absent on the first). */
+export interface Hop { table: string; alias: string; on?: { column: string; equals: ColumnRef } }
 
-/** A link: its SQL (`select owner, target`, tombstoned link rows left out) and the paths it is made of. */
-export interface Link { link: string; paths: LinkPath[] }
+/** One way of pairing owners with targets: the tables passed through, the owner and target columns, and fixed conditions. */
+export interface LinkPath { hops: Hop[]; owner: ColumnRef; target: ColumnRef; where?: Array<ColumnRef & { equals: string }> }
 
-/** The condition under which a row of alias `alias` takes part in relations. */
-export const live = (alias: string) => `${alias}.status <> 'tobedeleted'`;
+/**
+ * A link: the paths whose `(owner, target)` pairs it unites. The data layer turns it into SQL
+ * (src/data/links.ts), leaving out the tombstoned rows of every table it passes through.
+ */
+export interface Link { paths: LinkPath[] }
 
-/** Tables with the OneRoster base fields, so with a status; link tables without one (class_terms, user_agents) have none. */
-const withStatus = new Set(entityDefs.filter((d) => d.base).map((d) => d.table));
+const at = (alias: string, column: string): ColumnRef => ({ alias, column });
+const link = (...paths: LinkPath[]): Link => ({ paths });
 
-const pathSql = (p: LinkPath) => {
-  const from = p.hops.map((h, i) => (i === 0 ? `${h.table} ${h.alias}` : `join ${h.table} ${h.alias} on ${h.on}`)).join(' ');
-  const conds = [...(p.where ? [p.where] : []), ...p.hops.filter((h) => withStatus.has(h.table)).map((h) => live(h.alias))];
-  return `select ${p.owner} as owner, ${p.target} as target from ${from}${conds.length ? ` where ${conds.join(' and ')}` : ''}`;
-};
-
-const link = (...paths: LinkPath[]): Link => ({ link: paths.map(pathSql).join(' union all '), paths });
-
-/** A link through one table: `owner` and `target` are its columns. */
-const through = (table: string, owner: string, target: string, where?: string): Link =>
-  link({ hops: [{ table, alias: 'l' }], owner: `l.${owner}`, target: `l.${target}`, where });
+/** A link through one table: `owner` and `target` are its columns, `where` fixed values of its other columns. */
+const through = (table: string, owner: string, target: string, where?: Record<string, string>): Link =>
+  link({ hops: [{ table, alias: 'l' }], owner: at('l', owner), target: at('l', target),
+    where: where && Object.entries(where).map(([column, equals]) => ({ ...at('l', column), equals })) });
 
 const enrolled = (role?: string) =>
-  through('enrollments', 'class_sourced_id', 'user_sourced_id', role ? `l.role = '${role}'` : undefined);
+  through('enrollments', 'class_sourced_id', 'user_sourced_id', role ? { role } : undefined);
 const classesOfUser = () => through('enrollments', 'user_sourced_id', 'class_sourced_id');
 const roleHolders = (role?: string) =>
-  through('user_roles', 'org_sourced_id', 'user_sourced_id', role ? `l.role = '${role}'` : undefined);
+  through('user_roles', 'org_sourced_id', 'user_sourced_id', role ? { role } : undefined);
 /** class_terms joined to the classes they name. */
-const termClasses: Hop[] = [{ table: 'class_terms', alias: 'ct' }, { table: 'classes', alias: 'c', on: 'c.sourced_id = ct.class_sourced_id' }];
+const termClasses: Hop[] = [{ table: 'class_terms', alias: 'ct' }, { table: 'classes', alias: 'c', on: { column: 'sourced_id', equals: at('ct', 'class_sourced_id') } }];
 
 export const relations: Relation[] = [
   // Org
@@ -74,8 +78,8 @@ export const relations: Relation[] = [
   { owner: 'Org', name: 'classes', target: 'Class', source: { fk: 'school_sourced_id' }, description: 'Classes taught at this school.' },
   { owner: 'Org', name: 'courses', target: 'Course', source: { fk: 'org_sourced_id' }, description: 'Courses owned by this org.' },
   { owner: 'Org', name: 'enrollments', target: 'Enrollment', source: { fk: 'school_sourced_id' }, description: 'Enrollments at this school.' },
-  { owner: 'Org', name: 'terms', target: 'AcademicSession', where: `t.type = 'term'`,
-    source: link({ hops: termClasses, owner: 'c.school_sourced_id', target: 'ct.term_sourced_id' }),
+  { owner: 'Org', name: 'terms', target: 'AcademicSession', where: [{ column: 'type', equals: 'term' }],
+    source: link({ hops: termClasses, owner: at('c', 'school_sourced_id'), target: at('ct', 'term_sourced_id') }),
     description: 'Terms in which classes of this school run.' },
   { owner: 'Org', name: 'users', target: 'User', source: roleHolders(), description: 'Users holding any role in this org.' },
   { owner: 'Org', name: 'roles', target: 'UserRole', source: { fk: 'org_sourced_id' }, description: 'Roles held in this org (the inverse of Role.org).' },
@@ -84,21 +88,21 @@ export const relations: Relation[] = [
   { owner: 'Org', name: 'teachers', target: 'User', source: roleHolders('teacher'), description: 'Users with the teacher role in this org.' },
   { owner: 'Org', name: 'lineItems', target: 'LineItem', source: { fk: 'school_sourced_id' }, description: 'Line items of this school.' },
   { owner: 'Org', name: 'scoreScales', target: 'ScoreScale',
-    source: link({ hops: [{ table: 'score_scales', alias: 's' }, { table: 'classes', alias: 'c', on: 'c.sourced_id = s.class_sourced_id' }], owner: 'c.school_sourced_id', target: 's.sourced_id' }),
+    source: link({ hops: [{ table: 'score_scales', alias: 's' }, { table: 'classes', alias: 'c', on: { column: 'sourced_id', equals: at('s', 'class_sourced_id') } }], owner: at('c', 'school_sourced_id'), target: at('s', 'sourced_id') }),
     description: 'Score scales of the classes of this school.' },
 
   // AcademicSession
   { owner: 'AcademicSession', name: 'children', embed: true, target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, description: 'Child sessions.', filterable: true },
-  { owner: 'AcademicSession', name: 'gradingPeriods', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, where: `t.type = 'gradingPeriod'`, description: 'Grading periods of this term.' },
+  { owner: 'AcademicSession', name: 'gradingPeriods', target: 'AcademicSession', source: { fk: 'parent_sourced_id' }, where: [{ column: 'type', equals: 'gradingPeriod' }], description: 'Grading periods of this term.' },
   { owner: 'AcademicSession', name: 'classes', target: 'Class',
     source: through('class_terms', 'term_sourced_id', 'class_sourced_id'), description: 'Classes running in this session.' },
   { owner: 'AcademicSession', name: 'schools', target: 'Org',
-    source: link({ hops: termClasses, owner: 'ct.term_sourced_id', target: 'c.school_sourced_id' }),
+    source: link({ hops: termClasses, owner: at('ct', 'term_sourced_id'), target: at('c', 'school_sourced_id') }),
     description: 'Schools with classes running in this session (the inverse of Org.terms).' },
   { owner: 'AcademicSession', name: 'courses', target: 'Course', source: { fk: 'school_year_sourced_id' }, description: 'Courses of this school year.' },
   { owner: 'AcademicSession', name: 'lineItems', target: 'LineItem',
-    source: link({ hops: [{ table: 'line_items', alias: 'l' }], owner: 'l.grading_period_sourced_id', target: 'l.sourced_id' },
-      { hops: [{ table: 'line_items', alias: 'l' }], owner: 'l.academic_session_sourced_id', target: 'l.sourced_id' }),
+    source: link({ hops: [{ table: 'line_items', alias: 'l' }], owner: at('l', 'grading_period_sourced_id'), target: at('l', 'sourced_id') },
+      { hops: [{ table: 'line_items', alias: 'l' }], owner: at('l', 'academic_session_sourced_id'), target: at('l', 'sourced_id') }),
     description: 'Line items of this session, as their gradingPeriod or their academicSession.' },
 
   // Course
@@ -118,7 +122,7 @@ export const relations: Relation[] = [
   { owner: 'Class', name: 'categories', target: 'Category',
     source: through('line_items', 'class_sourced_id', 'category_sourced_id'), description: 'Categories used by the line items of this class.' },
   { owner: 'Class', name: 'results', target: 'Result',
-    source: link({ hops: [{ table: 'results', alias: 'r' }, { table: 'line_items', alias: 'li', on: 'li.sourced_id = r.line_item_sourced_id' }], owner: 'li.class_sourced_id', target: 'r.sourced_id' }),
+    source: link({ hops: [{ table: 'results', alias: 'r' }, { table: 'line_items', alias: 'li', on: { column: 'sourced_id', equals: at('r', 'line_item_sourced_id') } }], owner: at('li', 'class_sourced_id'), target: at('r', 'sourced_id') }),
     description: 'Results of the line items of this class.' },
   { owner: 'Class', name: 'scoreScales', target: 'ScoreScale', source: { fk: 'class_sourced_id' }, description: 'Score scales of this class.' },
   { owner: 'Class', name: 'assessmentLineItems', target: 'AssessmentLineItem', source: { fk: 'class_sourced_id' }, description: 'Assessment line items of this class.' },

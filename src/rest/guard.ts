@@ -20,14 +20,16 @@ export const OAUTH1_CHALLENGE = 'OAuth realm="oneroster-graph"';
 export function guardRestRoutes(app: FastifyInstance) {
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith(REST_PREFIX)) return;
-    const config = route.config as Partial<RestRouteConfig> | undefined;
-    if (!config?.scopes?.length || !config.version) {
+    // Fastify types a route's config as its own context config; REST routes add RestRouteConfig to it.
+    const declared = route.config as Partial<RestRouteConfig> | undefined;
+    if (!declared?.scopes?.length || !declared.version) {
       throw new Error(`REST route ${String(route.method)} ${route.url} declares no scopes`);
     }
+    const config: RestRouteConfig = { scopes: declared.scopes, version: declared.version };
     const checks = route.onRequest ? [route.onRequest].flat() : [];
-    route.onRequest = [restAuthorize(app, config as RestRouteConfig), ...checks] as never;
+    route.onRequest = [restAuthorize(app, config), ...checks];
     const handlers = route.preHandler ? [route.preHandler].flat() : [];
-    route.preHandler = [checkPathIds(config as RestRouteConfig), ...handlers] as never;
+    route.preHandler = [checkPathIds(config), ...handlers];
   });
 }
 
@@ -37,6 +39,7 @@ export function guardRestRoutes(app: FastifyInstance) {
  */
 function checkPathIds(config: RestRouteConfig) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
+    // Fastify types params per route; every path parameter of a REST route is a string.
     for (const id of Object.values((req.params ?? {}) as Record<string, string>)) {
       if (isValidSourcedId(id)) continue;
       const message = invalidSourcedIdMessage('path parameter', id);

@@ -2,7 +2,7 @@ import {
   GraphQLInputObjectType, GraphQLList, GraphQLNonNull, parse, validate,
   type DocumentNode, type ExecutionResult, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
-import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import type { Context } from '../graph/context.js';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
@@ -53,6 +53,10 @@ export interface TranslatorOptions {
   /** Cached documents kept at most (field selections are client-chosen, so the cache is bounded). */
   cacheSize?: number;
 }
+
+// graphql-jit is loaded by the first REST request that runs a document, not at server start.
+let jit: Promise<typeof import('graphql-jit')> | undefined;
+const loadJit = () => (jit ??= import('graphql-jit'));
 
 export const shapeOf = (e: Endpoint): Shape => (e.version === 'v1p1' ? V1P1_SHAPES : V1P2_SHAPES)[e.shape];
 
@@ -167,9 +171,14 @@ export class Translator {
     // Leaf serialisation off: the graph's own resolvers return strings, booleans and numbers of the
     // right type, so String/Boolean/ID/Int/Float/enum leaves are read as they are. With it on, each leaf
     // of each row allocated its error location and path arrays (2.8 of 16.5 MB per 1,000 users).
-    const compiled = compileQuery(this.opts.schema, document, undefined, { disableLeafSerialization: true });
-    if (!isCompiledQuery(compiled)) throw new Error(`REST document for ${endpoint.operationId} does not compile: ${compiled.errors?.map((e) => e.message).join('; ')}`);
-    prepared = { document, execute: (ctx, variables) => compiled.query(undefined, ctx, variables), serialise: compileSerialiser(shape, fields) };
+    const schema = this.opts.schema;
+    let compiled: Promise<CompiledQuery> | undefined;
+    const compile = () => (compiled ??= loadJit().then(({ compileQuery, isCompiledQuery }) => {
+      const result = compileQuery(schema, document, undefined, { disableLeafSerialization: true });
+      if (!isCompiledQuery(result)) throw new Error(`REST document for ${endpoint.operationId} does not compile: ${result.errors?.map((e) => e.message).join('; ')}`);
+      return result;
+    }));
+    prepared = { document, execute: async (ctx, variables) => (await compile()).query(undefined, ctx, variables), serialise: compileSerialiser(shape, fields) };
     if (this.cache.size >= (this.opts.cacheSize ?? 2000)) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, prepared);
     return prepared;

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { insertRows } from '../db/bulk.js';
+import { upsertRows } from '../db/bulk.js';
+import { emSession, joined, run, sql } from '../db/sql.js';
 import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { generateDistrict, type DistrictOptions } from './district.js';
@@ -13,21 +14,21 @@ export async function seedDistrict(em: EntityManager, opts: DistrictOptions, onB
   await em.fork().transactional(async (tx) => {
     for (const batch of generateDistrict(opts)) {
       if (!batch.rows.length) continue;
-      await insertRows(tx, batch.entity, batch.rows);
+      await upsertRows(emSession(tx), batch.entity, batch.rows);
       rows[batch.entity] = (rows[batch.entity] ?? 0) + batch.rows.length;
       onBatch?.(batch.entity, batch.rows.length);
     }
   });
   // Fresh planner statistics: until autovacuum gets to it, the planner guesses empty tables and can pick
-  // plans that take seconds for a nested REST page (a school's students: 2 s instead of 20 ms).
+  // plans that take seconds for a nested REST page instead of milliseconds.
   const tables = Object.keys(rows).map((name) => entityDef(name as EntityName).table);
-  if (tables.length) await em.fork().getConnection().execute(`analyze ${tables.join(', ')}`);
+  if (tables.length) await run(em.fork(), sql`analyze ${joined(tables.map((t) => sql.table(t)))}`);
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   return { rows, total, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Whether the store holds no OneRoster data yet (a fresh embedded database). */
 export async function isEmptyStore(em: EntityManager): Promise<boolean> {
-  const [row] = await em.fork().getConnection().execute('select not exists (select 1 from orgs) as empty');
+  const [row] = await run(em.fork(), sql`select not exists (select 1 from ${sql.table(entityDef('Org').table)}) as empty`);
   return !!row.empty;
 }

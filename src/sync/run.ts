@@ -4,7 +4,7 @@
  * in sync_runs. A run that fails for any reason keeps nothing.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { withClient } from '../csv/connection.js';
+import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
 import { applyBatch, type TableCount } from './apply.js';
@@ -58,19 +58,30 @@ async function lastSuccessStart(em: EntityManager, source: string): Promise<Date
   return row ? new Date(row.started_at as string | Date) : undefined;
 }
 
+/**
+ * Holds the source's advisory lock for the whole run on a connection of its own (session-level, so a
+ * crash releases it). The embedded database is one backend, where advisory locks exclude nothing:
+ * there the in-process guard is the lock.
+ */
+async function withSourceLock<T>(db: Database, name: string, work: () => Promise<T>): Promise<T> {
+  if (db.embedded) return work();
+  const client = new pg.Client({ connectionString: db.orm.config.get('clientUrl') });
+  client.on('error', () => undefined); // a lost connection surfaces as the failing statement's error
+  await client.connect();
+  try {
+    const [lock] = await runOnClient(client, sql`select pg_try_advisory_lock(${SYNC_LOCK_SPACE}::int, hashtext(${name})) as ok`);
+    if (!lock.ok) throw new Error(`a sync of ${name} is already running (another process holds its lock)`);
+    return await work();
+  } finally {
+    await client.end().catch(() => undefined); // ending the session releases the lock
+  }
+}
+
 export async function syncSource(db: Database, key: Buffer, name: string, opts: SyncOptions = {}): Promise<SyncReport> {
   if (runningHere.has(name)) throw new Error(`a sync of ${name} is already running`);
   runningHere.add(name);
   try {
-    return await withClient(db, async (client) => {
-      const [lock] = await runOnClient(client, sql`select pg_try_advisory_lock(${SYNC_LOCK_SPACE}::int, hashtext(${name})) as ok`);
-      if (!lock.ok) throw new Error(`a sync of ${name} is already running (another process holds its lock)`);
-      try {
-        return await syncLocked(db, key, name, opts);
-      } finally {
-        await runOnClient(client, sql`select pg_advisory_unlock(${SYNC_LOCK_SPACE}::int, hashtext(${name}))`);
-      }
-    });
+    return await withSourceLock(db, name, () => syncLocked(db, key, name, opts));
   } finally {
     runningHere.delete(name);
   }

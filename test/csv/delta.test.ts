@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesFor } from '../../src/csv/columns.js';
-import { withClient } from '../../src/csv/connection.js';
+import { inTransaction } from '../../src/csv/connection.js';
 import { importPackage } from '../../src/csv/import.js';
 import { analyzeChanged } from '../../src/csv/statistics.js';
 import type { Database } from '../../src/db/orm.js';
@@ -37,9 +37,10 @@ describe('bulk and delta', () => {
 
   it('statistics: a table is analysed when an import wrote more than a tenth of its rows (and at least 50), with its link tables', async () => {
     const specs = filesFor('1.2').filter((s) => s.key === 'users' || s.key === 'orgs');
-    await withClient(db, async (client) => {
-      expect(await analyzeChanged(client, specs, { users: { upserted: 1, markedDeleted: 0 } })).toEqual([]);
-      expect(await analyzeChanged(client, specs, { users: { upserted: 40, markedDeleted: 11 } })).toEqual(['users', 'user_agents']);
+    await inTransaction(db, async (session) => {
+      expect(await analyzeChanged(session, specs, { users: { upserted: 1, markedDeleted: 0 } })).toEqual([]);
+      expect(await analyzeChanged(session, specs, { users: { upserted: 40, markedDeleted: 11 } })).toEqual(['users', 'user_agents']);
+      return 'commit';
     });
     // Column statistics: the keys, references, indexed filters and status; not every column (a given
     // name is in no plan's choice).

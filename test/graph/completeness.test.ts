@@ -8,7 +8,8 @@ import { isRef, type EntityName } from '../../src/model/dsl.js';
 import { entityDef } from '../../src/model/index.js';
 import { relations } from '../../src/model/relations.js';
 import { schema } from '../../src/graph/schema.js';
-import { enumValueName, exposedDefs, typeNameOf } from '../../src/graph/types.js';
+import { enumValueName } from '../../src/graph/model-fields.js';
+import { exposedDefs, typeNameOf } from '../../src/graph/node-refs.js';
 
 /**
  * Every class and field of the data model reference (model.md, the field tables) must exist in the

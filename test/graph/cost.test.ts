@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/auth/scopes.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { run } from '../../src/db/sql.js';
 import { readTableStats } from '../../src/graph/cost.js';
 import { relations } from '../../src/model/relations.js';
 import { ownerColumn } from '../../src/graph/cost.js';
@@ -45,7 +45,7 @@ const DASHBOARD = `query Dashboard($school: ID!) {
 
 describe('cost from what the data holds', () => {
   it('every relation that reads one table is estimated from that table\'s statistics', async () => {
-    const stats = await readTableStats((sql) => runSql(db.orm.em.fork(), sql));
+    const stats = await readTableStats((statement) => run(db.orm.em.fork(), statement));
     expect(stats.rows.get('users')).toBeGreaterThan(60);
     const classStudents = relations.find((r) => r.owner === 'Class' && r.name === 'students')!;
     expect(ownerColumn(classStudents)).toEqual({ table: 'enrollments', column: 'class_sourced_id' });

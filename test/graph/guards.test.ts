@@ -6,7 +6,7 @@ import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.j
 import { issueAccessToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/db/config.js';
 import { openDatabase, type Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { run as runStatement, sql } from '../../src/db/sql.js';
 import { createContext } from '../../src/graph/context.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { onServer, testDatabase } from '../support/db.js';
@@ -85,21 +85,21 @@ describe('statement timeout', () => {
 
   it('is set on every connection of the pool', async () => {
     const c = ctx();
-    const rows = await Promise.all([1, 2].map(() => c.exec('show statement_timeout', [])));
+    const rows = await Promise.all([1, 2].map(() => c.exec(sql`show statement_timeout`)));
     for (const r of rows) expect(r[0].statement_timeout).toBe('300ms');
-    expect((await runSql(db.orm.em.fork(), 'show statement_timeout'))[0].statement_timeout).toBe('30s');
+    expect((await runStatement(db.orm.em.fork(), sql`show statement_timeout`))[0].statement_timeout).toBe('30s');
   });
 
   it('every connection has PostgreSQL\'s JIT off (it costs short page queries seconds of compiling)', async () => {
     const c = ctx();
-    const rows = await Promise.all([1, 2].map(() => c.exec('show jit', [])));
+    const rows = await Promise.all([1, 2].map(() => c.exec(sql`show jit`)));
     for (const r of rows) expect(r[0].jit).toBe('off');
   });
 
   if (onServer()) {
     it('PostgreSQL server: a slow statement is cancelled (SQLSTATE 57014, coded TIMEOUT)', async () => {
       const started = performance.now();
-      await expect(ctx().exec('select pg_sleep(3)', [])).rejects.toMatchObject({ extensions: { code: 'TIMEOUT' } });
+      await expect(ctx().exec(sql`select pg_sleep(3)`)).rejects.toMatchObject({ extensions: { code: 'TIMEOUT' } });
       expect(performance.now() - started).toBeLessThan(2500);
     });
   } else {
@@ -107,7 +107,7 @@ describe('statement timeout', () => {
     // setting but never interrupts a statement. Only the server deployment is protected by it.
     it('embedded PGlite: the setting is accepted but a slow statement runs to completion', async () => {
       const started = performance.now();
-      const rows = await ctx().exec('select pg_sleep(0.6) as slept', []);
+      const rows = await ctx().exec(sql`select pg_sleep(0.6) as slept`);
       expect(rows).toHaveLength(1);
       expect(performance.now() - started).toBeGreaterThanOrEqual(550);
     });

@@ -1,5 +1,6 @@
 import { execute, parse, type ExecutionResult } from 'graphql';
 import { SCOPES } from '../../src/auth/scopes.js';
+import type { ReadPolicy } from '../../src/data/read-policy.js';
 import type { Row } from '../../src/db/bulk.js';
 import type { Database } from '../../src/db/orm.js';
 import { createContext, type Limits } from '../../src/graph/context.js';
@@ -14,9 +15,9 @@ export interface Run<T> { data: T; errors?: ExecutionResult['errors']; statement
 
 /** Executes a query in process, with a fresh per-request context as yoga and REST create it. */
 export async function run<T = any>(db: Database, query: string, opts: {
-  variables?: Record<string, unknown>; scopes?: ReadonlySet<string>; limits?: Limits;
+  variables?: Record<string, unknown>; scopes?: ReadonlySet<string>; limits?: Limits; policy?: ReadPolicy;
 } = {}): Promise<Run<T>> {
-  const ctx = createContext({ em: db.orm.em, scopes: opts.scopes ?? ALL_SCOPES, limits: opts.limits ?? WIDE_LIMITS });
+  const ctx = createContext({ em: db.orm.em, scopes: opts.scopes ?? ALL_SCOPES, limits: opts.limits ?? WIDE_LIMITS, policy: opts.policy });
   const result = await execute({ schema, document: parse(query), contextValue: ctx, variableValues: opts.variables });
   return { data: result.data as T, errors: result.errors, statements: ctx.stats.statements };
 }

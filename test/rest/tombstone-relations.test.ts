@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows } from '../../src/db/bulk.js';
-import { runSql } from '../../src/db/sql.js';
+import { conditionsSql, linkSql } from '../../src/data/links.js';
+import { wholeDistrict } from '../../src/data/read-policy.js';
+import { and, column, run as runStatement, sql, tableAs, type Sql } from '../../src/db/sql.js';
 import { rootViews } from '../../src/graph/root.js';
 import type { EntityName } from '../../src/model/dsl.js';
 import { entityDef, entityDefs } from '../../src/model/index.js';
@@ -27,7 +29,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => { await fx?.close(); });
 
-const sql = (text: string, values: unknown[] = []) => runSql(fx.db.orm.em.fork(), text, values);
+const query = (statement: Sql) => runStatement(fx.db.orm.em.fork(), statement);
 const q = (id: string) => JSON.stringify(id);
 
 /** The plain root view of an entity (`user`/`users`), when it has one. */
@@ -39,11 +41,11 @@ const entityOfTable = (table: string) => entityDefs.find((d) => d.table === tabl
 /** Links the district lacks, so that every relation has a pair: result score scales and objectives, scaled assessment results. */
 async function addMissingLinks() {
   const em = fx.db.orm.em.fork();
-  const results = (await sql(`select sourced_id from results where line_item_sourced_id = 'li-class-001-0001-1' order by 1 limit 2`)).map((r) => r.sourced_id as string);
+  const results = (await query(sql`select sourced_id from results where line_item_sourced_id = 'li-class-001-0001-1' order by 1 limit 2`)).map((r) => r.sourced_id as string);
   const base = (sourcedId: string, extra: Record<string, unknown>) => ({ sourcedId, status: 'active', dateLastModified: '2025-08-01T08:00:00.000Z', ...extra });
   await insertRows(em, 'ResultScoreScale', results.map((result, i) => base(`rss-${i}`, { result, scoreScale: 'scale-001' })));
   await insertRows(em, 'ResultLearningObjective', [0, 1].map((i) => base(`rlo-${i}`, { result: results[0], source: 'case', learningObjectiveId: `lo-${i}`, score: i })));
-  await sql(`update assessment_results set score_scale_sourced_id = 'scale-001'`);
+  await query(sql`update assessment_results set score_scale_sourced_id = 'scale-001'`);
 }
 
 async function gql(query: string): Promise<any> {
@@ -74,19 +76,20 @@ function restUses(rel: Relation): RestUse[] {
   return uses;
 }
 
-/** `where` of a root view rewritten onto another alias. */
-const viewWhere = (field: string, alias: string) => viewByField(field).where?.replace(/\bt\./g, `${alias}.`) ?? 'true';
+/** `where` of a root view on alias `alias`. */
+const viewWhere = (field: string, alias: string) => and(conditionsSql(viewByField(field).where, alias, wholeDistrict));
 
 /** One related pair, the owner inside the views the REST paths name (a school, a term, a student), preferring an owner with more than one target. */
 async function pickPair(rel: Relation, uses: RestUse[]): Promise<{ owner: string; target: string }> {
+  const relWhere = and(conditionsSql(rel.where, 't', wholeDistrict));
   const pairs = 'fk' in rel.source
-    ? `select t.${rel.source.fk} as owner, t.sourced_id as target from ${tableOf(rel.target)} t where t.${rel.source.fk} is not null and ${rel.where ?? 'true'}`
-    : `select l.owner, l.target from (${rel.source.link}) l join ${tableOf(rel.target)} t on t.sourced_id = l.target where ${rel.where ?? 'true'}`;
+    ? sql`select ${column('t', rel.source.fk)} as owner, t.sourced_id as target from ${tableAs(tableOf(rel.target), 't')} where ${column('t', rel.source.fk)} is not null and ${relWhere}`
+    : sql`select l.owner, l.target from (${linkSql(rel.source, wholeDistrict)}) l join ${tableAs(tableOf(rel.target), 't')} on t.sourced_id = l.target where ${relWhere}`;
   const conds = uses.map(({ endpoint: e, kind }) => (kind === 'nested'
     ? viewWhere(e.parents[e.list!.from as number]!.field, 'ow')
-    : `${viewWhere(e.parents[0]!.field, 'tg')} and ${viewWhere(e.list!.field, 'ow')}`));
-  const rows = await sql(`select x.owner, x.target from (${pairs}) x join ${tableOf(rel.owner)} ow on ow.sourced_id = x.owner
-    join ${tableOf(rel.target)} tg on tg.sourced_id = x.target where ${conds.join(' and ') || 'true'}
+    : and([viewWhere(e.parents[0]!.field, 'tg'), viewWhere(e.list!.field, 'ow')])));
+  const rows = await query(sql`select x.owner, x.target from (${pairs}) x join ${tableAs(tableOf(rel.owner), 'ow')} on ow.sourced_id = x.owner
+    join ${tableAs(tableOf(rel.target), 'tg')} on tg.sourced_id = x.target where ${and(conds)}
     order by (count(*) over (partition by x.owner) >= 2) desc, x.owner, x.target limit 1`);
   expect(rows.length, `the fixture has no pair of ${rel.owner}.${rel.name}`).toBe(1);
   return { owner: rows[0]!.owner as string, target: rows[0]!.target as string };
@@ -180,16 +183,19 @@ async function linkRows(rel: Relation, path: LinkPath, pair: { owner: string; ta
   const out: { table: string; ids: string[] }[] = [];
   for (const hop of path.hops) {
     if (ends.includes(hop.table) || !entityOfTable(hop.table).base) continue;
-    const from = path.hops.map((h, i) => (i === 0 ? `${h.table} ${h.alias}` : `join ${h.table} ${h.alias} on ${h.on}`)).join(' ');
-    const rows = await sql(`select distinct ${hop.alias}.sourced_id as id from ${from} where ${path.where ?? 'true'} and ${path.owner} = ? and ${path.target} = ?`,
-      [pair.owner, pair.target]);
+    const from = sql.join(path.hops.map((h) => (h.on
+      ? sql`join ${tableAs(h.table, h.alias)} on ${column(h.alias, h.on.column)} = ${column(h.on.equals.alias, h.on.equals.column)}`
+      : tableAs(h.table, h.alias))), sql` `);
+    const rows = await query(sql`select distinct ${column(hop.alias, 'sourced_id')} as id from ${from}
+      where ${and([...(path.where ?? []).map((w) => sql`${column(w.alias, w.column)} = ${w.equals}`),
+        sql`${column(path.owner.alias, path.owner.column)} = ${pair.owner}`, sql`${column(path.target.alias, path.target.column)} = ${pair.target}`])}`);
     out.push({ table: hop.table, ids: rows.map((r) => r.id as string) });
   }
   return out;
 }
 
 async function setStatus(table: string, ids: string[], status: string) {
-  await sql(`update ${table} set status = ? where sourced_id in (select jsonb_array_elements_text(?::jsonb))`, [status, JSON.stringify(ids)]);
+  await query(sql`update ${sql.table(table)} set status = ${status} where sourced_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
 }
 
 /** A tombstoned record is still served by sourcedId and in its root collection (graph and REST, where it has them). */
@@ -217,7 +223,7 @@ describe.each(relations.map((rel) => [`${rel.owner}.${rel.name}`, rel] as const)
   it('leaves out tombstoned targets, owners and link rows everywhere it is read', async () => {
     const uses = restUses(rel);
     const pair = await pickPair(rel, uses);
-    const other = (await sql(`select sourced_id from ${tableOf(rel.owner)} where sourced_id <> ? order by 1 limit 1`, [pair.owner]))[0]!.sourced_id as string;
+    const other = (await query(sql`select sourced_id from ${sql.table(tableOf(rel.owner))} where sourced_id <> ${pair.owner} order by 1 limit 1`))[0]!.sourced_id as string;
     const urls = await Promise.all(uses.map((u) => restUrl(u, pair, rel)));
 
     const { reads: beforeGraph, filtered } = await graphReads(rel, pair, other);
@@ -243,7 +249,7 @@ describe.each(relations.map((rel) => [`${rel.owner}.${rel.name}`, rel] as const)
       { what: 'target', table: tableOf(rel.target), ids: [pair.target], entity: rel.target },
       { what: 'owner', table: tableOf(rel.owner), ids: [pair.owner], entity: rel.owner },
     ];
-    if ('link' in rel.source) {
+    if ('paths' in rel.source) {
       for (const path of rel.source.paths) {
         for (const rows of await linkRows(rel, path, pair)) {
           expect(rows.ids.length, `link rows in ${rows.table}`).toBeGreaterThan(0);
@@ -337,7 +343,7 @@ describe('students and teachers are users with a live role of that kind', () => 
     };
     expect(await read()).toEqual({ graph: { one: 'active', all: 1 }, rest: [{ one: 200, all: 1, classes: 200 }, { one: 200, all: 1, classes: 200 }] });
     // A tombstoned role row makes no role: the user is no longer one of them.
-    const roles = (await sql(`select sourced_id from user_roles where user_sourced_id = ? and role = ?`, [id, role])).map((r) => r.sourced_id as string);
+    const roles = (await query(sql`select sourced_id from user_roles where user_sourced_id = ${id} and role = ${role}`)).map((r) => r.sourced_id as string);
     expect(roles.length).toBeGreaterThan(0);
     await setStatus('user_roles', roles, 'tobedeleted');
     try {

@@ -24,7 +24,8 @@ export async function startServe(env: NodeJS.ProcessEnv, port: number): Promise<
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
+  // A first start creates the embedded store and loads the demo district: tens of seconds on a loaded 2-core machine.
+  const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`serve exited early: ${out}`);
     try {

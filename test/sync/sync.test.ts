@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../../src/csv/connection.js';
+import pg from 'pg';
 import { insertRows } from '../../src/db/bulk.js';
 import { run, runOnClient, sql } from '../../src/db/sql.js';
 import { probeSource } from '../../src/sync/probe.js';
@@ -171,15 +171,15 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
   it('holds a database lock per source, so that another process cannot run it meanwhile', async () => {
     // On a PostgreSQL server the lock is per session: held here on a connection of its own, a run elsewhere is refused.
     // The embedded database has a single backend, where the in-process guard above is what excludes a second run.
-    await withClient(gateway.db, async (client) => {
+    const client = new pg.Client({ connectionString: gateway.db.orm.config.get('clientUrl') });
+    await client.connect();
+    try {
       const [held] = await runOnClient(client, sql`select pg_try_advisory_lock(7410018, hashtext('district')) as ok`);
       expect(held.ok).toBe(true);
-      try {
-        const outcome = await syncSource(gateway.db, SOURCES_KEY, 'district').then(() => 'ran', (err: Error) => err.message);
-        expect(outcome).toBe(gateway.db.embedded ? 'ran' : 'a sync of district is already running (another process holds its lock)');
-      } finally {
-        await runOnClient(client, sql`select pg_advisory_unlock(7410018, hashtext('district'))`);
-      }
-    });
+      const outcome = await syncSource(gateway.db, SOURCES_KEY, 'district').then(() => 'ran', (err: Error) => err.message);
+      expect(outcome).toBe(gateway.db.embedded ? 'ran' : 'a sync of district is already running (another process holds its lock)');
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -1,0 +1,53 @@
+import { joined, sql, type Sql, type SqlRow, type SqlSession } from '../db/sql.js';
+
+/**
+ * The CSV import's DDL: temporary tables (dropped at commit) and the keys, indexes and foreign keys
+ * an initial load drops and rebuilds. Temporary tables are built by the SQL helper from
+ * identifiers; a dropped structure is restored from the definition PostgreSQL itself gave
+ * (pg_get_constraintdef / pg_get_indexdef), the one place SQL text is taken as it is.
+ */
+
+/** A temporary table of the given column definitions, dropped at commit. */
+export async function createTempTable(session: SqlSession, table: string, columns: readonly (readonly [string, string])[], numbered = false) {
+  const cols = columns.map(([name, type]) => sql`${sql.id(name)} ${SQL_TYPES[type] ?? fail(type)}`);
+  const n = numbered ? [sql`n bigint generated always as identity`] : [];
+  await session.run(sql`create temp table ${sql.table(table)} (${joined([...n, ...cols])}) on commit drop`);
+}
+
+/** The column types the CSV tables use (columns.ts's sqlType), each written here once as SQL. */
+const SQL_TYPES: Readonly<Record<string, Sql>> = {
+  text: sql`text`, integer: sql`integer`, date: sql`date`, timestamptz: sql`timestamptz`, 'double precision': sql`double precision`,
+  boolean: sql`boolean`, 'text[]': sql`text[]`, jsonb: sql`jsonb`,
+};
+const fail = (type: string): never => {
+  throw new Error(`not a CSV column type: ${type}`);
+};
+
+export const dropTable = (session: SqlSession, table: string) => session.run(sql`drop table ${sql.table(table)}`);
+
+/** A key, index or foreign key as the catalog defines it. */
+export interface Structure { table: string; name: string; def: string }
+
+/** Foreign keys on or into the tables, their secondary (non-unique) indexes, and their primary keys. */
+export async function structures(session: SqlSession, tables: readonly string[], opts: { into?: boolean } = {}) {
+  const on = sql`conrelid = any(${tables}::text[]::regclass[])`;
+  const fkWhere = opts.into === false ? on : sql`(${on} or confrelid = any(${tables}::text[]::regclass[]))`;
+  const rel = (oid: Sql) => sql`(select relname::text from pg_class where oid = ${oid})`;
+  const fks = await session.run(sql`select ${rel(sql`conrelid`)} as table, conname::text as name, pg_get_constraintdef(oid) as def
+    from pg_constraint where contype = 'f' and ${fkWhere} order by oid`);
+  const indexes = await session.run(sql`select ${rel(sql`indrelid`)} as table, ${rel(sql`indexrelid`)} as name, pg_get_indexdef(indexrelid) as def
+    from pg_index where indrelid = any(${tables}::text[]::regclass[]) and not indisprimary and not indisunique order by indexrelid`);
+  const pks = await session.run(sql`select ${rel(sql`conrelid`)} as table, conname::text as name, pg_get_constraintdef(oid) as def
+    from pg_constraint where contype = 'p' and conrelid = any(${tables}::text[]::regclass[])`);
+  const typed = (rows: SqlRow[]): Structure[] => rows.map((r) => ({ table: String(r.table), name: String(r.name), def: String(r.def) }));
+  return { fks: typed(fks), indexes: typed(indexes), pks: typed(pks) };
+}
+
+export const dropConstraint = (session: SqlSession, k: Structure) =>
+  session.run(sql`alter table ${sql.table(k.table)} drop constraint ${sql.id(k.name)}`);
+export const dropIndex = (session: SqlSession, i: Structure) => session.run(sql`drop index ${sql.table(i.name)}`);
+/** Re-adds a key or foreign key with the catalog's definition (a foreign key is validated: every row checked). */
+export const addConstraint = (session: SqlSession, k: Structure) =>
+  session.run(sql`alter table ${sql.table(k.table)} add constraint ${sql.id(k.name)} ${sql.raw(k.def)}`);
+/** Rebuilds an index with the catalog's `create index ...` text. */
+export const createIndex = (session: SqlSession, i: Structure) => session.run(sql.raw(i.def));

@@ -1,0 +1,55 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '../../migrations/index.js';
+import { entitySchemas } from './entities.js';
+import { compileForPg, sql } from './sql.js';
+
+/** The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts). */
+export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
+  // SET takes no parameters; set_config is the same setting with the value bound (false: for the session).
+  const session = compileForPg(sql`select set_config('TimeZone', 'UTC', false), set_config('statement_timeout', ${String(Number(statementTimeoutMs))}, false),
+    set_config('jit', 'off', false)`);
+  return {
+    entities: entitySchemas,
+    clientUrl,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    // Every session speaks UTC, so timestamptz text is always `...+00` and dates are never shifted.
+    // PostgreSQL's JIT is off: it compiles any plan whose estimated cost passes jit_above_cost, and the
+    // estimates of page queries with per-row subqueries (embedded relations, per-owner pages) pass it
+    // while the statement itself is short, so JIT compiling costs far more than it saves.
+    pool: {
+      min: 0,
+      max: poolMax,
+      afterCreate: (conn: { query: (text: string, values: unknown[], cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
+        conn.query(session.text, [...session.values], (err) => done(err, conn));
+      },
+    },
+    migrations: {
+      migrationsList,
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+      path: 'migrations',
+      pathTs: 'migrations',
+      emit: 'ts',
+      disableForeignKeys: false,
+      silent: true,
+    },
+    allowGlobalContext: false,
+    debug: false,
+  };
+}
+
+const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Whether any migration of migrationsList is not recorded as executed (also when the table does not exist yet). */
+export async function hasPendingMigrations(orm: MikroORM): Promise<boolean> {
+  try {
+    const rows = await orm.em.getConnection().execute<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE}`);
+    const executed = new Set(rows.map((r) => r.name));
+    return migrationsList.some((m) => !executed.has(m.name));
+  } catch {
+    return true; // a database never migrated: the migrator creates the table
+  }
+}
