@@ -26,10 +26,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const opening = openDatabase(config);
   // The HTTP layer and the graph load while the database opens (the embedded one boots in a thread of its
   // own), rather than before: these modules are imported here, not at the top of the file.
-  const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js')]);
+  const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js'),
+    import('./sync/schedule.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
   const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
@@ -45,8 +46,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const graphiqlHeadersFor = db.embedded ? demoGraphiqlHeaders(db.orm.em, keys, config.tokenTtlSeconds) : undefined;
   const app = await buildApp({ db, config, keys, graphiqlHeadersFor });
   await app.listen({ port: config.port, host });
-  // Sources added with --every are synced from here (loaded lazily: most servers have none).
-  const schedule = (await import('./sync/schedule.js')).startSyncSchedule(db, config, app.log);
+  // Sources added with --every are synced from here.
+  const schedule = startSyncSchedule(db, config, app.log);
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${config.port}`;
   print(`Data: ${db.location}`);
   print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
