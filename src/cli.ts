@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerCsvCommands } from './csv/commands.js';
+import { registerSyncCommands } from './sync/commands.js';
 import { loadConfig } from './db/config.js';
 
 // Each command imports what it needs inside its action: `--help` and the small commands never load the
@@ -97,6 +98,7 @@ program.command('keys').description('JWT signing keys').command('rotate')
   });
 
 registerCsvCommands(program);
+registerSyncCommands(program);
 
 /** Every failure is one clear line on stderr and a non-zero exit. */
 export async function main(argv = process.argv) {

@@ -39,6 +39,8 @@ export interface AppConfig {
   metricsPort?: number;
   /** METRICS_HOST: the address METRICS_PORT listens on (default 127.0.0.1). */
   metricsHost: string;
+  /** SOURCES_KEY: 32 bytes (base64 or 64 hex digits) sealing the client secrets of upstream sources (src/sync/source-secrets.ts). */
+  sourcesKey?: string;
 }
 
 export interface CsvLimits {
@@ -99,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxUploadBytes: int(env.CSV_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     },
     csvTimings: !!env.CSV_TIMINGS,
+    sourcesKey: env.SOURCES_KEY || undefined,
   };
 }

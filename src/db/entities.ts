@@ -1,6 +1,7 @@
 import { EntitySchema, ReferenceKind, type EntitySchemaProperty } from '@mikro-orm/core';
 import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
+import { syncEntitySchemas } from '../sync/entities.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
 import type { Row } from './sql.js';
@@ -95,7 +96,7 @@ export const AuthFailure = new EntitySchema({
     key: { type: 'string', columnType: 'text', primary: true },
     failuresMs: { type: 'unknown', columnType: 'bigint[]' },
     touchedAt: { type: 'Date', columnType: 'timestamptz', index: true },
-  } as never,
+  },
 });
 
 /** JWT signing keys (src/auth/signing-keys.ts): the newest is current, older ones verify until retired. */
@@ -106,7 +107,7 @@ export const SigningKeyRow = new EntitySchema({
     kid: { type: 'string', columnType: 'text', primary: true },
     key: { type: 'string', columnType: 'text' },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
-  } as never,
+  },
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow];
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas];
