@@ -34,7 +34,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
-  const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: { JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys } });
+  const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: {
+    JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys,
+    SIGNING_KEYS_REFRESH_SECONDS: config.signingKeysRefreshSeconds,
+  } });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);

@@ -21,6 +21,8 @@ export interface AppConfig {
   jwtSigningKey?: string;
   /** JWT_PREVIOUS_SIGNING_KEYS, comma-separated: older keys whose tokens stay valid until they expire. */
   jwtPreviousSigningKeys?: string;
+  /** SIGNING_KEYS_REFRESH_SECONDS as given: how often an instance re-reads the shared keys (checked in src/auth/signing-keys.ts). */
+  signingKeysRefreshSeconds?: string;
   authDisabled: boolean;
   logLevel: string;
   /** Largest request body of GraphQL and the REST writes; the token endpoint and CSV upload have their own. */
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600),
     jwtSigningKey: env.JWT_SIGNING_KEY || undefined,
     jwtPreviousSigningKeys: env.JWT_PREVIOUS_SIGNING_KEYS || undefined,
+    signingKeysRefreshSeconds: env.SIGNING_KEYS_REFRESH_SECONDS || undefined,
     authDisabled: env.AUTH === 'off',
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
