@@ -9,6 +9,7 @@
  * JSON the way the REST layer does (src/rest/json-bytes.ts), to separate that gain from the rest.
  * A last run compares a client limited to school-001 (README "Data sharing") with a whole-district
  * client: time per returned record, scoped / unscoped (target ≤ 1.3 on every endpoint).
+ * BENCH_EXECUTOR=graphql-js runs the REST documents on graphql-js instead of graphql-jit (src/graph/executor.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ import { loadSigningKeys, type SigningKeys } from '../src/auth/signing-keys.js';
 import { issueAccessToken } from '../src/auth/tokens.js';
 import type { Database } from '../src/db/orm.js';
 import { loadConfig } from '../src/db/config.js';
+import type { ExecutorName } from '../src/graph/executor.js';
 import { openDatabase } from '../src/db/orm.js';
 import { baselineApp } from './rest-baseline.js';
 import { scratchDatabase } from './scratch-database.js';
@@ -30,6 +32,8 @@ const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 8000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** Concurrent consumers: 1 measures latency, more measure throughput. */
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,4').split(',').map(Number);
+const EXECUTOR = (process.env.BENCH_EXECUTOR ?? 'graphql-jit') as ExecutorName;
+if (EXECUTOR !== 'graphql-jit' && EXECUTOR !== 'graphql-js') throw new Error(`BENCH_EXECUTOR: graphql-jit or graphql-js, not ${String(EXECUTOR)}`);
 const PAGE = 1000;
 const R = '/ims/oneroster/rostering/v1p2';
 
@@ -118,7 +122,8 @@ async function main() {
     const count = async (table: string) => Number((await pool.query(`select count(*) as n from ${table}`)).rows[0].n);
     console.log(`seeded ${SCHOOLS} schools, ${await count('users')} users, ${await count('enrollments')} enrollments in ${((performance.now() - started) / 1000).toFixed(1)} s (child process)`);
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(40) } as NodeJS.ProcessEnv });
-    const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'off', LOG_LEVEL: 'silent' }), keys });
+    const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'off', LOG_LEVEL: 'silent' }), keys, restExecutor: EXECUTOR });
+    console.log(`REST executor: ${EXECUTOR}`);
     const encodeLikeRest = process.env.BENCH_BASELINE_ENCODER === 'rest';
     const baseline = baselineApp(pool, encodeLikeRest);
     console.log(`baseline JSON: ${encodeLikeRest ? 'encoded record by record, as the REST layer does' : "Fastify's JSON.stringify of the whole body"}`);

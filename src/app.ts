@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
 import { SharingRules } from './auth/sharing/rules.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
@@ -14,8 +14,10 @@ import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
+import type { ExecutorName } from './graph/executor.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
 import { createGraphQLServer } from './graph/yoga.js';
+import { installOps } from './ops/index.js';
 import { csvRoutes } from './csv/routes.js';
 import { guardRestRoutes } from './rest/guard.js';
 import { gradebookWriteRoutes } from './rest/writes/routes.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Pre-filled GraphiQL headers per request (the demo token of a demo store: src/auth/demo.ts). */
   graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
+  /** The executor of REST reads (default graphql-jit); bench:rest compares the two. */
+  restExecutor?: ExecutorName;
   /** Overrides what each caller may read (otherwise its client's sharing rules, src/auth/sharing/). GraphQL and REST both take it from here. */
   readPolicyFor?: (principal: Principal) => ReadPolicy;
 }
@@ -41,6 +45,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const edgeLimits = { maxBodyBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth };
   const app = Fastify({
     ...edgeServerOptions(edgeLimits),
+    // src/ops/access-log.ts writes the one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -52,6 +58,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   installEdge(app, edgeLimits);
+  installOps(app, db, config);
 
   const limits = {
     maxLimit: config.maxLimit, maxDepth: config.maxDepth, maxComplexity: config.maxComplexity,
@@ -67,16 +74,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
-  const limiter = new FailureLimiter();
+  const limiter = new FailureLimiter(db.orm.em);
   const auth = new Authenticator({
     keys, authDisabled: config.authDisabled,
     generations: new TokenGenerations((id) => clients.tokenGeneration(id)),
     oauth1: new OAuth1Verifier({ findClient: (id) => clients.findForSigning(id), nonces: new NonceStore(db.orm.em), limiter }),
   });
-  app.decorate('authenticatePrincipal', (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => auth.authenticate(req, opts));
+  // Kept on the request too, so the access log and /metrics name the client of every authenticated route.
+  app.decorate('authenticatePrincipal', async (req: FastifyRequest, opts?: { allowOAuth1?: boolean }) => (req.principal = await auth.authenticate(req, opts)));
   guardRestRoutes(app);
   await app.register(gradebookWriteRoutes);
-  await app.register(restRoutes);
+  await app.register(restRoutes, { executor: opts.restExecutor });
   await app.register(csvRoutes(db, config.csv));
 
   await app.register(tokenRoute({

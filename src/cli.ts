@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { registerCsvCommands } from './csv/commands.js';
+import { registerSyncCommands } from './sync/commands.js';
 import { loadConfig } from './db/config.js';
 
 // Each command imports what it needs inside its action: `--help` and the small commands never load the
@@ -104,16 +105,19 @@ clients.command('rotate-secret <clientId>').description('issue a new secret; the
   });
 
 program.command('keys').description('JWT signing keys').command('rotate')
-  .description('make a new signing key in DATA_DIR; tokens signed by the previous key stay valid until they expire')
+  .description('make a new signing key in the database; every instance signs with it within SIGNING_KEYS_REFRESH_SECONDS, tokens signed by the previous key stay valid until they expire')
   .action(async () => {
     const config = loadConfig();
-    if (process.env.JWT_SIGNING_KEY) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
-    const { rotateSigningKey } = await import('./auth/signing-keys.js');
-    const keys = await rotateSigningKey(config.dataDir);
-    console.log(`new signing key ${keys.current.kid} in ${config.dataDir}; restart the server to sign with it`);
+    if (config.jwtSigningKey) throw new Error('JWT_SIGNING_KEY is set: rotate by moving it to JWT_PREVIOUS_SIGNING_KEYS and setting a new one');
+    const [{ withDatabase }, { rotateSigningKey }] = await Promise.all([database(), import('./auth/signing-keys.js')]);
+    await withDatabase(async (db) => {
+      const keys = await rotateSigningKey(db.orm.em, { dataDir: config.dataDir });
+      console.log(`new signing key ${keys.current.kid} in ${db.location}; running instances sign with it within SIGNING_KEYS_REFRESH_SECONDS (default 30 s)`);
+    });
   });
 
 registerCsvCommands(program);
+registerSyncCommands(program);
 
 /** Every failure is one clear line on stderr and a non-zero exit. */
 export async function main(argv = process.argv) {

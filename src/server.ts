@@ -5,6 +5,7 @@ import { ALL_READ_SCOPES } from './auth/scopes.js';
 import { loadSigningKeys } from './auth/signing-keys.js';
 import type { AppConfig } from './db/config.js';
 import { openDatabase, type Database } from './db/orm.js';
+import { closeHttp } from './ops/shutdown.js';
 
 export interface RunningServer { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
 
@@ -26,13 +27,17 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const opening = openDatabase(config);
   // The HTTP layer and the graph load while the database opens (the embedded one boots in a thread of its
   // own), rather than before: these modules are imported here, not at the top of the file.
-  const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js')]);
+  const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js'),
+    import('./sync/schedule.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }] =
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
-  // Without JWT_SIGNING_KEY a key is generated in DATA_DIR (several instances behind one database must share JWT_SIGNING_KEY).
-  const keys = await loadSigningKeys({ dataDir: config.dataDir, env: process.env });
+  // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
+  const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: {
+    JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys,
+    SIGNING_KEYS_REFRESH_SECONDS: config.signingKeysRefreshSeconds,
+  } });
   if (db.embedded && (await isEmptyStore(db.orm.em))) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);
@@ -45,6 +50,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const graphiqlHeadersFor = db.embedded ? demoGraphiqlHeaders(db.orm.em, keys, config.tokenTtlSeconds) : undefined;
   const app = await buildApp({ db, config, keys, graphiqlHeadersFor });
   await app.listen({ port: config.port, host });
+  // Sources added with --every are synced from here.
+  const schedule = startSyncSchedule(db, config, app.log);
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${config.port}`;
   print(`Data: ${db.location}`);
   print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
@@ -52,7 +59,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { await app.close(); await db.close(); })());
+  const close = () => (closing ??= (async () => { keys.close?.(); await schedule.stop(); await closeHttp(app, config.shutdownTimeoutMs); await db.close(); })());
   return { app, db, url, close };
 }
 

@@ -1,15 +1,18 @@
 /**
- * In-memory limiter of failed client authentications (brute-force brake for client secrets), used by
- * the token endpoint and by OAuth 1.0a signature checks.
+ * Limiter of failed client authentications (brute-force brake for client secrets), used by the token
+ * endpoint and by OAuth 1.0a signature checks. Its counts live in PostgreSQL (`auth_failures`), so
+ * failures spread over several instances behind a load balancer add up.
  *
  * Sliding window per key (callers use `credentialLimiterKeys`: one per remote address and one per
  * client id at that address — never one per client id alone, which would let anyone who knows a
  * client id lock the client out):
  * once a key has `maxFailures` failures within the last `windowSeconds`, `check` reports it blocked
  * until the oldest of those failures leaves the window. Blocked attempts are not recorded, so
- * hammering a blocked key does not extend the block. Per-process only: with several instances each
- * one counts separately, which is acceptable for a brake (not a quota).
+ * hammering a blocked key does not extend the block. A row holds at most the last `maxFailures`
+ * failure times of its key, so a row never grows.
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { runSql } from '../db/sql.js';
 
 export interface FailureLimiterOptions {
   /** Failures tolerated within the window before blocking (default 5). */
@@ -18,7 +21,7 @@ export interface FailureLimiterOptions {
   windowSeconds?: number;
   /** Milliseconds clock, injectable for tests (default Date.now). */
   now?: () => number;
-  /** Beyond this many tracked keys, stale ones are swept and then the oldest dropped (default 10 000). */
+  /** Beyond this many tracked keys, stale ones are swept and then the least recently failed dropped (default 10 000). */
   maxKeys?: number;
 }
 
@@ -37,10 +40,8 @@ export class FailureLimiter {
   readonly windowMs: number;
   private readonly now: () => number;
   private readonly maxKeys: number;
-  /** Per key, timestamps (ms) of the most recent failures, oldest first, at most maxFailures long. */
-  private readonly failures = new Map<string, number[]>();
 
-  constructor(opts: FailureLimiterOptions = {}) {
+  constructor(private readonly em: EntityManager, opts: FailureLimiterOptions = {}) {
     this.maxFailures = opts.maxFailures ?? 5;
     this.windowMs = (opts.windowSeconds ?? 60) * 1000;
     this.now = opts.now ?? Date.now;
@@ -48,28 +49,37 @@ export class FailureLimiter {
   }
 
   /** `null` when every key may try again; otherwise the longest wait among blocked keys. */
-  check(keys: readonly string[]): { retryAfterSeconds: number } | null {
+  async check(keys: readonly string[]): Promise<{ retryAfterSeconds: number } | null> {
+    if (keys.length === 0) return null;
+    const rows = await runSql(this.em.fork(), 'select failures_ms from auth_failures where key = any(?::text[])', [keys]);
     const now = this.now();
     let waitMs = 0;
-    for (const key of keys) {
-      const list = this.failures.get(key);
-      if (!list || list.length < this.maxFailures) continue;
-      const until = list[0] + this.windowMs; // list holds exactly the last maxFailures failures
+    for (const row of rows) {
+      const list = (row.failures_ms as (string | number)[]).map(Number);
+      if (list.length < this.maxFailures) continue;
+      const until = list[list.length - this.maxFailures] + this.windowMs; // the oldest of the last maxFailures
       if (until > now) waitMs = Math.max(waitMs, until - now);
     }
     return waitMs > 0 ? { retryAfterSeconds: Math.ceil(waitMs / 1000) } : null;
   }
 
-  recordFailure(keys: readonly string[]): void {
+  async recordFailure(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
     const now = this.now();
-    for (const key of keys) {
-      const list = this.failures.get(key) ?? [];
-      list.push(now);
-      if (list.length > this.maxFailures) list.shift();
-      this.failures.delete(key); // re-insert so Map order tracks recency for eviction
-      this.failures.set(key, list);
-    }
-    if (this.failures.size > this.maxKeys) this.evict(now);
+    const em = this.em.fork();
+    // One upsert per call: concurrent failures of one key on several instances serialise on its row.
+    const [{ tracked }] = await runSql(em,
+      `with upserted as (
+         insert into auth_failures (key, failures_ms, touched_at)
+         select k, array[?::bigint], clock_timestamp() from unnest(?::text[]) as k
+         on conflict (key) do update set
+           failures_ms = (auth_failures.failures_ms || excluded.failures_ms)[greatest(1, cardinality(auth_failures.failures_ms) + 2 - ?):],
+           touched_at = clock_timestamp()
+         returning 1)
+       select (select count(*) from auth_failures) + (select count(*) from upserted) as tracked`,
+      [now, [...new Set(keys)], this.maxFailures]);
+    // `tracked` over-counts updated keys (the snapshot already holds them): it only decides whether to sweep.
+    if (Number(tracked) > this.maxKeys) await this.evict(em, now);
   }
 
   /**
@@ -78,17 +88,16 @@ export class FailureLimiter {
    * remote-address key (shared behind NAT, and by an attacker holding one valid credential)
    * keeps counting.
    */
-  recordSuccess(keys: readonly string[]): void {
-    for (const key of keys) this.failures.delete(key);
+  async recordSuccess(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await runSql(this.em.fork(), 'delete from auth_failures where key = any(?::text[])', [keys]);
   }
 
-  private evict(now: number): void {
-    for (const [key, list] of this.failures) {
-      if (list[list.length - 1] + this.windowMs <= now) this.failures.delete(key);
-    }
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= this.maxKeys) break;
-      this.failures.delete(key);
-    }
+  /** Bounds the table: keys whose last failure left the window go first, then the least recently failed. */
+  private async evict(em: EntityManager, now: number): Promise<void> {
+    await runSql(em, 'delete from auth_failures where failures_ms[cardinality(failures_ms)] + ? <= ?', [this.windowMs, now]);
+    await runSql(em,
+      `delete from auth_failures where key in (select key from auth_failures order by touched_at desc, key offset ?)`,
+      [this.maxKeys]);
   }
 }

@@ -44,7 +44,7 @@ export class OAuth1Verifier {
     const consumerKey = protocol.get('oauth_consumer_key');
     const limiterId = consumerKey && consumerKey.length <= MAX_ID_LENGTH ? consumerKey : undefined;
     const { all: limiterKeys, clientAtAddress } = credentialLimiterKeys(limiterId, address);
-    const blocked = this.opts.limiter.check(limiterKeys);
+    const blocked = await this.opts.limiter.check(limiterKeys);
     if (blocked) throw new TooManyFailures(blocked.retryAfterSeconds);
 
     for (const name of ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce']) {
@@ -60,10 +60,10 @@ export class OAuth1Verifier {
     const client = limiterId !== undefined ? await this.opts.findClient(limiterId) : null;
     const expected = client?.secret ? hmacSha256Signature(signatureBaseString(req.method, req.url, signed), client.secret) : '';
     if (!client?.secret || !signatureMatches(expected, protocol.get('oauth_signature')!)) {
-      this.opts.limiter.recordFailure(limiterKeys);
+      await this.opts.limiter.recordFailure(limiterKeys);
       throw new AuthError('bad_signature', 'OAuth signature refused');
     }
-    this.opts.limiter.recordSuccess(clientAtAddress);
+    await this.opts.limiter.recordSuccess(clientAtAddress);
 
     const timestamp = protocol.get('oauth_timestamp')!;
     const nowSeconds = Math.floor(this.now() / 1000);

@@ -7,6 +7,8 @@ export const V1P1_SCOPE_PREFIX = 'https://purl.imsglobal.org/spec/or/v1p1/scope/
 
 /** Our own scope (not OneRoster): CSV upload/download and other administrative routes. */
 export const ADMIN_SCOPE = 'https://oneroster-graph.dev/scope/admin';
+/** Our own scope: reading /metrics on the service port (src/ops/metrics.ts). */
+export const METRICS_SCOPE = 'https://oneroster-graph.dev/scope/metrics';
 
 const V1P2_NAMES = [
   'roster-core.readonly',
@@ -59,7 +61,7 @@ export const ALL_ONEROSTER_SCOPES: readonly string[] = Object.freeze([
 /** Every `*.readonly` scope, v1.2 and v1.1 (v1.1 ones let a legacy client ask for them by name). */
 export const ALL_READ_SCOPES: readonly string[] = Object.freeze(ALL_ONEROSTER_SCOPES.filter(isRead));
 /** Every scope this server knows, including ADMIN_SCOPE. */
-export const ALL_SCOPES: readonly string[] = Object.freeze([...ALL_ONEROSTER_SCOPES, ADMIN_SCOPE]);
+export const ALL_SCOPES: readonly string[] = Object.freeze([...ALL_ONEROSTER_SCOPES, ADMIN_SCOPE, METRICS_SCOPE]);
 
 const KNOWN = new Set(ALL_SCOPES);
 
@@ -72,13 +74,14 @@ export function isKnownScope(uri: string): boolean {
  * - a full known URI (returned unchanged);
  * - `roster.readonly` → the v1.2 URI (v1.2 is the default);
  * - `v1p1/roster.readonly` → the v1.1 URI;
- * - `admin` → ADMIN_SCOPE.
+ * - `admin` → ADMIN_SCOPE, `metrics` → METRICS_SCOPE.
  * Throws a RangeError for anything else, so typos fail loudly instead of granting nothing.
  */
 export function expandScope(shortOrFull: string): string {
   const s = shortOrFull.trim();
   let uri: string;
   if (s === 'admin') uri = ADMIN_SCOPE;
+  else if (s === 'metrics') uri = METRICS_SCOPE;
   else if (s.includes('://')) uri = s;
   else if (s.startsWith('v1p1/')) uri = V1P1_SCOPE_PREFIX + s.slice('v1p1/'.length);
   else if (s.startsWith('v1p2/')) uri = V1P2_SCOPE_PREFIX + s.slice('v1p2/'.length);

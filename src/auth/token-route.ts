@@ -10,6 +10,7 @@
  */
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../ops/db-unavailable.js';
 import { credentialLimiterKeys, type FailureLimiter } from './failure-limiter.js';
 import { expandScope } from './scopes.js';
 import { generateClientSecret, hashSecret, verifySecret } from './secrets.js';
@@ -116,6 +117,9 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       if (status === 413) return reply.code(413).send({ error: 'invalid_request', error_description: `request body exceeds ${TOKEN_BODY_LIMIT} bytes` });
       // Parser errors etc. The message is not echoed: it could quote the request body.
       if (status < 500) return reply.code(400).send({ error: 'invalid_request', error_description: 'malformed request' });
+      if (isDatabaseUnavailable(err)) {
+        return reply.code(503).header('Retry-After', '5').send({ error: 'temporarily_unavailable', error_description: DATABASE_UNAVAILABLE_MESSAGE });
+      }
       req.log.error({ err }, 'token endpoint failure');
       return reply.code(500).send({ error: 'server_error' });
     });
@@ -132,7 +136,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       const presentedId = basic?.clientId ?? bodyId;
       const limiterId = presentedId && presentedId.length <= MAX_CLIENT_ID_LENGTH ? presentedId : undefined;
       const { all: limiterKeys, clientAtAddress: clientKeys } = credentialLimiterKeys(limiterId, req.ip);
-      const blocked = limiter.check(limiterKeys);
+      const blocked = await limiter.check(limiterKeys);
       if (blocked) {
         return reply
           .code(429)
@@ -161,7 +165,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
         credentials && credentials.clientId.length <= MAX_CLIENT_ID_LENGTH ? await clients.find(credentials.clientId) : null;
       const ok = await verifySecret(credentials?.secret ?? '', client?.secretHash ?? (await dummyHash!));
       if (!credentials || !client || !ok) {
-        limiter.recordFailure(limiterKeys);
+        await limiter.recordFailure(limiterKeys);
         req.log.warn({ clientId: client?.clientId, ip: req.ip }, 'token request: client authentication failed');
         throw new OAuthError('invalid_client', 'client authentication failed');
       }
@@ -181,7 +185,7 @@ export function tokenRoute(opts: TokenRouteOptions): FastifyPluginAsync {
       }
       if (granted.length === 0) throw new OAuthError('invalid_scope', 'client has no scopes');
 
-      limiter.recordSuccess(clientKeys);
+      await limiter.recordSuccess(clientKeys);
       const token = await issueAccessToken(keys, { clientId: client.clientId, scopes: granted, ttlSeconds, issuer, generation: client.tokenGeneration });
       req.log.info({ clientId: client.clientId, scope: token.scope }, 'access token issued');
       return reply.code(200).send(token);

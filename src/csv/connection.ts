@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { loadConfig } from '../db/config.js';
 import type { Database } from '../db/orm.js';
 import { clientSession, compile, emSession, sql, type Sql, type SqlSession } from '../db/sql.js';
 
@@ -73,7 +74,7 @@ async function speaksCopy(session: SqlSession): Promise<boolean> {
 
 /** With CSV_TIMINGS=1, every statement's duration goes to stderr (profiling the import; off by default). */
 function timed<S extends SqlSession>(session: S): S {
-  if (!process.env.CSV_TIMINGS) return session;
+  if (!loadConfig().csvTimings) return session;
   return {
     ...session,
     run: async (statement: Sql) => {
@@ -89,6 +90,6 @@ function timed<S extends SqlSession>(session: S): S {
 
 /** One CSV_TIMINGS line (also for COPY streams, copy.ts). */
 export function logTiming(t0: number, text: string) {
-  if (!process.env.CSV_TIMINGS) return;
+  if (!loadConfig().csvTimings) return;
   process.stderr.write(`[csv] ${((performance.now() - t0) / 1000).toFixed(3)} s  ${text.replace(/\s+/g, ' ').slice(0, 160)}\n`);
 }

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { compileForPg, joined, sql, type Sql } from '../db/sql.js';
+import { loadConfig } from '../db/config.js';
 import { logTiming } from './connection.js';
 
 /**
@@ -101,7 +102,7 @@ export async function copyCsvOut(client: pg.ClientBase, query: Sql, out: Writabl
 
 /** CSV_TIMINGS: a COPY's duration, logged when its stream ends. */
 function traced<S extends NodeJS.EventEmitter>(stream: S, what: string): S {
-  if (!process.env.CSV_TIMINGS) return stream;
+  if (!loadConfig().csvTimings) return stream;
   const t0 = performance.now();
   let logged = false;
   const done = () => {

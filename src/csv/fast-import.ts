@@ -8,7 +8,7 @@ import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
 import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
-import type { ImportOptions } from './import.js';
+import type { ImportOptions } from './import-options.js';
 
 /**
  * The optimistic path for an initial load of a clean package on a PostgreSQL server: every table

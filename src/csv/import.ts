@@ -7,33 +7,15 @@ import { loadFile } from './load.js';
 import { readManifest } from './manifest.js';
 import { csvLimits, openPackage } from './read-package.js';
 import { CsvInputError } from './input-guard.js';
-import type { CsvLimits } from '../db/config.js';
 import { IssueList, type FileReport, type ImportReport } from './report.js';
 import { copyStager, createStagingTable, insertStager, stagingTable } from './stage.js';
 import { stageByCopy } from './stage-copy.js';
-import { stageFile, type StageProgress } from './stage-file.js';
+import { stageFile } from './stage-file.js';
 import { analyzeChanged } from './statistics.js';
 import { inTransaction, type CsvSession } from './connection.js';
+import type { ImportOptions } from './import-options.js';
 
-export interface ImportOptions {
-  dryRun?: boolean;
-  /** Stage through COPY FROM STDIN where the database speaks COPY (default on; there is no COPY on the embedded database). */
-  copy?: boolean;
-  /** With COPY, let PostgreSQL parse each file first (default on); off forces csv-parse for every file. */
-  parseInDatabase?: boolean;
-  onFile?: (file: string, bytes: number) => void;
-  onProgress?: (file: string, p: StageProgress) => void;
-  /**
-   * Called when the writes into the real tables start (the CLI prints it; the atomicity tests wait
-   * for it): after every check has passed (`checked`), or on the optimistic path for an initial
-   * load, before its checks, which then run on the written rows (any failure undoes the writes).
-   */
-  onLoad?: (how: { checked: boolean }) => void;
-  /** On a server, try the optimistic path for initial loads (fast-import.ts) first (default on). */
-  optimistic?: boolean;
-  /** Overrides of the configured limits (CSV_MAX_* settings). */
-  limits?: Partial<CsvLimits>;
-}
+export type { ImportOptions };
 
 /** Serialises imports: two packages loading at once would each see the other's half-done state. */
 const IMPORT_LOCK = 7_410_007;

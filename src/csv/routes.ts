@@ -13,6 +13,7 @@ import { importInWorker } from './import-in-worker.js';
 import { PackageError } from './read-package.js';
 import { zipSink } from './sinks.js';
 import { parseSince } from './since.js';
+import { reportImport } from '../ops/import-events.js';
 
 export const CSV_IMPORT_PATH = '/admin/csv/import';
 export const CSV_EXPORT_PATH = '/admin/csv/export';
@@ -67,6 +68,7 @@ export const csvRoutes = (db: Database, limits: CsvLimits): FastifyPluginAsync =
       const dryRun = (req.query as Record<string, string>).dryRun === 'true';
       // Off the event loop: REST and GraphQL keep answering while a package is parsed and checked.
       const report = await importInWorker(db, file, { dryRun, limits });
+      reportImport(report);
       return reply.code(report.ok ? 200 : 422).send(report);
     } catch (err) {
       if (err instanceof UploadTooLarge) return tooLarge().header('connection', 'close');

@@ -12,7 +12,7 @@ interface ParsedRecord { record: string[]; raw: string }
 
 /**
  * Marks the cells that were written `""` (an empty string) rather than left empty (no data).
- * csv-parse's per-cell `cast` hook could tell them apart but costs 10x the whole parse, so the raw
+ * csv-parse's per-cell `cast` hook could tell them apart but costs many times the whole parse, so the raw
  * record text is scanned instead, and only when it can hold a quoted empty cell at all.
  */
 function markQuotedEmpty(raw: string, record: string[]) {

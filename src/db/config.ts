@@ -17,6 +17,12 @@ export interface AppConfig {
   maxFilterPredicates: number;
   maxFilterDepth: number;
   tokenTtlSeconds: number;
+  /** JWT_SIGNING_KEY; unset: a key generated in DATA_DIR (src/auth/signing-keys.ts). */
+  jwtSigningKey?: string;
+  /** JWT_PREVIOUS_SIGNING_KEYS, comma-separated: older keys whose tokens stay valid until they expire. */
+  jwtPreviousSigningKeys?: string;
+  /** SIGNING_KEYS_REFRESH_SECONDS as given: how often an instance re-reads the shared keys (checked in src/auth/signing-keys.ts). */
+  signingKeysRefreshSeconds?: string;
   authDisabled: boolean;
   logLevel: string;
   /** Largest request body of GraphQL and the REST writes; the token endpoint and CSV upload have their own. */
@@ -27,6 +33,16 @@ export interface AppConfig {
   embeddedConnections: number;
   /** CSV import limits (src/csv/limits.ts). */
   csv: CsvLimits;
+  /** CSV_TIMINGS: every statement of a CSV import prints its duration to stderr (profiling). */
+  csvTimings: boolean;
+  /** How long SIGTERM waits for requests in flight before cutting them (src/ops/shutdown.ts). */
+  shutdownTimeoutMs: number;
+  /** METRICS_PORT: serve /metrics there without a token instead of on PORT with the metrics scope. */
+  metricsPort?: number;
+  /** METRICS_HOST: the address METRICS_PORT listens on (default 127.0.0.1). */
+  metricsHost: string;
+  /** SOURCES_KEY: 32 bytes (base64 or 64 hex digits) sealing the client secrets of upstream sources (src/sync/source-secrets.ts). */
+  sourcesKey?: string;
 }
 
 export interface CsvLimits {
@@ -70,16 +86,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxFilterPredicates: int(env.MAX_FILTER_PREDICATES, 100),
     maxFilterDepth: int(env.MAX_FILTER_DEPTH, 10),
     tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600),
+    jwtSigningKey: env.JWT_SIGNING_KEY || undefined,
+    jwtPreviousSigningKeys: env.JWT_PREVIOUS_SIGNING_KEYS || undefined,
+    signingKeysRefreshSeconds: env.SIGNING_KEYS_REFRESH_SECONDS || undefined,
     authDisabled: env.AUTH === 'off',
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: int(env.MAX_BODY_BYTES, 1024 * 1024),
     maxJsonDepth: int(env.MAX_JSON_DEPTH, 64),
     embeddedConnections: int(env.EMBEDDED_CONNECTIONS, 4),
+    shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
+    metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 0) : undefined,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
     csv: {
       maxLineBytes: int(env.CSV_MAX_LINE_BYTES, 1024 * 1024),
       maxUnzippedBytes: int(env.CSV_MAX_UNZIPPED_BYTES, 8 * 1024 ** 3),
       maxZipRatio: int(env.CSV_MAX_ZIP_RATIO, 200),
       maxUploadBytes: int(env.CSV_MAX_UPLOAD_BYTES, 2 * 1024 ** 3),
     },
+    csvTimings: !!env.CSV_TIMINGS,
+    sourcesKey: env.SOURCES_KEY || undefined,
   };
 }

@@ -2,7 +2,8 @@
 import { loadConfig } from './config.js';
 import { openDatabase } from './orm.js';
 
-const db = await openDatabase(loadConfig(), { inMemory: !process.env.DATABASE_URL });
+const config = loadConfig();
+const db = await openDatabase(config, { inMemory: !config.databaseUrl });
 try {
   const result = await db.orm.getMigrator().createMigration('migrations', false, process.argv.includes('--initial'));
   console.log(result.fileName ? `created migrations/${result.fileName}; add it to migrations/index.ts` : 'no changes');

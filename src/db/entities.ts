@@ -1,6 +1,7 @@
 import { EntitySchema, ReferenceKind, type EntitySchemaProperty } from '@mikro-orm/core';
 import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
+import { syncEntitySchemas } from '../sync/entities.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
 import type { Row } from './sql.js';
@@ -91,4 +92,26 @@ export const ServerSetting = new EntitySchema({
   },
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting];
+/** Recent failed client authentications per limiter key (src/auth/failure-limiter.ts), shared by every instance. */
+export const AuthFailure = new EntitySchema({
+  name: 'AuthFailure',
+  tableName: 'auth_failures',
+  properties: {
+    key: { type: 'string', columnType: 'text', primary: true },
+    failuresMs: { type: 'unknown', columnType: 'bigint[]' },
+    touchedAt: { type: 'Date', columnType: 'timestamptz', index: true },
+  },
+});
+
+/** JWT signing keys (src/auth/signing-keys.ts): the newest is current, older ones verify until retired. */
+export const SigningKeyRow = new EntitySchema({
+  name: 'SigningKeyRow',
+  tableName: 'signing_keys',
+  properties: {
+    kid: { type: 'string', columnType: 'text', primary: true },
+    key: { type: 'string', columnType: 'text' },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+  },
+});
+
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas];

@@ -2,13 +2,13 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import { entitySchemas } from './entities.js';
-import { compileForPg, sql } from './sql.js';
 
 /** The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts). */
 export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
-  // SET takes no parameters; set_config is the same setting with the value bound (false: for the session).
-  const session = compileForPg(sql`select set_config('TimeZone', 'UTC', false), set_config('statement_timeout', ${String(Number(statementTimeoutMs))}, false),
-    set_config('jit', 'off', false)`);
+  // Session settings as plain SET (no parameters; the one value is a number from the configuration). With the
+  // same settings sent as a parameterised set_config, concurrent writes on the embedded database stalled
+  // (test/rest/writes-concurrency.test.ts), so this stays on the simple query protocol.
+  const session = `SET TIME ZONE 'UTC'; SET statement_timeout = ${Math.trunc(Number(statementTimeoutMs))}; SET jit = off`;
   return {
     entities: entitySchemas,
     clientUrl,
@@ -21,8 +21,8 @@ export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutM
     pool: {
       min: 0,
       max: poolMax,
-      afterCreate: (conn: { query: (text: string, values: unknown[], cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
-        conn.query(session.text, [...session.values], (err) => done(err, conn));
+      afterCreate: (conn: { query: (text: string, cb: (err?: Error) => void) => void }, done: (err: Error | undefined, conn: unknown) => void) => {
+        conn.query(session, (err) => done(err, conn));
       },
     },
     migrations: {

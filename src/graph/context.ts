@@ -3,9 +3,10 @@ import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
 import { run } from '../db/sql.js';
-import type { TableStats } from './cost.js';
-import type { FilterLimits } from './filter-guard.js';
+import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
+import { unavailableOr } from '../ops/db-unavailable.js';
+import { countStatement } from '../ops/request-stats.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -26,6 +27,9 @@ export interface Context extends Reader {
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
 }
+
+/** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
+export interface FilterLimits { maxPredicates: number; maxDepth: number }
 
 export interface Limits {
   maxLimit: number; maxDepth: number; maxComplexity: number;
@@ -52,9 +56,11 @@ export function createContext(opts: ContextOptions): Context {
   const exec: Exec = async (statement) => {
     stats.statements++;
     try {
-      return await run(em, statement);
+      const rows = await run(em, statement);
+      countStatement(rows.length);
+      return rows;
     } catch (err) {
-      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : err;
+      throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
     }
   };
   const sharing = opts.sharing ?? WHOLE_DISTRICT;

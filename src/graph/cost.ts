@@ -4,6 +4,7 @@ import { sql, type Row, type Sql } from '../db/sql.js';
 import type { Relation } from '../model/relations.js';
 import type { CollectionArgs } from './connections.js';
 import type { Context } from './context.js';
+import type { TableStats } from './table-stats.js';
 
 /**
  * The estimated cost of a connection is its page size times the cost of one node, and a page is
@@ -14,12 +15,6 @@ import type { Context } from './context.js';
  * table never analysed) the requested page size counts. The statement timeout bounds what an
  * unusually busy parent costs beyond its estimate.
  */
-export interface TableStats {
-  /** Estimated rows per table. */
-  rows: ReadonlyMap<string, number>;
-  /** Estimated rows of `table` per distinct non-null value of `column`: key `table.column`. */
-  perValue: ReadonlyMap<string, number>;
-}
 
 type Exec = (statement: Sql) => Promise<Row[]>;
 

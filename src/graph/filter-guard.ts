@@ -8,8 +8,10 @@ import type { FilterInput } from '../data/filters.js';
 import { entityDefs } from '../model/index.js';
 import type { EntityName } from '../model/dsl.js';
 import { CodedError, forbidden } from '../shared/errors.js';
-import type { Context } from './context.js';
+import type { Context, FilterLimits } from './context.js';
 import { readScopes } from './scopes.js';
+
+export type { FilterLimits };
 
 /**
  * Checks a filter before any SQL is built from it: its size (predicates, nesting), that every
@@ -18,7 +20,6 @@ import { readScopes } from './scopes.js';
  * input types, so a new relation filter is covered without being listed here. Sorts are checked
  * for secrets too; a sort only ever names fields of the type being read.
  */
-export interface FilterLimits { maxPredicates: number; maxDepth: number }
 export const DEFAULT_FILTER_LIMITS: FilterLimits = { maxPredicates: 100, maxDepth: 10 };
 
 /** Fields no filter or sort may name: comparing them is an oracle on their value. */

@@ -1,6 +1,6 @@
 import { SCOPES, V1P1_SCOPES, type ScopeName, type V1p1ScopeName } from '../auth/scopes.js';
 import type { FilterInput } from '../data/filters.js';
-import type { ApiVersion } from './envelope.js';
+import type { ApiVersion } from './route-config.js';
 import type { Service } from './openapi.js';
 import type { ShapeName } from './shapes.js';
 

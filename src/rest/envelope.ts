@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../ops/db-unavailable.js';
 import { clientFault } from '../shared/client-fault.js';
 import { RestError, type CodeMinor } from './errors.js';
-import type { RestRouteConfig } from './guard.js';
-
-export type ApiVersion = 'v1p2' | 'v1p1';
+import type { ApiVersion, RestRouteConfig } from './route-config.js';
 
 export interface StatusSource {
   status: number;
@@ -28,7 +27,6 @@ export interface StatusBody {
  * server-side condition (e.g. `invalid data` for a busy server would discourage a retry).
  */
 const V1P1_CODE_MINOR: Record<CodeMinor, string> = {
-  fullsuccess: 'full success',
   invalid_filter_field: 'invalid_filter_field',
   invalid_selection_field: 'invalid_selection_field',
   invalid_sort_field: 'invalid_sort_field',
@@ -36,21 +34,13 @@ const V1P1_CODE_MINOR: Record<CodeMinor, string> = {
   unauthorisedrequest: 'unauthorized',
   forbidden: 'unauthorized',
   unknownobject: 'unknown object',
-  deletefailure: 'deletefailure',
   server_busy: 'server_busy',
   internal_server_error: 'internal_server_error',
-  unsupported: 'unsupported',
 };
-
-function codeMajor(source: StatusSource, version: ApiVersion): StatusBody['imsx_codeMajor'] {
-  if (source.status < 400) return 'success';
-  // codeMajor `unsupported` only exists from 1.2 on; 1.1 has just success and failure.
-  return source.codeMinor === 'unsupported' && version === 'v1p2' ? 'unsupported' : 'failure';
-}
 
 export function statusBody(source: StatusSource, version: ApiVersion): StatusBody {
   return {
-    imsx_codeMajor: codeMajor(source, version),
+    imsx_codeMajor: source.status < 400 ? 'success' : 'failure',
     imsx_severity: source.status < 400 ? 'status' : 'error',
     imsx_description: source.description,
     imsx_CodeMinor: {
@@ -73,6 +63,9 @@ export function restErrorHandler(error: Error, req: FastifyRequest, reply: Fasti
   if (error instanceof RestError) return reply.code(error.status).send(statusBody(error, version));
   const fault = clientFault(error as FastifyError);
   if (fault) return reply.code(fault.status).send(statusBody({ status: fault.status, codeMinor: 'invaliddata', description: fault.message }, version));
+  if (isDatabaseUnavailable(error)) {
+    return reply.code(503).header('Retry-After', '5').send(statusBody({ status: 503, codeMinor: 'server_busy', description: DATABASE_UNAVAILABLE_MESSAGE }, version));
+  }
   req.log.error({ err: error }, 'REST request failed');
   return reply.code(500).send(statusBody({ status: 500, codeMinor: 'internal_server_error', description: 'internal server error' }, version));
 }

@@ -1,8 +1,7 @@
 import type { GraphQLError } from 'graphql';
 
-/** The 1.2 imsx_codeMinorFieldValue tokens (rest.md §5), union of the three services' enumerations. */
+/** The 1.2 imsx_codeMinorFieldValue tokens (rest.md §5) this provider answers with: every error status it sends. */
 export type CodeMinor =
-  | 'fullsuccess'
   | 'invalid_filter_field'
   | 'invalid_selection_field'
   | 'invalid_sort_field'
@@ -10,10 +9,8 @@ export type CodeMinor =
   | 'unauthorisedrequest'
   | 'forbidden'
   | 'unknownobject'
-  | 'deletefailure'
   | 'server_busy'
-  | 'internal_server_error'
-  | 'unsupported';
+  | 'internal_server_error';
 
 /** An error that becomes an HTTP response with an imsx_StatusInfo body (see envelope.ts). */
 export class RestError extends Error {
@@ -40,7 +37,7 @@ export class RestError extends Error {
 export function restErrorFromGraph(error: GraphQLError, inputStatus: 400 | 422, message = error.message): Error {
   switch (error.extensions?.code) {
     case 'INVALID_FILTER_FIELD': case 'FILTER_TOO_COMPLEX': return new RestError(400, 'invalid_filter_field', message);
-    case 'TIMEOUT': return new RestError(503, 'server_busy', message);
+    case 'TIMEOUT': case 'DATABASE_UNAVAILABLE': return new RestError(503, 'server_busy', message);
     case 'BAD_USER_INPUT': case 'QUERY_TOO_COMPLEX': case 'VALIDATION_FAILED': return new RestError(inputStatus, 'invaliddata', message);
     case 'FORBIDDEN': return new RestError(403, 'forbidden', message);
     case 'NOT_FOUND': return new RestError(404, 'unknownobject', `Unknown Object: ${message}`);

@@ -3,6 +3,7 @@ import { checkFilterFields } from '../auth/sharing/denied-guard.js';
 import type { DeniedFields } from '../auth/sharing/fields.js';
 import type { FilterInput } from '../data/filters.js';
 import { checkFilter, DEFAULT_FILTER_LIMITS, SECRET_FIELDS, type FilterLimits } from '../graph/filter-guard.js';
+import { ISO_DATETIME } from '../graph/scalars.js';
 import { CodedError } from '../shared/errors.js';
 import { RestError, restErrorFromGraph } from './errors.js';
 import type { FilterNode, FilterOp } from './filter-parser.js';
@@ -25,7 +26,6 @@ const V1P1_ALIASES: Record<string, string[]> = { role: ['roles', 'role'], orgs: 
 const invalid = (message: string) => new RestError(400, 'invalid_filter_field', message);
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function isRealDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
@@ -40,7 +40,7 @@ function comparisonValue(comparison: string, field: string, op: FilterOp, raw: s
     case 'DateTimeComparison': {
       // A plain date is read as midnight UTC, the common delta-sync spelling.
       const value = DATE.test(raw) ? `${raw}T00:00:00Z` : raw;
-      if (!DATETIME.test(value) || Number.isNaN(Date.parse(value)) || !isRealDate(value.slice(0, 10))) {
+      if (!ISO_DATETIME.test(value) || Number.isNaN(Date.parse(value)) || !isRealDate(value.slice(0, 10))) {
         throw invalid(`filter: ${field} takes an ISO 8601 date-time such as '2025-09-01T00:00:00Z', got '${raw}'`);
       }
       return new Date(value).toISOString();

@@ -4,10 +4,8 @@ import { isOAuth1Request } from '../auth/request-auth.js';
 import { hasAnyScope } from '../auth/scopes.js';
 import { AuthError } from '../auth/tokens.js';
 import { invalidSourcedIdMessage, isValidSourcedId } from '../shared/sourced-id.js';
-import { statusBody, type ApiVersion } from './envelope.js';
-
-/** Route config every REST route carries: the scopes of rest.md (any one suffices) and the API version. */
-export interface RestRouteConfig { scopes: readonly string[]; version: ApiVersion }
+import { statusBody } from './envelope.js';
+import type { RestRouteConfig } from './route-config.js';
 
 export const REST_PREFIX = '/ims/';
 export const BEARER_CHALLENGE = 'Bearer realm="oneroster-graph"';

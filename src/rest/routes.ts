@@ -1,15 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
 import { readableWith } from '../graph/filter-guard.js';
 import { rootViews } from '../graph/root.js';
+import { createExecutor, type Executor, type ExecutorName } from '../graph/executor.js';
 import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import type { EntityName } from '../model/dsl.js';
 import { relationsOf } from '../model/relations.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
-import type { RestRouteConfig } from './guard.js';
+import type { RestRouteConfig } from './route-config.js';
 import { jsonBytes } from './json-bytes.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
 import { routePath, shapeOf, Translator, type RestRequest } from './translate.js';
@@ -40,6 +41,9 @@ export function addressScopes(endpoint: Endpoint): ReadonlySet<string> {
   return new Set([...types].flatMap((t) => readScopes[t] ?? []));
 }
 
+/** Every read scope of the graph: only for executing documents outside a request (executor comparisons). */
+const ALL_GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
+
 const documentScopes = new Map<Endpoint, ReadonlySet<string>>();
 function scopesFor(endpoint: Endpoint, caller: ReadonlySet<string>): ReadonlySet<string> {
   let extra = documentScopes.get(endpoint);
@@ -57,31 +61,45 @@ function requestUrl(req: FastifyRequest): URL {
   return new URL(req.url, `${req.protocol}://${req.host}`);
 }
 
-/** Runs one REST read through the graph: translate, execute in process, translate back. */
-async function answer(app: FastifyInstance, translator: Translator, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
-  const principal: Principal = { clientId: req.principal?.clientId, scopes: scopesFor(endpoint, req.principal?.scopes ?? new Set()) };
+/**
+ * The graph context a REST read document runs with: the caller's own scopes plus the address scopes of
+ * the endpoint (scopesFor); every read scope when no endpoint is named (tests comparing executors).
+ */
+export async function restReadContext(app: FastifyInstance, clientId?: string, scopes: ReadonlySet<string> = ALL_GRAPH_READ_SCOPES): Promise<Context> {
+  const principal: Principal = { clientId, scopes };
   const ctx = await app.graphContext(principal);
   // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
-  const contextValue: Context = { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
-  const maxLimit = ctx.limits.maxLimit;
+  return { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
+}
+
+/** Runs one REST read through the graph: translate, execute in process, translate back. */
+async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
+  const contextValue = await restReadContext(app, req.principal?.clientId, scopesFor(endpoint, req.principal?.scopes ?? new Set()));
+  const maxLimit = contextValue.limits.maxLimit;
   const params = Object.values(req.params as Record<string, string>);
   const query = req.query as Query;
   const restRequest: RestRequest = {
     endpoint, params,
-    caller: { scopes: req.principal?.scopes ?? new Set(), limits: ctx.limits.filter, denied: ctx.sharing.denied },
+    caller: { scopes: req.principal?.scopes ?? new Set(), limits: contextValue.limits.filter, denied: contextValue.sharing.denied },
     query: endpoint.list
       ? parseCollectionParams(query, { maxLimit })
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },
   };
   const translation = translator.translate(restRequest, maxLimit);
-  const result = await translation.prepared.execute(contextValue, translation.variables);
+  const result = await executor.execute(translation.document, translation.variables, contextValue);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
   return reply.code(response.status).headers(response.headers).type('application/json; charset=utf-8').send(jsonBytes(response.body));
 }
 
+export interface RestRouteOptions {
+  /** Which executor runs the read documents (graph/executor.ts); both give the same JSON. */
+  executor?: ExecutorName;
+}
+
 /** Every OneRoster GET (v1.2 rostering, gradebook, resources and their v1.1 twins), answered from the graph. */
-export async function restRoutes(app: FastifyInstance) {
+export const restRoutes: FastifyPluginAsync<RestRouteOptions> = async (app, opts) => {
   const translator = new Translator({ schema });
+  const executor = createExecutor(schema, opts.executor ?? 'graphql-jit');
 
   app.setErrorHandler(restErrorHandler);
 
@@ -94,6 +112,6 @@ export async function restRoutes(app: FastifyInstance) {
 
   for (const endpoint of ENDPOINTS) {
     const config: RestRouteConfig = { scopes: endpoint.scopes, version: endpoint.version };
-    app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, endpoint, req, reply));
+    app.get(fastifyUrl(endpoint), { config }, (req, reply) => answer(app, translator, executor, endpoint, req, reply));
   }
-}
+};

@@ -1,4 +1,4 @@
-import type { ApiVersion } from './envelope.js';
+import type { ApiVersion } from './route-config.js';
 import type { RefType, RestProperty, Shape } from './shapes.js';
 
 /**

@@ -2,8 +2,6 @@ import {
   GraphQLInputObjectType, GraphQLList, GraphQLNonNull, parse, validate,
   type DocumentNode, type ExecutionResult, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
-import type { CompiledQuery } from 'graphql-jit';
-import type { Context } from '../graph/context.js';
 import type { DeniedFields } from '../auth/sharing/fields.js';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
@@ -13,6 +11,7 @@ import { linkHeader } from './links.js';
 import type { CollectionParams } from './params.js';
 import { compileSerialiser, RefMaker, type Serialiser } from './serialize.js';
 import { REF_LIMIT, V1P1_SHAPES, V1P2_SHAPES, type Shape } from './shapes.js';
+import { countRecords } from '../ops/request-stats.js';
 
 /**
  * The REST ↔ GraphQL translation, free of HTTP: a request (endpoint, path parameters, query
@@ -44,8 +43,6 @@ export interface RestResponse {
 
 interface Prepared {
   document: DocumentNode;
-  /** Runs the document, compiled once to JavaScript (graphql-jit) with the schema's own resolvers. */
-  execute: (context: Context, variables: Record<string, unknown>) => Promise<ExecutionResult> | ExecutionResult;
   serialise: Serialiser;
 }
 
@@ -54,10 +51,6 @@ export interface TranslatorOptions {
   /** Cached documents kept at most (field selections are client-chosen, so the cache is bounded). */
   cacheSize?: number;
 }
-
-// graphql-jit is loaded by the first REST request that runs a document, not at server start.
-let jit: Promise<typeof import('graphql-jit')> | undefined;
-const loadJit = () => (jit ??= import('graphql-jit'));
 
 export const shapeOf = (e: Endpoint): Shape => (e.version === 'v1p1' ? V1P1_SHAPES : V1P2_SHAPES)[e.shape];
 
@@ -109,6 +102,7 @@ export class Translator {
     const refs = new RefMaker(url.origin, endpoint.version);
     if (endpoint.single) {
       if (!data.item) throw unknownObject(`${endpoint.single} ${params[params.length - 1]} does not exist`);
+      countRecords(1);
       return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {} };
     }
     const from = endpoint.list!.from;
@@ -120,6 +114,7 @@ export class Translator {
     const nodes = orphaned ? [] : list.nodes as Record<string, unknown>[];
     const total = orphaned ? 0 : list.totalCount as number;
     const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
+    countRecords(nodes.length);
     return {
       status: 200,
       body: { [endpoint.wrapper]: nodes.map((n) => t.prepared.serialise(n, refs)) },
@@ -177,17 +172,7 @@ export class Translator {
     const errors = validate(this.opts.schema, document);
     // The documents are ours: a validation error is a bug in this module, not in the request.
     if (errors.length) throw new Error(`REST document for ${endpoint.operationId} is invalid: ${errors.map((e) => e.message).join('; ')}`);
-    // Leaf serialisation off: the graph's own resolvers return strings, booleans and numbers of the
-    // right type, so String/Boolean/ID/Int/Float/enum leaves are read as they are. With it on, each leaf
-    // of each row allocated its error location and path arrays (2.8 of 16.5 MB per 1,000 users).
-    const schema = this.opts.schema;
-    let compiled: Promise<CompiledQuery> | undefined;
-    const compile = () => (compiled ??= loadJit().then(({ compileQuery, isCompiledQuery }) => {
-      const result = compileQuery(schema, document, undefined, { disableLeafSerialization: true });
-      if (!isCompiledQuery(result)) throw new Error(`REST document for ${endpoint.operationId} does not compile: ${result.errors?.map((e) => e.message).join('; ')}`);
-      return result;
-    }));
-    prepared = { document, execute: async (ctx, variables) => (await compile()).query(undefined, ctx, variables), serialise: compileSerialiser(shape, fields) };
+    prepared = { document, serialise: compileSerialiser(shape, fields) };
     if (this.cache.size >= (this.opts.cacheSize ?? 2000)) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, prepared);
     return prepared;
@@ -197,7 +182,8 @@ export class Translator {
 /**
  * A filter written into the document as a literal whose leaves are variables ($f0, $f1, ...): the
  * documents stay few (one per filter structure, not per value) and graphql-jit can compile them
- * (it cannot compile a variable of a recursive input type such as UserFilter, whose AND/OR nest).
+ * (it cannot compile a variable of a recursive input type such as UserFilter, whose AND/OR nest;
+ * graph/executor.ts).
  */
 export interface FilterLiteral {
   text: string;

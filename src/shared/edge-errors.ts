@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TOKEN_PATH } from '../auth/token-route.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../ops/db-unavailable.js';
 import { statusBody } from '../rest/envelope.js';
 import { clientFault, FRAMEWORK_MESSAGES } from './client-fault.js';
 
@@ -27,11 +28,11 @@ export function edgeBody(url: string, status: number, message: string): unknown 
   switch (surfaceOf(url)) {
     case 'rest': {
       const version = pathOf(url).startsWith('/ims/oneroster/v1p1/') ? 'v1p1' : 'v1p2';
-      const codeMinor = status >= 500 ? 'internal_server_error' : 'invaliddata';
+      const codeMinor = status === 503 ? 'server_busy' : status >= 500 ? 'internal_server_error' : 'invaliddata';
       return statusBody({ status, codeMinor, description: message }, version);
     }
-    case 'token': return status >= 500 ? { error: 'server_error' } : { error: 'invalid_request', error_description: message };
-    case 'graphql': return { errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] };
+    case 'token': return status === 503 ? { error: 'temporarily_unavailable', error_description: message } : status >= 500 ? { error: 'server_error' } : { error: 'invalid_request', error_description: message };
+    case 'graphql': return { errors: [{ message, extensions: { code: status === 503 ? 'DATABASE_UNAVAILABLE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' } }] };
     default: return { error: STATUS_CODES[status] ?? 'Error', message, statusCode: status };
   }
 }
@@ -43,6 +44,7 @@ export const sendEdgeError = (req: FastifyRequest, reply: FastifyReply, status: 
 export function edgeErrorHandler(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const fault = clientFault(error);
   if (fault) return sendEdgeError(req, reply, fault.status, fault.message);
+  if (isDatabaseUnavailable(error)) return sendEdgeError(req, reply.header('Retry-After', '5'), 503, DATABASE_UNAVAILABLE_MESSAGE);
   req.log.error({ err: error }, 'request failed');
   return sendEdgeError(req, reply, 500, 'internal server error');
 }

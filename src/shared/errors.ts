@@ -2,12 +2,12 @@ import { GraphQLError } from 'graphql';
 
 /**
  * Every error a client can cause carries a code in `extensions.code`; the REST layer maps these
- * codes to OneRoster statuses in one place (rest/envelope.ts) and yoga does not mask them.
+ * codes to OneRoster statuses in one place (rest/errors.ts) and yoga does not mask them.
+ * UNAUTHENTICATED is answered before any resolver runs (src/app.ts), never thrown as a CodedError.
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'INVALID_FILTER_FIELD'
-  | 'INVALID_SELECTION_FIELD' | 'INVALID_SORT_FIELD' | 'QUERY_TOO_COMPLEX' | 'VALIDATION_FAILED' | 'CONFLICT'
-  | 'FILTER_TOO_COMPLEX' | 'TIMEOUT';
+  | 'INVALID_SORT_FIELD' | 'QUERY_TOO_COMPLEX' | 'VALIDATION_FAILED' | 'FILTER_TOO_COMPLEX' | 'TIMEOUT' | 'DATABASE_UNAVAILABLE';
 
 export class CodedError extends GraphQLError {
   constructor(readonly code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {

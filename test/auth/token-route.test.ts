@@ -1,12 +1,15 @@
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FailureLimiter } from '../../src/auth/failure-limiter.js';
 import { ADMIN_SCOPE, SCOPES } from '../../src/auth/scopes.js';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { tokenRoute, type ClientLookup, type ClientRecord } from '../../src/auth/token-route.js';
 import { verifyAccessToken } from '../../src/auth/tokens.js';
+import type { Database } from '../../src/db/orm.js';
+import { runSql } from '../../src/db/sql.js';
+import { testDatabase } from '../support/db.js';
 
 const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(48) } });
 const SECRET = 'Zq3-secret_value-0123456789abcdefghijklmnop';
@@ -16,7 +19,11 @@ const ODD_SECRET = 'p@ss+w%rd/é:x';
 const clientScopes = [SCOPES['roster.readonly'], SCOPES['roster-core.readonly'], ADMIN_SCOPE];
 
 let records: ClientRecord[];
+// The limiter counts in the database, shared by every instance.
+let db: Database;
+afterAll(async () => { await db?.close(); });
 beforeAll(async () => {
+  db = await testDatabase();
   records = [
     { clientId: 'c1', secretHash: await hashSecret(SECRET), scopes: clientScopes },
     { clientId: 'c2', secretHash: await hashSecret(SECRET), scopes: [SCOPES['gradebook.readonly']] },
@@ -40,7 +47,8 @@ async function build(limiterOpts: { maxFailures?: number } = {}): Promise<Fastif
     },
   });
   app = Fastify({ logger: { level: 'trace', stream } });
-  const limiter = new FailureLimiter({ ...limiterOpts, now: () => clock.t });
+  await runSql(db.orm.em.fork(), 'delete from auth_failures');
+  const limiter = new FailureLimiter(db.orm.em, { ...limiterOpts, now: () => clock.t });
   await app.register(tokenRoute({ keys, clients, ttlSeconds: 900, limiter, issuer: 'https://or.test' }));
   await app.ready();
   return app;

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/auth/scopes.js';
 import { loadSigningKeys, rotateSigningKey, type SigningKeys } from '../../src/auth/signing-keys.js';
 import { AuthError, extractBearerToken, issueAccessToken, verifyAccessToken } from '../../src/auth/tokens.js';
+import { testDatabase } from '../support/db.js';
 
 const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(48) } });
 const scopes = [SCOPES['roster.readonly'], SCOPES['gradebook.readonly']];
@@ -118,20 +116,21 @@ describe('issueAccessToken / verifyAccessToken', () => {
 
 describe('rotation', () => {
   it('keeps tokens signed with the previous key valid; new tokens use the new kid', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'or-rot-'));
+    const db = await testDatabase();
+    const before = await loadSigningKeys({ em: db.orm.em, env: {} });
     try {
-      const before = await loadSigningKeys({ dataDir: dir, env: {} });
       const old = await issueAccessToken(before, { clientId: 'c1', scopes, ttlSeconds: 600 });
-      const after = await rotateSigningKey(dir);
+      const after = await rotateSigningKey(db.orm.em);
       expect((await verifyAccessToken(after, old.access_token)).clientId).toBe('c1');
       const fresh = await issueAccessToken(after, { clientId: 'c2', scopes, ttlSeconds: 600 });
       expect(decodeProtectedHeader(fresh.access_token).kid).toBe(after.current.kid);
       expect(decodeProtectedHeader(fresh.access_token).kid).not.toBe(before.current.kid);
       expect((await verifyAccessToken(after, fresh.access_token)).clientId).toBe('c2');
-      // A process still holding only the old key set does not know the new kid.
+      // A process that has not re-read the keys yet does not know the new kid.
       expect(await reasonOf(verifyAccessToken(before, fresh.access_token))).toBe('unknown_key');
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      before.close?.();
+      await db.close();
     }
   });
 });

@@ -102,8 +102,10 @@ if (onServer()) describe('serve with DATABASE_URL', () => {
       expect(n).toBe(0);
       server.child.kill('SIGTERM');
       expect(await exited(server.child)).toBe(0);
-      // The generated signing key lives in DATA_DIR even when the data does not.
-      expect((await fs.stat(path.join(keysDir, 'signing-keys.json'))).mode & 0o777).toBe(0o600);
+      // The generated signing key lives in the database, shared by every instance; DATA_DIR holds none.
+      const [{ keys }] = await runSql(db.orm.em.fork(), 'select count(*)::int as keys from signing_keys');
+      expect(keys).toBe(1);
+      await expect(fs.stat(path.join(keysDir, 'signing-keys.json'))).rejects.toThrow(/ENOENT/);
       await fs.rm(keysDir, { recursive: true, force: true });
     } finally {
       await db.close();

@@ -3,7 +3,6 @@ import { statusBody } from '../../src/rest/envelope.js';
 import { RestError, type CodeMinor } from '../../src/rest/errors.js';
 
 const ALL_CODE_MINORS: CodeMinor[] = [
-  'fullsuccess',
   'invalid_filter_field',
   'invalid_selection_field',
   'invalid_sort_field',
@@ -11,10 +10,8 @@ const ALL_CODE_MINORS: CodeMinor[] = [
   'unauthorisedrequest',
   'forbidden',
   'unknownobject',
-  'deletefailure',
   'server_busy',
   'internal_server_error',
-  'unsupported',
 ];
 
 function codeMinorValue(body: ReturnType<typeof statusBody>): string {
@@ -55,24 +52,10 @@ describe('statusBody v1p2', () => {
       imsx_severity: 'error',
     });
   });
-
-  it('reports codeMinor unsupported with codeMajor unsupported', () => {
-    expect(statusBody({ status: 501, codeMinor: 'unsupported', description: 'x' }, 'v1p2').imsx_codeMajor).toBe(
-      'unsupported',
-    );
-  });
-
-  it('reports a success status as success/status', () => {
-    expect(statusBody({ status: 200, codeMinor: 'fullsuccess', description: 'ok' }, 'v1p2')).toMatchObject({
-      imsx_codeMajor: 'success',
-      imsx_severity: 'status',
-    });
-  });
 });
 
 describe('statusBody v1p1', () => {
   it.each([
-    ['fullsuccess', 'full success'],
     ['invalid_filter_field', 'invalid_filter_field'],
     ['invalid_selection_field', 'invalid_selection_field'],
     ['invalid_sort_field', 'invalid_sort_field'],
@@ -80,10 +63,8 @@ describe('statusBody v1p1', () => {
     ['unauthorisedrequest', 'unauthorized'],
     ['forbidden', 'unauthorized'],
     ['unknownobject', 'unknown object'],
-    ['deletefailure', 'deletefailure'],
     ['server_busy', 'server_busy'],
     ['internal_server_error', 'internal_server_error'],
-    ['unsupported', 'unsupported'],
   ] satisfies [CodeMinor, string][])('spells %s as %j', (codeMinor, v1p1) => {
     expect(codeMinorValue(statusBody({ status: 400, codeMinor, description: '' }, 'v1p1'))).toBe(v1p1);
   });
@@ -97,9 +78,5 @@ describe('statusBody v1p1', () => {
         imsx_codeMinorField: [{ imsx_codeMinorFieldName: 'TargetEndSystem', imsx_codeMinorFieldValue: 'unknown object' }],
       },
     });
-  });
-
-  it('falls back to codeMajor failure for unsupported, which 1.1 lacks', () => {
-    expect(statusBody({ status: 501, codeMinor: 'unsupported', description: 'x' }, 'v1p1').imsx_codeMajor).toBe('failure');
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * Prometheus metrics (prom-client): requests by route template, method, status and client id;
+ * request latency; the database pool; statements per GraphQL operation; CSV import durations and
+ * records. Served as /metrics on the service port to tokens with the metrics scope, or, with
+ * METRICS_PORT, on a port of its own without a token (bind it where only the scraper can reach it).
+ */
+import { createServer, type Server } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AuthError } from '../auth/tokens.js';
+import { METRICS_SCOPE } from '../auth/scopes.js';
+import type { Database } from '../db/orm.js';
+import { importEvents, type ImportOutcome } from './import-events.js';
+import { statsOf } from './request-stats.js';
+
+export const METRICS_PATH = '/metrics';
+/** Requests no route matched share one label value, so a scan of random URLs adds no series. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+interface TarnPool { numUsed(): number; numFree(): number; numPendingAcquires(): number; numPendingCreates(): number }
+
+export function routeOf(req: FastifyRequest): string {
+  return req.routeOptions?.url ?? UNMATCHED_ROUTE;
+}
+
+export function createMetrics(db: Database) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'oneroster_http_requests_total', help: 'HTTP requests by route template, method, status and client id',
+    labelNames: ['route', 'method', 'status', 'client_id'] as const, registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'oneroster_http_request_duration_seconds', help: 'HTTP request latency by route template and method',
+    labelNames: ['route', 'method'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+  });
+  const statements = new Histogram({
+    name: 'oneroster_graphql_operation_statements', help: 'SQL statements run per GraphQL operation',
+    buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100], registers: [registry],
+  });
+  const pool = (): TarnPool | undefined => (db.orm.em.getKnex().client as { pool?: TarnPool }).pool;
+  new Gauge({
+    name: 'oneroster_db_pool_connections', help: 'Database pool connections: in_use, idle, waiting (acquires queued), creating',
+    labelNames: ['state'] as const, registers: [registry],
+    collect() {
+      const p = pool();
+      if (!p) return;
+      this.set({ state: 'in_use' }, p.numUsed());
+      this.set({ state: 'idle' }, p.numFree());
+      this.set({ state: 'waiting' }, p.numPendingAcquires());
+      this.set({ state: 'creating' }, p.numPendingCreates());
+    },
+  });
+  const importSeconds = new Histogram({
+    name: 'oneroster_csv_import_duration_seconds', help: 'CSV package imports by outcome (ok, failed, dry_run)',
+    labelNames: ['outcome'] as const, buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800], registers: [registry],
+  });
+  const importRecords = new Counter({
+    name: 'oneroster_csv_import_records_total', help: 'Records written by CSV imports, by table and action (upserted, marked_deleted)',
+    labelNames: ['table', 'action'] as const, registers: [registry],
+  });
+
+  const onImport = (o: ImportOutcome) => {
+    importSeconds.observe({ outcome: o.dryRun ? 'dry_run' : o.ok ? 'ok' : 'failed' }, o.seconds);
+    if (!o.ok || o.dryRun) return;
+    for (const [table, w] of Object.entries(o.written)) {
+      importRecords.inc({ table, action: 'upserted' }, w.upserted);
+      importRecords.inc({ table, action: 'marked_deleted' }, w.markedDeleted);
+    }
+  };
+  importEvents.on('finished', onImport);
+
+  return {
+    registry,
+    observe(req: FastifyRequest, reply: FastifyReply) {
+      const route = routeOf(req);
+      requests.inc({ route, method: req.method, status: String(reply.statusCode), client_id: req.principal?.clientId ?? '' });
+      latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+      const stats = statsOf(req);
+      if (route === '/graphql' && req.method !== 'OPTIONS' && stats && reply.getHeader('content-type')?.toString().includes('json')) {
+        statements.observe(stats.statements);
+      }
+    },
+    stop: () => { importEvents.off('finished', onImport); },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Counts every request, and serves /metrics: on `port` without a token when given, otherwise on the
+ * app itself behind METRICS_SCOPE.
+ */
+export function installMetrics(app: FastifyInstance, db: Database, opts: { port?: number; host: string }): Metrics {
+  const metrics = createMetrics(db);
+  app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply));
+  let server: Server | undefined;
+  if (opts.port !== undefined) {
+    server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== METRICS_PATH) {
+        res.writeHead(404).end();
+        return;
+      }
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    app.addHook('onReady', () => new Promise<void>((resolve, reject) => {
+      server!.once('error', reject).listen(opts.port, opts.host, () => resolve());
+    }));
+  } else {
+    app.get(METRICS_PATH, async (req, reply) => {
+      try {
+        req.principal = await app.authenticatePrincipal(req);
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err;
+        return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized', message: `a token with the scope ${METRICS_SCOPE} is required` });
+      }
+      if (!req.principal.scopes.has(METRICS_SCOPE)) {
+        return reply.code(403).send({ error: 'forbidden', message: `the token lacks the scope ${METRICS_SCOPE}` });
+      }
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
+  app.addHook('onClose', async () => {
+    metrics.stop();
+    if (server?.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+  });
+  return metrics;
+}

@@ -1,0 +1,90 @@
+/** The aggregator's CLI actions, loaded only when one of its commands runs (src/sync/commands.ts). */
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../db/config.js';
+import { withDatabase } from '../db/orm.js';
+import { probeSource } from './probe.js';
+import { syncSource, type SyncOptions, type SyncReport } from './run.js';
+import { sourcesKey } from './source-secrets.js';
+import { addSource, listSources, removeSource, sourceNames } from './sources.js';
+
+export async function addSourceCommand(name: string, opts: Record<string, string>) {
+  const key = sourcesKey(loadConfig().sourcesKey); // before the (slow to open) database
+  await withDatabase(async (db) => {
+    await addSource(db.orm.em.fork(), key, {
+      name, baseUrl: opts.baseUrl, version: opts.version, auth: opts.auth, tokenUrl: opts.tokenUrl, clientId: opts.clientId,
+      clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix, every: opts.every,
+    });
+    console.log(`added source ${name}; run \`oneroster-graph sync ${name}\` to pull it`);
+  });
+}
+
+export async function listSourcesCommand() {
+  await withDatabase(async (db) => console.log(JSON.stringify(await listSources(db.orm.em.fork()), null, 2)));
+}
+
+export async function testSourceCommand(name: string) {
+  const key = sourcesKey(loadConfig().sourcesKey);
+  await withDatabase(async (db) => {
+    const report = await probeSource(db.orm.em.fork(), key, name);
+    console.log(`${name}: token ok`);
+    for (const c of report.collections) {
+      console.log(`  ${c.collection.padEnd(18)} ${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`);
+    }
+  });
+}
+
+export async function removeSourceCommand(name: string) {
+  await withDatabase(async (db) => {
+    if (!(await removeSource(db.orm.em.fork(), name))) throw new Error(`no source ${name}`);
+    console.log(`removed source ${name}; the records it delivered stay, belonging to no source`);
+  });
+}
+
+function formatReport(r: SyncReport): string {
+  const lines = [`${r.source}: ${r.mode}${r.dryRun ? ' dry run' : ''} sync ${r.ok ? 'succeeded' : 'FAILED'} in ${r.seconds.toFixed(1)} s`
+    + (r.since ? ` (changes since ${r.since})` : '')];
+  if (r.ok) lines.push(`  ${r.changed} records changed, ${r.deleted} marked tobedeleted${r.dryRun ? ' (nothing written)' : ''}`);
+  for (const [collection, n] of Object.entries(r.fetched)) lines.push(`  fetched ${collection.padEnd(18)} ${n}`);
+  if (r.error) lines.push(`  error: ${r.error}`);
+  for (const e of r.errors) lines.push(`  ${e.url || '(stored data)'} ${e.sourcedId} ${e.field}: ${e.reason}`);
+  return lines.join('\n');
+}
+
+/** A bar per collection on a terminal; plain lines on stderr otherwise; nothing with --json (stdout stays the report). */
+function progress(source: string, json: boolean): { opts: SyncOptions; stop(): void } {
+  if (json) return { opts: {}, stop: () => undefined };
+  const line = (message: string) => process.stderr.write(`${source}: ${message}\n`);
+  if (!process.stderr.isTTY) return { opts: { onProgress: line }, stop: () => undefined };
+  const bars = new cliProgress.MultiBar({ format: `${source} {collection} |{bar}| {value}/{total}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    cliProgress.Presets.shades_classic);
+  const open = new Map<string, cliProgress.SingleBar>();
+  return {
+    opts: {
+      onProgress: (message) => { if (message.startsWith('retrying')) bars.log(`${source}: ${message}\n`); },
+      onPage: (collection, fetched, total) => {
+        const bar = open.get(collection) ?? bars.create(total ?? fetched, 0, { collection: collection.padEnd(16) });
+        open.set(collection, bar);
+        bar.setTotal(Math.max(total ?? fetched, fetched));
+        bar.update(fetched);
+      },
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+export async function syncCommand(name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) {
+  const key = sourcesKey(loadConfig().sourcesKey);
+  await withDatabase(async (db) => {
+    const names = name ? [name] : await sourceNames(db.orm.em.fork());
+    if (!names.length) throw new Error('no sources; add one with `oneroster-graph sources add`');
+    const reports: SyncReport[] = [];
+    for (const n of names) {
+      const shown = progress(n, !!opts.json);
+      const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
+      reports.push(report);
+      if (!opts.json) console.log(formatReport(report));
+    }
+    if (opts.json) console.log(JSON.stringify(name ? reports[0] : reports, null, 2));
+    if (reports.some((r) => !r.ok)) process.exitCode = 1;
+  });
+}

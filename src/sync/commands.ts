@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+
+/**
+ * `sources add|list|remove` and `sync`. Only option parsing lives here: each action loads its logic
+ * when it runs, so the other commands of the CLI never pay for the aggregator's imports.
+ */
+export function registerSyncCommands(program: Command) {
+  const sources = program.command('sources').description('upstream OneRoster providers the aggregator pulls from');
+  sources.command('add <name>').description('add an upstream OneRoster 1.2 provider (OAuth 2 client credentials); the secret is sealed with SOURCES_KEY')
+    .requiredOption('--base-url <url>', 'the provider\'s base URL, before /ims/oneroster/...')
+    .option('--version <version>', 'OneRoster version of the provider (1.2)', '1.2')
+    .option('--auth <kind>', 'oauth2 (client credentials)', 'oauth2')
+    .requiredOption('--token-url <url>', 'OAuth 2 token endpoint')
+    .requiredOption('--client-id <id>', 'OAuth 2 client id')
+    .requiredOption('--client-secret <secret>', 'OAuth 2 client secret (stored encrypted)')
+    .option('--scope <scopes>', 'space-separated scope URIs to ask for')
+    .option('--services <list>', 'comma-separated: rostering, gradebook, resources', 'rostering')
+    .option('--prefix <prefix>', 'prepended to every sourcedId of this source, so two sources cannot collide')
+    .option('--every <interval>', 'serve syncs the source this often: 30s, 15m, 2h, 1d')
+    .action(async (name: string, opts: Record<string, string>) => {
+      const { addSourceCommand } = await import('./cli-actions.js');
+      await addSourceCommand(name, opts);
+    });
+  sources.command('list').description('list sources with their last sync (never their secrets)')
+    .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
+  sources.command('test <name>').description('fetch a token and the first page of each collection the sync reads; print what was found')
+    .action(async (name: string) => (await import('./cli-actions.js')).testSourceCommand(name));
+  sources.command('remove <name>').description('forget a source and its sync history; the records it delivered stay')
+    .action(async (name: string) => (await import('./cli-actions.js')).removeSourceCommand(name));
+
+  program.command('sync [name]').description('pull every source (or one) now: incremental after a first full run')
+    .option('--full', 'fetch every record, marking those the source no longer lists tobedeleted')
+    .option('--dry-run', 'fetch and validate, write nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) =>
+      (await import('./cli-actions.js')).syncCommand(name, opts));
+}

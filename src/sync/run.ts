@@ -1,0 +1,145 @@
+/**
+ * One sync run of one source: lock, fetch every collection, read and check the records, apply them
+ * in one transaction (readers keep seeing the previous data until it commits), and record the run
+ * in sync_runs. A run that fails for any reason keeps nothing.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Database } from '../db/orm.js';
+import { run, runOnClient, sql } from '../db/sql.js';
+import { applyBatch, type TableCount } from './apply.js';
+import { emptyBatch, RecordReader, ROSTERING_COLLECTIONS, type SyncIssue } from './records.js';
+import { loadSource } from './sources.js';
+import { Upstream, type Fetched, type UpstreamOptions } from './upstream.js';
+
+export interface SyncOptions {
+  /** Fetch everything and mark what the source no longer lists tobedeleted (also the first run's mode). */
+  full?: boolean;
+  dryRun?: boolean;
+  /** An incremental run asks for records changed since the last successful run's start minus this margin (clock skew, late commits upstream). */
+  marginMs?: number;
+  upstream?: UpstreamOptions;
+  /** Progress lines (never credentials). */
+  onProgress?: (message: string) => void;
+  /** After each page: the collection, records fetched so far, and the upstream's total when it sends one. */
+  onPage?: (collection: string, fetched: number, total?: number) => void;
+}
+
+export interface SyncReport {
+  source: string;
+  ok: boolean;
+  mode: 'full' | 'incremental';
+  dryRun: boolean;
+  /** Incremental: the dateLastModified the upstream was asked to exceed. */
+  since?: string;
+  fetched: Record<string, number>;
+  changed: number;
+  deleted: number;
+  tables: Record<string, TableCount>;
+  /** Why the run failed, in one line. */
+  error?: string;
+  /** Invalid records: upstream URL, sourcedId, field and reason. */
+  errors: SyncIssue[];
+  seconds: number;
+}
+
+const DEFAULT_MARGIN_MS = 5 * 60_000;
+/** First key of the per-source advisory lock (the second is the hash of the source name). */
+const SYNC_LOCK_SPACE = 7_410_018;
+/** The embedded database is one backend, where advisory locks do not exclude anything: one run per source per process. */
+const runningHere = new Set<string>();
+
+class RunFailed extends Error {}
+class DryRunDone extends Error {}
+
+async function lastSuccessStart(em: EntityManager, source: string): Promise<Date | undefined> {
+  const [row] = await run(em, sql`select started_at from sync_runs where source_name = ${source} and status = 'succeeded' and not dry_run
+    order by id desc limit 1`);
+  return row ? new Date(row.started_at as string | Date) : undefined;
+}
+
+/**
+ * Holds the source's advisory lock for the whole run on a connection of its own (session-level, so a
+ * crash releases it). The embedded database is one backend, where advisory locks exclude nothing:
+ * there the in-process guard is the lock.
+ */
+async function withSourceLock<T>(db: Database, name: string, work: () => Promise<T>): Promise<T> {
+  if (db.embedded) return work();
+  const client = new pg.Client({ connectionString: db.orm.config.get('clientUrl') });
+  client.on('error', () => undefined); // a lost connection surfaces as the failing statement's error
+  await client.connect();
+  try {
+    const [lock] = await runOnClient(client, sql`select pg_try_advisory_lock(${SYNC_LOCK_SPACE}::int, hashtext(${name})) as ok`);
+    if (!lock.ok) throw new Error(`a sync of ${name} is already running (another process holds its lock)`);
+    return await work();
+  } finally {
+    await client.end().catch(() => undefined); // ending the session releases the lock
+  }
+}
+
+export async function syncSource(db: Database, key: Buffer, name: string, opts: SyncOptions = {}): Promise<SyncReport> {
+  if (runningHere.has(name)) throw new Error(`a sync of ${name} is already running`);
+  runningHere.add(name);
+  try {
+    return await withSourceLock(db, name, () => syncLocked(db, key, name, opts));
+  } finally {
+    runningHere.delete(name);
+  }
+}
+
+async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOptions): Promise<SyncReport> {
+  const started = performance.now();
+  const em = db.orm.em.fork();
+  const source = await loadSource(em, key, name);
+  const last = opts.full ? undefined : await lastSuccessStart(em, name);
+  const report: SyncReport = {
+    source: name, ok: false, mode: last ? 'incremental' : 'full', dryRun: !!opts.dryRun, fetched: {}, changed: 0, deleted: 0, tables: {}, errors: [], seconds: 0,
+  };
+  if (last) report.since = new Date(last.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
+  const [runRow] = await run(em, sql`insert into sync_runs (source_name, mode, dry_run, started_at, status)
+    values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
+  try {
+    const batch = emptyBatch();
+    const reader = new RecordReader(batch, source.prefix ?? '');
+    const upstream = new Upstream(source, {
+      ...opts.upstream,
+      onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
+    });
+    const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
+    for (const c of ROSTERING_COLLECTIONS) {
+      const fetched = await upstream.collection('rostering', c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
+      // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
+      const unique = new Map<unknown, Fetched>();
+      for (const f of fetched) unique.set(f.record.sourcedId, f);
+      for (const f of unique.values()) reader.read(c.entity, f);
+      report.fetched[c.wrapper] = unique.size;
+      opts.onProgress?.(`fetched ${c.wrapper}: ${unique.size}`);
+    }
+    if (batch.issues.length) {
+      report.errors = batch.issues;
+      throw new RunFailed(`${batch.issues.length}${batch.issues.length >= 100 ? '+' : ''} invalid upstream records; nothing was written`);
+    }
+    try {
+      await em.transactional(async (tx) => {
+        await run(tx, sql`set local statement_timeout = 0`);
+        const applied = await applyBatch(tx, name, batch, report.mode === 'full');
+        if (applied.issues.length) {
+          report.errors = applied.issues;
+          throw new RunFailed(`${applied.issues.length} upstream records cannot be stored; nothing was written`);
+        }
+        Object.assign(report, { changed: applied.changed, deleted: applied.deleted, tables: applied.tables });
+        if (opts.dryRun) throw new DryRunDone();
+      });
+    } catch (err) {
+      if (!(err instanceof DryRunDone)) throw err;
+    }
+    report.ok = true;
+  } catch (err) {
+    report.error = err instanceof Error ? err.message : String(err);
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  await run(em, sql`update sync_runs set finished_at = now(), status = ${report.ok ? 'succeeded' : 'failed'}, error = ${report.error ?? null},
+    fetched = ${Object.values(report.fetched).reduce((a, b) => a + b, 0)}, changed = ${report.changed}, deleted = ${report.deleted}
+    where id = ${runRow.id}`);
+  return report;
+}

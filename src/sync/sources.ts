@@ -1,0 +1,139 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { run, sql } from '../db/sql.js';
+import type { Service } from '../rest/openapi.js';
+import { openSecret, sealSecret } from './source-secrets.js';
+
+export const SERVICES: readonly Service[] = ['rostering', 'gradebook', 'resources'];
+
+/** What `sources add` is given; the secret only ever lives in memory in the clear. */
+export interface SourceInput {
+  name: string;
+  baseUrl: string;
+  version: string;
+  auth: string;
+  tokenUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  services?: string;
+  prefix?: string;
+  /** `15m`, `1h`, `30s`: how often `serve` syncs the source. */
+  every?: string;
+}
+
+/** A source as the sync uses it, secret opened. */
+export interface Source {
+  name: string;
+  baseUrl: string;
+  version: '1.2';
+  auth: 'oauth2';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  services: Service[];
+  prefix?: string;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `30s`, `15m`, `2h`, `1d` → seconds (at most 30 days). */
+export function parseEvery(value: string): number {
+  const m = /^(\d{1,7})([smhd])$/.exec(value);
+  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2]!]! : 0;
+  if (!m || seconds < 1 || seconds > 30 * 86_400) throw new Error('--every must be a whole number with s, m, h or d (e.g. 15m), between 1s and 30d');
+  return seconds;
+}
+// A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
+const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
+
+function httpUrl(option: string, value: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(value ?? '');
+  } catch {
+    throw new Error(`${option} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${option} must be an absolute http(s) URL`);
+  if (url.username || url.password) throw new Error(`${option} must not carry credentials; use --client-id and --client-secret`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Checks every option before anything is stored; a specific message per mistake. */
+export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number } {
+  if (!NAME.test(input.name)) throw new Error('source name must be 1-64 of A-Z a-z 0-9 . _ -');
+  if (input.version === '1.1') throw new Error('--version 1.1 is not supported yet (only OneRoster 1.2 sources)');
+  if (input.version !== '1.2') throw new Error('--version must be 1.2');
+  if (input.auth === 'oauth1') throw new Error('--auth oauth1 is not supported yet (only oauth2 client credentials)');
+  if (input.auth !== 'oauth2') throw new Error('--auth must be oauth2');
+  if (!input.clientId) throw new Error('--client-id is required');
+  if (!input.clientSecret) throw new Error('--client-secret is required');
+  const services = (input.services ?? 'rostering').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of services) if (!SERVICES.includes(s as Service)) throw new Error(`unknown service "${s}" (rostering, gradebook, resources)`);
+  if (!services.length) throw new Error('--services names no service');
+  const unsupported = services.filter((s) => s !== 'rostering');
+  if (unsupported.length) throw new Error(`--services ${unsupported.join(',')}: only rostering is synchronised so far`);
+  if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
+  return {
+    name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version: '1.2', auth: 'oauth2',
+    tokenUrl: httpUrl('--token-url', input.tokenUrl), clientId: input.clientId, clientSecret: input.clientSecret,
+    scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
+    everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
+  };
+}
+
+export async function addSource(em: EntityManager, key: Buffer, input: SourceInput): Promise<void> {
+  const s = checkSourceInput(input);
+  const sealed = sealSecret(key, s.clientSecret, s.name);
+  const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
+      every_seconds, created_at)
+    values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
+      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, now())
+    on conflict (name) do nothing returning name`);
+  if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
+}
+
+export async function loadSource(em: EntityManager, key: Buffer, name: string): Promise<Source> {
+  const [row] = await run(em, sql`select * from sources where name = ${name}`);
+  if (!row) throw new Error(`no source ${name}`);
+  return {
+    name: String(row.name), baseUrl: String(row.base_url), version: '1.2', auth: 'oauth2', tokenUrl: String(row.token_url),
+    clientId: String(row.client_id), clientSecret: openSecret(key, String(row.client_secret_sealed), String(row.name)),
+    scope: (row.scope as string | null) ?? undefined, services: row.services as Service[], prefix: (row.prefix as string | null) ?? undefined,
+  };
+}
+
+/** Sources with a schedule whose last run (of any outcome) started at least their interval ago, or never ran. */
+export async function dueSources(em: EntityManager): Promise<string[]> {
+  const rows = await run(em, sql`select s.name from sources s where s.every_seconds is not null
+    and coalesce((select max(started_at) from sync_runs r where r.source_name = s.name and not r.dry_run), '-infinity'::timestamptz)
+      <= now() - make_interval(secs => s.every_seconds) order by s.name`);
+  return rows.map((r) => String(r.name));
+}
+
+export async function sourceNames(em: EntityManager): Promise<string[]> {
+  return (await run(em, sql`select name from sources order by name`)).map((r) => String(r.name));
+}
+
+/** Every source with its last runs; never the secret, sealed or not. */
+export async function listSources(em: EntityManager) {
+  const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
+      s.created_at,
+      (select row_to_json(r) from (select id, mode, dry_run, started_at, finished_at, status, error, fetched, changed, deleted
+         from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
+      (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
+      (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,
+      (select count(*)::int from source_records where source_name = s.name) as records
+    from sources s order by s.name`);
+  return rows.map((r) => ({
+    name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
+    scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
+    records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
+  }));
+}
+
+/** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
+export async function removeSource(em: EntityManager, name: string): Promise<boolean> {
+  return (await run(em, sql`delete from sources where name = ${name} returning name`)).length > 0;
+}

@@ -1,0 +1,243 @@
+/**
+ * HTTP client of one upstream OneRoster 1.2 provider: an OAuth 2 client-credentials token (cached
+ * until shortly before it expires), and every page of a collection. Transient faults (429 with its
+ * Retry-After, 5xx, timeouts, dropped connections) are retried with exponential backoff and jitter
+ * (p-retry); then the request fails with an UpstreamError naming the URL. Tokens and secrets never
+ * appear in an error message.
+ */
+import LinkHeader from 'http-link-header';
+import pRetry, { AbortError } from 'p-retry';
+import { basePath } from '../rest/endpoints.js';
+import type { Service } from '../rest/openapi.js';
+import type { Source } from './sources.js';
+
+export interface UpstreamOptions {
+  /** Records asked for per page (the upstream may silently return fewer; paging copes). */
+  pageSize?: number;
+  /** Per request, body included. */
+  timeoutMs?: number;
+  /** Retries of one request after its first attempt. */
+  retries?: number;
+  /** First backoff delay; doubled per retry, times a random factor of 1-2, at most maxRetryDelayMs. */
+  minRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** A Retry-After longer than this fails the request rather than stalling the run. */
+  maxRetryAfterMs?: number;
+  /** Largest response body accepted, in bytes. */
+  maxPageBytes?: number;
+  /** Called before each retry, for progress output (never with credentials). */
+  onRetry?: (url: string, reason: string, attempt: number) => void;
+}
+
+const DEFAULTS: Required<Omit<UpstreamOptions, 'onRetry'>> = {
+  pageSize: 1000, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
+  maxRetryAfterMs: 120_000, maxPageBytes: 256 * 1024 ** 2,
+};
+
+export class UpstreamError extends Error {
+  constructor(message: string, readonly url: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+/** One record as fetched, with the page it came from (reports name the upstream URL). */
+export interface Fetched { url: string; record: Record<string, unknown> }
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds. */
+const retryAfterMs = (value: string | null): number | undefined => {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Upstream {
+  private readonly opts: Required<Omit<UpstreamOptions, 'onRetry'>> & Pick<UpstreamOptions, 'onRetry'>;
+  private token?: { value: string; expiresAt: number };
+  private readonly origin: string;
+
+  constructor(private readonly source: Source, opts: UpstreamOptions = {}) {
+    this.opts = { ...DEFAULTS, ...opts };
+    this.origin = new URL(source.baseUrl).origin;
+  }
+
+  /** The collection's first URL: base URL, the service's 1.2 base path, the path, paging and filter. */
+  collectionUrl(service: Service, path: string, offset: number, filter?: string): string {
+    const url = new URL(`${this.source.baseUrl}${basePath(service, 'v1p2')}${path}`);
+    url.searchParams.set('limit', String(this.opts.pageSize));
+    url.searchParams.set('offset', String(offset));
+    if (filter) url.searchParams.set('filter', filter);
+    return url.toString();
+  }
+
+  /**
+   * Every record of a collection. Follows Link rel=next while the upstream sends one; without Link
+   * headers pages by offset, advancing by what actually arrived (a provider may cap `limit` silently),
+   * until X-Total-Count is reached or, without a total, an empty page.
+   */
+  async collection(service: Service, path: string, wrapper: string, filter?: string,
+    onPage?: (fetched: number, total?: number) => void): Promise<Fetched[]> {
+    const out: Fetched[] = [];
+    const visited = new Set<string>();
+    let offset = 0;
+    let url = this.collectionUrl(service, path, 0, filter);
+    for (;;) {
+      if (visited.has(url)) throw new UpstreamError(`upstream paging loops back to ${url}`, url, false);
+      visited.add(url);
+      const page = await this.get(url);
+      const records = page.body[wrapper];
+      if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
+      for (const record of records) {
+        if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new UpstreamError(`upstream "${wrapper}" holds a non-object: ${url}`, url, false);
+        out.push({ url, record: record as Record<string, unknown> });
+      }
+      offset += records.length;
+      onPage?.(out.length, page.total);
+      if (records.length === 0) break;
+      if (page.next) {
+        url = this.sameOrigin(page.next, url);
+        continue;
+      }
+      if (page.total !== undefined ? offset >= page.total : page.hasLinks) break;
+      url = this.collectionUrl(service, path, offset, filter);
+    }
+    return out;
+  }
+
+  /** The first page of a collection: how many records it held and the total the upstream announced, if any. */
+  async firstPage(service: Service, path: string, wrapper: string): Promise<{ url: string; records: number; total?: number }> {
+    const url = this.collectionUrl(service, path, 0);
+    const page = await this.get(url);
+    const records = page.body[wrapper];
+    if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
+    return { url, records: records.length, total: page.total };
+  }
+
+  /** A next link elsewhere than the source's origin would carry our token there: refused. */
+  private sameOrigin(next: string, from: string): string {
+    let url: URL;
+    try {
+      url = new URL(next, from);
+    } catch {
+      throw new UpstreamError(`upstream sent an unreadable Link rel=next at ${from}`, from, false);
+    }
+    if (url.origin !== this.origin) throw new UpstreamError(`upstream Link rel=next leaves ${this.origin}: ${from}`, from, false);
+    return url.toString();
+  }
+
+  /** GET with the bearer token and retries; a 401 fetches a new token once (it may have been revoked). */
+  async get(url: string): Promise<{ body: Record<string, unknown>; next?: string; total?: number; hasLinks: boolean }> {
+    let renewed = false;
+    return this.retrying(url, async () => {
+      const res = await this.request(url, { headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' } });
+      if (res.status === 401 && !renewed) {
+        renewed = true;
+        this.token = undefined;
+        throw new UpstreamError(`upstream refused the token: ${url}`, url, true);
+      }
+      const body = await this.readJson(res, url);
+      const link = res.headers.get('link');
+      const totalHeader = res.headers.get('x-total-count');
+      const total = totalHeader !== null && /^\d+$/.test(totalHeader) ? Number(totalHeader) : undefined;
+      let next: string | undefined;
+      if (link) {
+        try {
+          next = LinkHeader.parse(link).rel('next')[0]?.uri;
+        } catch {
+          throw new UpstreamError(`upstream sent an unreadable Link header: ${url}`, url, false);
+        }
+      }
+      return { body, next, total, hasLinks: !!link };
+    });
+  }
+
+  /** The cached token, or a new one from the token endpoint (client_secret_basic, RFC 6749 §2.3.1). */
+  async accessToken(): Promise<string> {
+    if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
+    const url = this.source.tokenUrl;
+    const basic = Buffer.from(`${encodeURIComponent(this.source.clientId)}:${encodeURIComponent(this.source.clientSecret)}`).toString('base64');
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.source.scope) form.set('scope', this.source.scope);
+    const body = await this.retrying(url, async () => this.readJson(await this.request(url, {
+      method: 'POST', body: form.toString(),
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    }), url));
+    if (typeof body.access_token !== 'string' || !body.access_token) throw new UpstreamError(`token endpoint answered without an access_token: ${url}`, url, false);
+    const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 300;
+    // Renewed a little early, so that no request sets out with a token about to expire.
+    this.token = { value: body.access_token, expiresAt: Date.now() + Math.max(ttl * 1000 - 30_000, ttl * 500) };
+    return this.token.value;
+  }
+
+  private async request(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    } catch (err) {
+      throw this.transportError(err, url);
+    }
+  }
+
+  private transportError(err: unknown, url: string): UpstreamError {
+    if (err instanceof UpstreamError) return err;
+    const name = (err as { name?: string }).name;
+    const reason = name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms`
+      : `connection failed (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`;
+    return new UpstreamError(`upstream ${reason}: ${url}`, url, true);
+  }
+
+  /** The body as a JSON object; a status that is not 2xx becomes an UpstreamError (retryable for 408, 429 and 5xx). */
+  private async readJson(res: Response, url: string): Promise<Record<string, unknown>> {
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+      throw new UpstreamError(`upstream answered ${res.status}: ${url}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
+    }
+    const length = Number(res.headers.get('content-length') ?? 0);
+    if (length > this.opts.maxPageBytes) throw new UpstreamError(`upstream page of ${length} bytes is over the ${this.opts.maxPageBytes}-byte limit: ${url}`, url, false);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw this.transportError(err, url); // dropped mid-body or too slow
+    }
+    if (text.length > this.opts.maxPageBytes) throw new UpstreamError(`upstream page is over the ${this.opts.maxPageBytes}-byte limit: ${url}`, url, false);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new UpstreamError(`upstream answered with something that is not JSON: ${url}`, url, false);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UpstreamError(`upstream answered with JSON that is not an object: ${url}`, url, false);
+    return body as Record<string, unknown>;
+  }
+
+  private retrying<T>(url: string, attempt: () => Promise<T>): Promise<T> {
+    return pRetry(async () => {
+      try {
+        return await attempt();
+      } catch (err) {
+        const e = this.transportError(err, url);
+        throw e.retryable ? e : new AbortError(e);
+      }
+    }, {
+      retries: this.opts.retries, factor: 2, minTimeout: this.opts.minRetryDelayMs, maxTimeout: this.opts.maxRetryDelayMs, randomize: true,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0) return;
+        const wait = (error as UpstreamError).retryAfterMs;
+        if (wait !== undefined && wait > this.opts.maxRetryAfterMs) {
+          throw new UpstreamError(`upstream asks to retry after ${Math.round(wait / 1000)} s, longer than the ${this.opts.maxRetryAfterMs / 1000} s allowed: ${url}`, url, false);
+        }
+        this.opts.onRetry?.(url, error.message, attemptNumber);
+        // 429: wait what the upstream asked for; p-retry's own backoff comes on top.
+        if (wait) await sleep(wait);
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof UpstreamError && err.retryable) throw new UpstreamError(`${err.message} (gave up after ${this.opts.retries + 1} attempts)`, url, false);
+      throw err;
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, sql } from '../../src/db/sql.js';
+import { syncSource } from '../../src/sync/run.js';
+import { addSource } from '../../src/sync/sources.js';
+import { Upstream } from '../../src/sync/upstream.js';
+import { collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
+
+const FAST_RETRIES = { minRetryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 1500, pageSize: 10 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small proxy between gateway and upstream injects faults; each run converges or leaves the gateway exactly as it was. */
+describe('sync through faults', () => {
+  let upstream: Instance;
+  let gateway: Instance;
+  let proxy: Awaited<ReturnType<typeof faultProxy>>;
+  let credentials: { client_id: string; client_secret: string };
+
+  beforeAll(async () => {
+    upstream = await instance({ schools: 1, students: 16, seed: 9 });
+    gateway = await instance();
+    proxy = await faultProxy(await listen(upstream.app));
+    credentials = await upstreamClient(upstream.db);
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+      name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret,
+    });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await upstream?.app.close();
+    await gateway?.app.close();
+    await upstream?.db.close();
+    await gateway?.db.close();
+  });
+
+  /** Every collection with every field, dateLastModified included: "exactly as before". */
+  const snapshot = async () => Object.fromEntries(await Promise.all(COLLECTIONS.map(async (c) => [c, await collection(gateway, c)])));
+  const expectConverged = async () => {
+    for (const c of COLLECTIONS) expect(withoutStamp(await collection(gateway, c)), c).toEqual(withoutStamp(await collection(upstream, c)));
+  };
+  const on = (path: string) => (req: { url?: string }) => new URL(req.url ?? '', 'http://x').pathname.endsWith(path);
+
+  it('converges through 429 with Retry-After, 500s, a refused token, a dropped connection and a page slower than the timeout', async () => {
+    const times: number[] = [];
+    let slowed = false;
+    proxy.faults.push(
+      async (req, res) => {
+        if (!on('/users')(req)) return false;
+        times.push(Date.now());
+        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{}');
+        return true;
+      },
+      async (req) => { if (on('/users')(req)) times.push(Date.now()); return false; }, // observes the retry
+      async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(500).end('oops'); return true; },
+      async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(503).end('busy'); return true; },
+      async (req, res) => { if (!on('/enrollments')(req)) return false; res.writeHead(401).end(); return true; }, // a revoked token
+      async (req, res) => {
+        if (!on('/classes')(req)) return false;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"classes": [{"sourcedId": "cl');
+        res.socket?.destroy(); // dropped mid-page
+        return true;
+      },
+      async (req, _res, forward) => {
+        if (!on('/courses')(req) || slowed) return false;
+        slowed = true; // only the first attempt is slow: its retry arrives while this one still sleeps
+        await sleep(2500); // past the 1.5 s timeout
+        await forward();
+        return true;
+      },
+    );
+    proxy.seen.length = 0;
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { upstream: FAST_RETRIES });
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+    expect(proxy.faults).toHaveLength(1); // the observer; every fault was used
+    proxy.faults.length = 0;
+    await expectConverged();
+    // The retry after the 429 waited the second the upstream asked for.
+    const usersRequests = proxy.seen.filter((u) => u.includes('/users?'));
+    expect(usersRequests.length).toBeGreaterThanOrEqual(2);
+    expect(proxy.seen.filter((u) => u.includes('/orgs?limit=10&offset=0')).length).toBe(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
+    // One token for the whole run, and one more after the 401.
+    expect(proxy.seen.filter((u) => u === '/oauth/token')).toHaveLength(2);
+  });
+
+  it('an invalid record fails the run naming URL, sourcedId and field, and keeps nothing of it; the next run converges', async () => {
+    await run(upstream.db.orm.em.fork(), sql`update orgs set name = 'Renamed District', date_last_modified = now() where sourced_id = 'district-1'`);
+    const before = await snapshot();
+    let broken = '';
+    proxy.faults.push(async (req, _res, forward) => {
+      if (!on('/enrollments')(req)) return false;
+      await forward((body) => {
+        broken = body.enrollments[0].sourcedId;
+        body.enrollments[0].role = 'wizard';
+        return body;
+      });
+      return true;
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatch(/1 invalid upstream records; nothing was written/);
+    expect(report.errors).toEqual([expect.objectContaining({ sourcedId: broken, field: 'role', url: expect.stringContaining('/ims/oneroster/rostering/v1p2/enrollments?') })]);
+    expect(report.errors[0].reason).toMatch(/"wizard" is not one of/);
+    expect(await snapshot()).toEqual(before);
+
+    const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { upstream: FAST_RETRIES });
+    expect(again.error).toBeUndefined();
+    await expectConverged();
+    expect((await collection(gateway, 'orgs')).find((o) => o.sourcedId === 'district-1')?.name).toBe('Renamed District');
+  });
+
+  it('an upstream that keeps failing ends the run cleanly, naming the URL, with the data as before', async () => {
+    await run(upstream.db.orm.em.fork(), sql`update orgs set name = 'Third Name', date_last_modified = now() where sourced_id = 'district-1'`);
+    const before = await snapshot();
+    const failing = async (req: { url?: string }, res: import('node:http').ServerResponse) => {
+      if (!on('/demographics')(req)) return false;
+      res.writeHead(502).end();
+      return 'keep' as const;
+    };
+    proxy.faults.push(failing);
+    try {
+      const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: { ...FAST_RETRIES, retries: 2 } });
+      expect(report.ok).toBe(false);
+      expect(report.error).toMatch(/^upstream answered 502: http:\/\/127\.0\.0\.1:\d+\/ims\/oneroster\/rostering\/v1p2\/demographics\?.* \(gave up after 3 attempts\)$/);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      proxy.faults.splice(proxy.faults.indexOf(failing), 1);
+    }
+  });
+
+  it('an upstream tombstone carrying only sourcedId, status and dateLastModified marks the record tobedeleted here', async () => {
+    const [gone] = await run(upstream.db.orm.em.fork(), sql`update enrollments set status = 'tobedeleted', date_last_modified = now()
+      where sourced_id = (select min(sourced_id) from enrollments where status = 'active') returning sourced_id`);
+    const before = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
+    expect(before.status).toBe('active');
+    proxy.faults.push(async (req, _res, forward) => {
+      if (!on('/enrollments')(req)) return false;
+      await forward((body) => ({
+        enrollments: body.enrollments.map((e: any) => (e.status === 'tobedeleted' ? { sourcedId: e.sourcedId, status: e.status, dateLastModified: e.dateLastModified } : e)),
+      }));
+      return true;
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { upstream: FAST_RETRIES });
+    expect(report.error).toBeUndefined();
+    expect(report.tables.enrollments).toEqual({ changed: 0, deleted: 1 });
+    const after = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
+    expect(withoutStamp([after])).toEqual(withoutStamp([{ ...before, status: 'tobedeleted' }]));
+  });
+
+  it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
+    // The proxy caps every page at 3 records whatever limit was asked for, and drops the Link header.
+    const capped = async (req: { url?: string }, _res: unknown, forward: Parameters<(typeof proxy.faults)[number]>[2]) => {
+      if (!on('/users')(req)) return false;
+      const url = new URL(req.url!, 'http://x');
+      url.searchParams.set('limit', '3');
+      await forward(undefined, { url: url.pathname + url.search, dropHeaders: ['link'] });
+      return 'keep' as const;
+    };
+    proxy.faults.push(capped);
+    try {
+      const source = { name: 'sis', baseUrl: proxy.url, version: '1.2' as const, auth: 'oauth2' as const, tokenUrl: `${proxy.url}/oauth/token`,
+        clientId: credentials.client_id, clientSecret: credentials.client_secret, services: ['rostering' as const] };
+      const all = await new Upstream(source, FAST_RETRIES).collection('rostering', '/users', 'users');
+      const expected = (await collection(upstream, 'users')).map((u) => u.sourcedId);
+      expect(all.map((f) => f.record.sourcedId).sort()).toEqual(expected);
+      // With X-Total-Count also gone, paging goes on until an empty page.
+      proxy.faults.splice(proxy.faults.indexOf(capped), 1, async (req, res, forward) => {
+        if (!on('/users')(req)) return false;
+        const url = new URL(req.url!, 'http://x');
+        url.searchParams.set('limit', '3');
+        await forward(undefined, { url: url.pathname + url.search, dropHeaders: ['link', 'x-total-count'] });
+        return 'keep';
+      });
+      proxy.seen.length = 0;
+      const again = await new Upstream(source, FAST_RETRIES).collection('rostering', '/users', 'users');
+      expect(again.map((f) => f.record.sourcedId).sort()).toEqual(expected);
+      expect(proxy.seen.filter((u) => u.includes('/users?'))).toHaveLength(Math.ceil(expected.length / 3) + 1);
+    } finally {
+      proxy.faults.length = 0;
+    }
+  });
+});

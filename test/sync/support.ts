@@ -1,0 +1,108 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { ClientStore } from '../../src/auth/clients.js';
+import { SCOPES } from '../../src/auth/scopes.js';
+import { loadSigningKeys } from '../../src/auth/signing-keys.js';
+import { loadConfig } from '../../src/db/config.js';
+import type { Database } from '../../src/db/orm.js';
+import { seedDistrict } from '../../src/seed/seed.js';
+import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
+import { testDatabase } from '../support/db.js';
+
+export const SOURCES_KEY = Buffer.alloc(32, 7);
+export const ROSTER_SCOPES = [SCOPES['roster.readonly'], SCOPES['roster-demographics.readonly']];
+export const COLLECTIONS = ['orgs', 'academicSessions', 'courses', 'classes', 'users', 'enrollments', 'demographics'];
+
+export interface Instance { db: Database; app: FastifyInstance; auth: string }
+
+/** The real app on its own fresh database; `seed` loads the generated demo district into it. */
+export async function instance(seed?: { schools: number; students: number; seed: number }): Promise<Instance> {
+  const db = await testDatabase();
+  if (seed) await seedDistrict(db.orm.em.fork(), { ...seed, classesPerStudent: 2, classSize: 8, lineItemsPerClass: 0 });
+  const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv });
+  const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
+  return { db, app, auth: await bearer(keys, ROSTER_SCOPES) };
+}
+
+/** Listens on a free loopback port; the base URL. */
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+export async function upstreamClient(db: Database) {
+  return new ClientStore(db.orm.em.fork()).add('gateway', ['roster.readonly', 'roster-demographics.readonly']);
+}
+
+/** Every record of a root collection, sorted by sourcedId. */
+export async function collection(i: Instance, name: string): Promise<Record<string, any>[]> {
+  const res = await i.app.inject({ method: 'GET', url: `/ims/oneroster/rostering/v1p2/${name}?limit=10000`, headers: { authorization: i.auth } });
+  expect(res.statusCode, `${name}: ${res.body.slice(0, 300)}`).toBe(200);
+  const list = res.json()[name] as Record<string, any>[];
+  return list.sort((a, b) => (a.sourcedId < b.sourcedId ? -1 : 1));
+}
+
+/**
+ * Records without dateLastModified (the gateway stamps its own change time, README: Aggregator) and
+ * without `resources` (references into the resources service, which is not synchronised yet).
+ */
+export const withoutStamp = (records: Record<string, any>[]) => records.map(({ dateLastModified: _, resources: __, ...rest }) => rest);
+
+/** sourcedId → dateLastModified of every record of every rostering collection. */
+export async function stamps(i: Instance): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const c of COLLECTIONS) for (const r of await collection(i, c)) out.set(`${c}/${r.sourcedId}`, r.dateLastModified);
+  return out;
+}
+
+/** Forwards the request (to `url` instead of its own, if given), optionally editing the JSON body or dropping response headers. */
+export type Forward = (edit?: (body: any) => any, opts?: { url?: string; dropHeaders?: string[] }) => Promise<void>;
+export type Fault = (req: http.IncomingMessage, res: http.ServerResponse, forward: Forward) => Promise<boolean | 'keep' | void>;
+
+/**
+ * A tiny HTTP proxy in front of the upstream. Each request is offered to the queued faults in order:
+ * a fault that handles it returns true (used up) or 'keep' (stays); otherwise the request is forwarded untouched.
+ * Link headers are rewritten to point back through the proxy.
+ */
+export async function faultProxy(target: string): Promise<{ url: string; faults: Fault[]; seen: string[]; close(): Promise<void> }> {
+  const faults: Fault[] = [];
+  const seen: string[] = [];
+  let self = '';
+  const server = http.createServer(async (req, res) => {
+    seen.push(req.url ?? '');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const forward: Forward = async (edit, opts = {}) => {
+      const up = await fetch(`${target}${opts.url ?? req.url}`, {
+        method: req.method, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'content-length' && k !== 'connection')) as Record<string, string>,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      let text = await up.text();
+      if (edit) text = JSON.stringify(edit(JSON.parse(text)));
+      const headers: Record<string, string> = {};
+      const dropped = ['content-length', 'content-encoding', 'transfer-encoding', 'connection', ...(opts.dropHeaders ?? [])];
+      // Links name the upstream's own address; a reverse proxy rewrites them to its own.
+      up.headers.forEach((v, k) => { if (!dropped.includes(k)) headers[k] = k === 'link' ? v.split(target).join(self) : v; });
+      res.writeHead(up.status, headers).end(text);
+    };
+    for (let i = 0; i < faults.length; i++) {
+      const fault = faults[i];
+      const handled = await fault(req, res, forward);
+      if (handled) {
+        // indexOf: a request handled meanwhile may have changed the list.
+        if (handled !== 'keep' && faults.includes(fault)) faults.splice(faults.indexOf(fault), 1);
+        return;
+      }
+    }
+    await forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: self, faults, seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
