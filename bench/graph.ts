@@ -3,7 +3,8 @@
  * statement (json_agg) returning the same tree, on a generated district of 20 schools and 20,000
  * students. Seeds a scratch database on the DATABASE_URL server (dropped afterwards), else an
  * in-memory embedded one. BENCH_DATABASE_URL names an already seeded database to reuse instead
- * (kept afterwards; handy when profiling). Results go in bench/README.md.
+ * (kept afterwards; handy when profiling). Results go in bench/README.md. A last run reads the same
+ * tree as a client limited to school-001 (README "Data sharing"): scoped / unscoped time per record.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { execute, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import pg from 'pg';
+import { ClientStore } from '../src/auth/clients.js';
+import { SharingRules } from '../src/auth/sharing/rules.js';
 import { SCOPES } from '../src/auth/scopes.js';
 import { openDatabase, type Database } from '../src/db/orm.js';
 import { runSql } from '../src/db/sql.js';
@@ -168,6 +171,33 @@ async function main() {
     console.log(`hand-written SQL (json_agg):               median ${s.toFixed(1)} ms`);
     console.log(`ratio graph / SQL: ${(g / s).toFixed(2)} (target ≤ 1.5)`);
     console.log(`SQL statements per graph query: ${statements} (record levels ${RECORD_LEVELS}, GraphQL field depth ${depth}; target ≤ ${RECORD_LEVELS + 1})`);
+
+    // Sharing: the same tree read by a client limited to the school; every statement carries its predicates.
+    const vendor = await new ClientStore(db.orm.em).add('bench vendor', ['roster.readonly', 'gradebook.readonly'], { orgs: [SCHOOL] });
+    const sharing = await new SharingRules(db.orm.em, Number.MAX_SAFE_INTEGER).for(vendor.client_id);
+    let scopedStatements = 0;
+    const viaScopedGraph = async () => {
+      const ctx = createContext({ em: db.orm.em, scopes, limits, sharing });
+      const result = await execute({ schema, document, contextValue: ctx, variableValues: { school: SCHOOL } });
+      if (result.errors) throw new Error(result.errors.map((e) => e.message).join('; '));
+      scopedStatements = ctx.stats.statements;
+      return (result.data as { school: unknown }).school;
+    };
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(await viaScopedGraph())), graphTree)) throw new Error('the scoped graph returns another tree for its own school');
+    for (let i = 0; i < 3; i++) { await viaGraph(); await viaScopedGraph(); }
+    const wholeMs: number[] = [];
+    const scopedMs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      let t = performance.now();
+      await viaGraph();
+      wholeMs.push(performance.now() - t);
+      t = performance.now();
+      await viaScopedGraph();
+      scopedMs.push(performance.now() - t);
+    }
+    const [w, sc] = [median(wholeMs), median(scopedMs)];
+    console.log(`sharing, the same tree as a client limited to ${SCHOOL}: median ${sc.toFixed(1)} ms against ${w.toFixed(1)} ms whole-district`);
+    console.log(`ratio scoped / unscoped per record: ${(sc / w).toFixed(2)} (target ≤ 1.3); statements ${scopedStatements} against ${statements}`);
   } finally {
     await db.close();
   }

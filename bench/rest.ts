@@ -7,6 +7,8 @@
  * DATABASE_URL server (dropped afterwards). BENCH_STUDENTS, BENCH_SCHOOLS, BENCH_ROUNDS and BENCH_CLIENTS
  * (concurrent consumers, default "1,4") tune it; BENCH_BASELINE_ENCODER=rest makes the baseline encode its
  * JSON the way the REST layer does (src/rest/json-bytes.ts), to separate that gain from the rest.
+ * A last run compares a client limited to school-001 (README "Data sharing") with a whole-district
+ * client: time per returned record, scoped / unscoped (target ≤ 1.3 on every endpoint).
  * BENCH_EXECUTOR=graphql-js runs the REST documents on graphql-js instead of graphql-jit (src/graph/executor.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +17,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
-import { loadSigningKeys } from '../src/auth/signing-keys.js';
+import { ClientStore } from '../src/auth/clients.js';
+import { loadSigningKeys, type SigningKeys } from '../src/auth/signing-keys.js';
+import { issueAccessToken } from '../src/auth/tokens.js';
+import type { Database } from '../src/db/orm.js';
 import { loadConfig } from '../src/db/config.js';
 import type { ExecutorName } from '../src/graph/executor.js';
 import { openDatabase } from '../src/db/orm.js';
@@ -43,11 +48,11 @@ function assertSame(name: string, rest: Obj[], base: Obj[]) {
 
 interface Scenario { name: string; rest: string; baseline: string; key: string }
 
-async function pages(app: FastifyInstance, path: string, key: string): Promise<{ requests: number; bodies: Obj[][] }> {
+async function pages(app: FastifyInstance, path: string, key: string, authorization?: string): Promise<{ requests: number; bodies: Obj[][] }> {
   const bodies: Obj[][] = [];
   let total = Infinity;
   for (let offset = 0; offset < total; offset += PAGE) {
-    const res = await app.inject({ url: `${path}?limit=${PAGE}&offset=${offset}`, headers: { host: 'localhost' } });
+    const res = await app.inject({ url: `${path}?limit=${PAGE}&offset=${offset}`, headers: { host: 'localhost', ...(authorization ? { authorization } : {}) } });
     if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
     total = Number(res.headers['x-total-count']);
     bodies.push((res.json() as Record<string, Obj[]>)[key]!);
@@ -65,6 +70,36 @@ async function measure(app: FastifyInstance, path: string, key: string, clients:
     return requests;
   }));
   return counts.reduce((a, b) => a + b, 0) / ((performance.now() - started) / 1000);
+}
+
+/** Milliseconds per returned record while one consumer walks the whole collection ROUNDS times. */
+async function msPerRecord(app: FastifyInstance, path: string, key: string, authorization: string): Promise<{ ms: number; records: number }> {
+  await pages(app, path, key, authorization); // warm-up
+  const started = performance.now();
+  let records = 0;
+  for (let i = 0; i < ROUNDS; i++) records += (await pages(app, path, key, authorization)).bodies.flat().length;
+  return { ms: (performance.now() - started) / records, records: records / ROUNDS };
+}
+
+/** Sharing: a client limited to school-001 against a whole-district client, both with the same scope. */
+async function sharingRun(db: Database, keys: SigningKeys) {
+  const app = await buildApp({ db, config: loadConfig({ ...process.env, AUTH: 'on', LOG_LEVEL: 'silent' }), keys });
+  const store = new ClientStore(db.orm.em);
+  const bearer = async (rules: { orgs?: string[] }) => {
+    const client = await store.add('bench', ['roster.readonly'], rules);
+    const token = await issueAccessToken(keys, { clientId: client.client_id, scopes: client.scopes, ttlSeconds: 3600, generation: 0 });
+    return `Bearer ${token.access_token}`;
+  };
+  const [scoped, whole] = [await bearer({ orgs: ['school-001'] }), await bearer({})];
+  console.log(`\nsharing: a client limited to school-001 / a whole-district client, time per returned record (target ≤ 1.3)`);
+  console.log(`${'endpoint (limit 1000)'.padEnd(26)} ${'records'.padStart(8)} ${'µs/record'.padStart(10)} ${'scoped rec'.padStart(10)} ${'µs/record'.padStart(10)} ${'ratio'.padStart(6)}`);
+  for (const [name, path, key] of [['/users', `${R}/users`, 'users'], ['/enrollments', `${R}/enrollments`, 'enrollments'],
+    ['/classes', `${R}/classes`, 'classes'], ['/schools/{id}/students', `${R}/schools/school-001/students`, 'users']] as const) {
+    const w = await msPerRecord(app, path, key, whole);
+    const s = await msPerRecord(app, path, key, scoped);
+    console.log(`${name.padEnd(26)} ${String(w.records).padStart(8)} ${(w.ms * 1000).toFixed(1).padStart(10)} ${String(s.records).padStart(10)} ${(s.ms * 1000).toFixed(1).padStart(10)} ${(s.ms / w.ms).toFixed(2).padStart(6)}`);
+  }
+  await app.close();
 }
 
 async function main() {
@@ -109,6 +144,7 @@ async function main() {
     }
     await app.close();
     await baseline.close();
+    await sharingRun(db, keys);
   } finally {
     await pool.end();
     await db.close();

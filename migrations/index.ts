@@ -3,6 +3,7 @@ import { Migration20261127120000 } from './Migration20261127120000.js';
 import { Migration20261206170250 } from './Migration20261206170250.js';
 import { Migration20261206195317 } from './Migration20261206195317.js';
 import { Migration20261206195424 } from './Migration20261206195424.js';
+import { Migration20261206200500 } from './Migration20261206200500.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261206170250', class: Migration20261206170250 },
   { name: 'Migration20261206195317', class: Migration20261206195317 },
   { name: 'Migration20261206195424', class: Migration20261206195424 },
+  { name: 'Migration20261206200500', class: Migration20261206200500 },
 ];

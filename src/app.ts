@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientStore } from './auth/clients.js';
+import { SharingRules } from './auth/sharing/rules.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { NonceStore } from './auth/nonces.js';
 import { OAuth1Verifier } from './auth/oauth1-verifier.js';
@@ -9,7 +10,7 @@ import { TokenGenerations } from './auth/token-generations.js';
 import { tokenRoute } from './auth/token-route.js';
 import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
-import { wholeDistrict, type ReadPolicy } from './data/read-policy.js';
+import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
@@ -34,7 +35,7 @@ export interface AppOptions {
   graphiqlHeadersFor?: (req: FastifyRequest) => Promise<string | undefined>;
   /** The executor of REST reads (default graphql-jit); bench:rest compares the two. */
   restExecutor?: ExecutorName;
-  /** What each caller may read (sharing rules); the whole district when absent. GraphQL and REST both take it from here. */
+  /** Overrides what each caller may read (otherwise its client's sharing rules, src/auth/sharing/). GraphQL and REST both take it from here. */
   readPolicyFor?: (principal: Principal) => ReadPolicy;
 }
 
@@ -65,11 +66,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     statementTimeoutMs: config.statementTimeoutMs,
   };
   const costStats = new TableStatsCache(() => readTableStats((statement) => run(db.orm.em.fork(), statement)));
-  const contextFor = async (principal = ANONYMOUS): Promise<Context> =>
-    createContext({
-      em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
-      policy: opts.readPolicyFor?.(principal) ?? wholeDistrict,
-    });
+  const sharingRules = new SharingRules(db.orm.em);
+  // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.
+  const contextFor = async (principal = ANONYMOUS): Promise<Context> => createContext({
+    em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
+    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal),
+  });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
   const limiter = new FailureLimiter(db.orm.em);

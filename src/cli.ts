@@ -53,16 +53,35 @@ program.command('seed').description('load a generated, deterministic district')
   });
 
 const clients = program.command('clients').description('manage OAuth 2 API clients');
+const listOf = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 clients.command('add <name>').description('create a client; prints {client_id, client_secret} once')
   .requiredOption('--scopes <scopes>', 'space- or comma-separated scope URIs or short names (roster.readonly)')
-  .action(async (name: string, opts: { scopes: string }) => {
+  .option('--orgs <ids>', 'limit the client to these orgs and their descendants (README: Data sharing)')
+  .option('--deny-fields <fields>', 'collection.field names never served to the client, e.g. users.email,users.phone')
+  .action(async (name: string, opts: { scopes: string; orgs?: string; denyFields?: string }) => {
     const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
     await withDatabase(async (db) => {
-      const scopes = opts.scopes.split(/[\s,]+/).filter(Boolean);
-      console.log(JSON.stringify(await new ClientStore(db.orm.em).add(name, scopes), null, 2));
+      const rules = { orgs: opts.orgs === undefined ? null : listOf(opts.orgs), deniedFields: listOf(opts.denyFields ?? '') };
+      console.log(JSON.stringify(await new ClientStore(db.orm.em).add(name, listOf(opts.scopes), rules), null, 2));
     });
   });
-clients.command('list').description('list clients (never their secrets)')
+clients.command('update <clientId>').description('change scopes (revokes earlier tokens) or sharing rules (apply within seconds)')
+  .option('--scopes <scopes>', 'the new scopes')
+  .option('--orgs <ids>', "limit to these orgs and their descendants ('' lifts the limit)")
+  .option('--all-orgs', 'lift the org limit')
+  .option('--deny-fields <fields>', "the new denied collection.field names ('' denies none)")
+  .action(async (clientId: string, opts: { scopes?: string; orgs?: string; allOrgs?: boolean; denyFields?: string }) => {
+    const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
+    await withDatabase(async (db) => {
+      const orgs = opts.allOrgs ? null : opts.orgs === undefined ? undefined : listOf(opts.orgs);
+      const updated = await new ClientStore(db.orm.em).update(clientId, {
+        scopes: opts.scopes === undefined ? undefined : listOf(opts.scopes), orgs, deniedFields: opts.denyFields === undefined ? undefined : listOf(opts.denyFields),
+      });
+      if (!updated) throw new Error(`no client ${clientId}`);
+      console.log(JSON.stringify(updated, null, 2));
+    });
+  });
+clients.command('list').description('list clients with their scopes and sharing rules (never their secrets)')
   .action(async () => {
     const [{ withDatabase }, ClientStore] = await Promise.all([database(), clientStore()]);
     await withDatabase(async (db) => console.log(JSON.stringify(await new ClientStore(db.orm.em).list(), null, 2)));

@@ -63,6 +63,10 @@ export const OAuthClient = new EntitySchema({
     signingSecret: { type: 'string', columnType: 'text', nullable: true },
     tokenGeneration: { type: 'integer', default: 0 },
     scopes: { type: 'string[]', columnType: 'text[]' },
+    /** Sharing rules (src/auth/sharing/): the orgs the client is limited to, null for the whole district. */
+    allowedOrgs: { type: 'string[]', columnType: 'text[]', nullable: true },
+    /** `type.field` names never served to the client. */
+    deniedFields: { type: 'string[]', columnType: 'text[]', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   },
 });

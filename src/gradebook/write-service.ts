@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { hideInvisible, requireDeletable, requireRefsWithinOrgs, requireReplaceable, requireWithinOrgs } from '../auth/sharing/writes.js';
 import { at, tombstone, upsertRows } from '../db/bulk.js';
 import { emSession, run, sql } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
@@ -60,11 +61,14 @@ async function writeSideRows(tx: EntityManager, records: WriteRecord[], replace:
  * are read in the same statement and handed to `parentCheck` first, so an unknown parent is
  * reported as such rather than as an unknown reference of the first record.
  */
-async function resolveReferences(tx: EntityManager, records: WriteRecord[], extra: RefCheck[] = [],
+async function resolveReferences(ctx: Context, tx: EntityManager, records: WriteRecord[], extra: RefCheck[] = [],
   parentCheck: (found: Found) => void = () => {}): Promise<Found> {
   const refs = records.flatMap((r) => r.refs);
   const found = await lookup(tx, [...refs, ...extra]);
+  // To a client limited to some orgs, a path parent it may not see is absent (404); a body reference, 403.
+  await hideInvisible(tx, ctx.sharing, found);
   parentCheck(found);
+  requireRefsWithinOrgs(ctx.sharing, refs, found);
   requireAll(refs, found);
   for (const { type, row, prefix, defaulted } of records) {
     if (type === 'LineItem' && row.school == null) {
@@ -89,9 +93,11 @@ export async function putRecord(ctx: Context, type: WritableType, sourcedId: str
   }
   const record = toRecord(type, sourcedId, input, 'input', new Date().toISOString());
   const created = await transaction(ctx, async (tx) => {
-    await resolveReferences(tx, [record]);
+    await resolveReferences(ctx, tx, [record]);
+    await requireReplaceable(tx, ctx.sharing, type, sourcedId);
     const isNew = await upsert(tx, record);
     await writeSideRows(tx, [record], true);
+    await requireWithinOrgs(tx, ctx.sharing, type, [sourcedId]);
     return isNew;
   });
   forget(ctx, type, [sourcedId]);
@@ -116,6 +122,7 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
   const now = new Date().toISOString();
   const cascaded: string[] = [];
   const result = await transaction(ctx, async (tx): Promise<Tombstone> => {
+    await requireDeletable(tx, ctx.sharing, type, sourcedId);
     const session = emSession(tx);
     const marked = await tombstone(session, table, sql`t.sourced_id = ${sourcedId}`, at(now));
     if (marked.length) {
@@ -171,13 +178,14 @@ async function insertBatch(ctx: Context, type: WritableType, batch: Array<{ supp
   check: (tx: EntityManager, found: Found) => Promise<void> = async () => {}): Promise<SourcedIdPair[]> {
   const records = batch.map((b) => b.record);
   await transaction(ctx, async (tx) => {
-    const found = await resolveReferences(tx, records, extra, (f) => {
+    const found = await resolveReferences(ctx, tx, records, extra, (f) => {
       parentCheck(f);
       requireSameParent(records, defaults);
     });
     await check(tx, found);
     await upsertRows(emSession(tx), type, records.map((r) => r.row));
     await writeSideRows(tx, records, false);
+    await requireWithinOrgs(tx, ctx.sharing, type, records.map((r) => String(r.row.sourcedId)));
   });
   forget(ctx, type, records.map((r) => String(r.row.sourcedId)));
   return batch.map((b) => ({ suppliedSourcedId: b.supplied, allocatedSourcedId: String(b.record.row.sourcedId) }));

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
-import { wholeDistrict, type ReadPolicy } from '../data/read-policy.js';
+import type { ReadPolicy } from '../data/read-policy.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
@@ -16,6 +17,8 @@ export interface Context extends Reader {
   readonly policy: ReadPolicy;
   readonly scopes: ReadonlySet<string>;
   readonly clientId?: string;
+  /** The client's sharing rules: its read policy and denied fields (src/auth/sharing/). */
+  readonly sharing: Sharing;
   /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
   readonly loaders: Loaders;
   /** SQL statements run for this request (tests and benchmarks read it). */
@@ -40,9 +43,10 @@ export interface ContextOptions {
   em: EntityManager;
   scopes: ReadonlySet<string>;
   clientId?: string;
+  sharing?: Sharing;
   limits: Limits;
   costStats?: TableStats;
-  /** The caller's read policy; the whole district when absent. */
+  /** The caller's read policy; its sharing rules' policy (the whole district) when absent. */
   policy?: ReadPolicy;
 }
 
@@ -59,6 +63,8 @@ export function createContext(opts: ContextOptions): Context {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
     }
   };
-  const reader: Reader = { exec, policy: opts.policy ?? wholeDistrict };
-  return { em, ...reader, scopes: opts.scopes, clientId: opts.clientId, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
+  const sharing = opts.sharing ?? WHOLE_DISTRICT;
+  // The client's sharing rules decide what it reads, unless the caller names a policy of its own.
+  const reader: Reader = { exec, policy: opts.policy ?? sharing.policy };
+  return { em, ...reader, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
 }

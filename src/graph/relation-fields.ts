@@ -23,7 +23,8 @@ export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) 
  */
 export function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo): Row | null | Promise<Row | null> {
   if (id == null) return null;
-  if (onlySourcedId(info)) return { sourcedId: id };
+  // A bare GUIDRef still respects the client's sharing rules (an org outside its orgs is no reference).
+  if (onlySourcedId(info)) return ctx.sharing.refVisible(target, String(id)) ? { sourcedId: id } : null;
   requireRead(ctx.scopes, target, `${info.parentType.name}.${info.fieldName}`);
   return byId(ctx, target, objectProps(info, entityDef(target))).load(String(id)).then((row) => row ?? null);
 }

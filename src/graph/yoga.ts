@@ -1,5 +1,6 @@
 import { createYoga } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { deniedFieldsPlugin } from '../auth/sharing/denied-guard.js';
 import type { Context } from './context.js';
 import { documentLimitsPlugin, type DocumentLimitSettings } from './document-limits.js';
 import { filterGuardPlugin } from './filter-guard.js';
@@ -65,6 +66,7 @@ export function createGraphQLServer(opts: {
     plugins: [
       documentLimitsPlugin<YogaServerContext>(opts.documentLimits, (server) => !server.req?.principal),
       filterGuardPlugin(),
+      deniedFieldsPlugin((ctx) => (ctx as Context).sharing?.denied),
     ],
   });
 }

@@ -1,4 +1,6 @@
 import { GraphQLEnumType, GraphQLInputObjectType, getNamedType, type GraphQLSchema } from 'graphql';
+import { checkFilterFields } from '../auth/sharing/denied-guard.js';
+import type { DeniedFields } from '../auth/sharing/fields.js';
 import type { FilterInput } from '../data/filters.js';
 import { checkFilter, DEFAULT_FILTER_LIMITS, SECRET_FIELDS, type FilterLimits } from '../graph/filter-guard.js';
 import { ISO_DATETIME } from '../graph/scalars.js';
@@ -83,8 +85,8 @@ function predicate(schema: GraphQLSchema, typeName: string, path: string[], op: 
   throw invalid(`filter: unknown field '${dotted}'`);
 }
 
-/** Who asks, for the filter guard: the token's own scopes (not the graph's, with which REST documents run). */
-export interface FilterCaller { scopes: ReadonlySet<string>; limits?: FilterLimits }
+/** Who asks, for the filter guard: the token's own scopes (not the graph's, with which REST documents run), and its denied fields. */
+export interface FilterCaller { scopes: ReadonlySet<string>; limits?: FilterLimits; denied?: DeniedFields }
 
 const countPredicates = (node: FilterNode): number =>
   (node.kind === 'predicate' ? 1 : node.operands.reduce((n, o) => n + countPredicates(o), 0));
@@ -103,6 +105,7 @@ export function filterInput(schema: GraphQLSchema, typeName: string, node: Filte
   const input = toInput(schema, typeName, node, v1p1);
   try {
     checkFilter(schema, typeName, input, caller.scopes, limits);
+    if (caller.denied) checkFilterFields(schema, typeName, input, caller.denied);
   } catch (err) {
     throw err instanceof CodedError ? restErrorFromGraph(err, 400, `filter: ${err.message}`) : err;
   }

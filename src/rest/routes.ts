@@ -1,26 +1,55 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
+import { readableWith } from '../graph/filter-guard.js';
+import { rootViews } from '../graph/root.js';
 import { createExecutor, type Executor, type ExecutorName } from '../graph/executor.js';
 import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
+import type { EntityName } from '../model/dsl.js';
+import { relationsOf } from '../model/relations.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
 import type { RestRouteConfig } from './route-config.js';
 import { jsonBytes } from './json-bytes.js';
 import { parseCollectionParams, parseFieldsParam } from './params.js';
-import { routePath, Translator, type RestRequest } from './translate.js';
+import { routePath, shapeOf, Translator, type RestRequest } from './translate.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
 /**
- * The graph's read scopes, one per type. A REST request that passed the guard (the endpoint's own
- * scopes, rest.md §2.1) runs its fixed document with these: the document reaches only the endpoint's
- * entity, the parents named in its path, and the sourcedIds of referenced objects (a line item's
- * class, a user's resources), which the OneRoster bodies carry whatever service the reference
- * points into. It also lets a v1.1 token read the v1.2-scoped graph.
+ * A REST document runs with the caller's own scopes (v1.1 scopes standing for their v1.2 twins), plus
+ * one explicit exception: the scopes needed to read *addresses* the OneRoster body carries whatever the
+ * scope. Those are the sourcedIds of referenced records read through a relation (a class's `resources`
+ * GUIDRefs under a roster scope) and of the parent objects named in the path (the class of
+ * /classes/{id}/lineItems under a gradebook scope). The documents select only `sourcedId` (and the
+ * parent's `status`) of those types, so the extra scopes reveal nothing but the address; filters are
+ * checked against the caller's own scopes (rest/filter-input.ts).
  */
-const GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).map((s) => s![0]!));
+export function addressScopes(endpoint: Endpoint): ReadonlySet<string> {
+  const types = new Set<EntityName>();
+  for (const parent of endpoint.parents) {
+    const view = rootViews.find((v) => v.single === parent.field);
+    if (view) types.add(view.entity);
+  }
+  const shape = shapeOf(endpoint);
+  for (const [name, prop] of Object.entries(shape.properties)) {
+    if (prop.serialise.as !== 'refs' && prop.serialise.as !== 'ref') continue;
+    const rel = relationsOf(shape.entity).find((r) => r.name === name);
+    if (rel) types.add(rel.target);
+  }
+  return new Set([...types].flatMap((t) => readScopes[t] ?? []));
+}
+
+/** Every read scope of the graph: only for executing documents outside a request (executor comparisons). */
+const ALL_GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
+
+const documentScopes = new Map<Endpoint, ReadonlySet<string>>();
+function scopesFor(endpoint: Endpoint, caller: ReadonlySet<string>): ReadonlySet<string> {
+  let extra = documentScopes.get(endpoint);
+  if (!extra) documentScopes.set(endpoint, (extra = addressScopes(endpoint)));
+  return new Set([...readableWith(caller), ...extra]);
+}
 
 /** Fastify route URL: the OAS path with positional parameter names, so `/classes/{sourcedId}` and `/classes/{classSourcedId}/students` share a node. */
 export function fastifyUrl(e: Endpoint): string {
@@ -32,9 +61,12 @@ function requestUrl(req: FastifyRequest): URL {
   return new URL(req.url, `${req.protocol}://${req.host}`);
 }
 
-/** The graph context a REST read document runs with (the caller's own scopes were checked by the guard). */
-export async function restReadContext(app: FastifyInstance, clientId?: string): Promise<Context> {
-  const principal: Principal = { clientId, scopes: GRAPH_READ_SCOPES };
+/**
+ * The graph context a REST read document runs with: the caller's own scopes plus the address scopes of
+ * the endpoint (scopesFor); every read scope when no endpoint is named (tests comparing executors).
+ */
+export async function restReadContext(app: FastifyInstance, clientId?: string, scopes: ReadonlySet<string> = ALL_GRAPH_READ_SCOPES): Promise<Context> {
+  const principal: Principal = { clientId, scopes };
   const ctx = await app.graphContext(principal);
   // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
   return { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
@@ -42,13 +74,13 @@ export async function restReadContext(app: FastifyInstance, clientId?: string): 
 
 /** Runs one REST read through the graph: translate, execute in process, translate back. */
 async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
-  const contextValue = await restReadContext(app, req.principal?.clientId);
+  const contextValue = await restReadContext(app, req.principal?.clientId, scopesFor(endpoint, req.principal?.scopes ?? new Set()));
   const maxLimit = contextValue.limits.maxLimit;
   const params = Object.values(req.params as Record<string, string>);
   const query = req.query as Query;
   const restRequest: RestRequest = {
     endpoint, params,
-    caller: { scopes: req.principal?.scopes ?? new Set(), limits: contextValue.limits.filter },
+    caller: { scopes: req.principal?.scopes ?? new Set(), limits: contextValue.limits.filter, denied: contextValue.sharing.denied },
     query: endpoint.list
       ? parseCollectionParams(query, { maxLimit })
       : { fields: parseFieldsParam(Object.hasOwn(query, 'fields') ? query.fields : undefined) },

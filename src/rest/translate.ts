@@ -2,6 +2,7 @@ import {
   GraphQLInputObjectType, GraphQLList, GraphQLNonNull, parse, validate,
   type DocumentNode, type ExecutionResult, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
+import type { DeniedFields } from '../auth/sharing/fields.js';
 import type { FilterInput } from '../data/filters.js';
 import { basePath, type Endpoint } from './endpoints.js';
 import { RestError, restErrorFromGraph, type CodeMinor } from './errors.js';
@@ -67,14 +68,14 @@ export class Translator {
   translate(req: RestRequest, maxLimit: number): Translation {
     const { endpoint, params, query } = req;
     const shape = shapeOf(endpoint);
-    const fields = this.selectedFields(shape, query.fields);
+    const fields = this.selectedFields(shape, query.fields, req.caller?.denied);
     const variables: Record<string, unknown> = { refLimit: maxLimit };
     params.forEach((p, i) => { variables[`p${i}`] = p; });
     let filter: FilterLiteral | undefined;
     if (endpoint.list) {
       variables.limit = query.limit ?? Math.min(100, maxLimit);
       variables.offset = query.offset ?? 0;
-      variables.orderBy = this.orderBy(endpoint, shape, query);
+      variables.orderBy = this.orderBy(endpoint, shape, query, req.caller?.denied);
       const input = this.filter(endpoint, shape, params, query, req);
       if (input) {
         filter = filterLiteral(this.opts.schema, shape.typeName, input);
@@ -121,13 +122,20 @@ export class Translator {
     };
   }
 
-  private selectedFields(shape: Shape, requested: string[] | undefined): string[] {
+  /**
+   * The properties to serve. A client's denied fields are left out as if unset; asking for one by
+   * name (fields=) is refused with 403: the request is well formed, this client may not have it.
+   */
+  private selectedFields(shape: Shape, requested: string[] | undefined, denied?: DeniedFields): string[] {
     const all = Object.keys(shape.properties);
-    if (!requested) return all;
+    const isDenied = (f: string) => !!denied && (denied.has(shape.typeName, f) || (V1P1_FROM_ROLES.has(f) && denied.has(shape.typeName, 'roles')));
+    if (!requested) return denied?.empty === false ? all.filter((f) => !isDenied(f)) : all;
     const unknown = requested.filter((f) => !Object.hasOwn(shape.properties, f));
     if (unknown.length) {
       throw new RestError(400, 'invalid_selection_field', `fields: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `'${f}'`).join(', ')}; known: ${all.join(', ')}`);
     }
+    const refused = requested.filter(isDenied);
+    if (refused.length) throw deniedFieldError('fields', shape, refused);
     // The response keeps the schema's property order whatever order the client listed.
     return all.filter((f) => requested.includes(f));
   }
@@ -140,12 +148,13 @@ export class Translator {
     return parts.length === 1 ? parts[0]! : { AND: parts };
   }
 
-  private orderBy(endpoint: Endpoint, shape: Shape, query: RestRequest['query']) {
+  private orderBy(endpoint: Endpoint, shape: Shape, query: RestRequest['query'], denied?: DeniedFields) {
     if (!query.sort) return null;
+    if (denied?.has(shape.typeName, query.sort)) throw deniedFieldError('sort', shape, [query.sort]);
     let sortable = this.sortable.get(shape.typeName);
     if (!sortable) this.sortable.set(shape.typeName, (sortable = sortableFields(this.opts.schema, shape.typeName)));
     if (!sortable.has(query.sort) || !Object.hasOwn(shape.properties, query.sort)) {
-      throw new RestError(400, sortCodeMinor(endpoint), `sort: '${query.sort}' is not a sortable field; sortable: ${[...sortable].filter((f) => f in shape.properties).join(', ')}`);
+      throw new RestError(400, sortCodeMinor(endpoint), `sort: '${query.sort}' is not a sortable field; sortable: ${[...sortable].filter((f) => f in shape.properties && !denied?.has(shape.typeName, f)).join(', ')}`);
     }
     return [{ field: query.sort, direction: query.orderBy === 'desc' ? 'DESC' : 'ASC' }];
   }
@@ -232,6 +241,13 @@ export function documentText(endpoint: Endpoint, shape: Shape, fields: string[],
   const text = roots.join(' ');
   if (text.includes(REF_LIMIT)) vars.push(`${REF_LIMIT}: Int!`);
   return `query ${endpoint.operationId}(${vars.join(', ')}) { ${text} }`;
+}
+
+/** The 1.1 user properties derived from the 1.2 roles: denied with them. */
+const V1P1_FROM_ROLES = new Set(['role', 'orgs']);
+
+function deniedFieldError(param: 'fields' | 'sort', shape: Shape, names: string[]) {
+  return new RestError(403, 'forbidden', `${param}: this client may not read ${names.map((n) => `${shape.typeName}.${n}`).join(', ')} (denied by its sharing rules)`);
 }
 
 function unknownObject(description: string) {
