@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OAuthClient } from '../db/entities.js';
+import { OAuthClient, type OAuthClientRow } from '../db/entities.js';
 import { run, sql } from '../db/sql.js';
 import { expandScope } from './scopes.js';
 import { parseDeniedFields } from './sharing/fields.js';
@@ -8,10 +8,7 @@ import { SecretBox } from './secret-box.js';
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js';
 import type { ClientLookup, ClientRecord } from './token-route.js';
 
-interface ClientRow {
-  clientId: string; name: string; secretHash: string; signingSecret: string | null; tokenGeneration: number; scopes: string[]; createdAt: Date;
-  allowedOrgs: string[] | null; deniedFields: string[] | null;
-}
+type ClientRow = OAuthClientRow;
 
 /** Sharing rules as `clients add`/`update` take them: orgs (null: the whole district) and denied `collection.field` names. */
 export interface ClientRules { orgs?: string[] | null; deniedFields?: string[] }
@@ -37,12 +34,12 @@ export class ClientStore implements ClientLookup {
   }
 
   async find(clientId: string): Promise<ClientRecord | null> {
-    const row = await this.em.fork().findOne(OAuthClient, { clientId }) as ClientRow | null;
+    const row = await this.em.fork().findOne(OAuthClient, { clientId });
     return row && { clientId: row.clientId, secretHash: row.secretHash, scopes: row.scopes, tokenGeneration: row.tokenGeneration };
   }
 
   async findForSigning(clientId: string): Promise<SigningClient | null> {
-    const row = await this.em.fork().findOne(OAuthClient, { clientId }) as ClientRow | null;
+    const row = await this.em.fork().findOne(OAuthClient, { clientId });
     if (!row) return null;
     const secret = row.signingSecret ? (await this.secretBox()).open(row.signingSecret, row.clientId) : null;
     return { clientId: row.clientId, secret, scopes: row.scopes, tokenGeneration: row.tokenGeneration };
@@ -63,13 +60,13 @@ export class ClientStore implements ClientLookup {
     const secret = generateClientSecret();
     const signingSecret = (await this.secretBox()).seal(secret, clientId);
     const em = this.em.fork();
-    em.create(OAuthClient, { clientId, name, secretHash: await hashSecret(secret), signingSecret, tokenGeneration: 0, scopes: fullScopes, allowedOrgs: orgs, deniedFields, createdAt: new Date() } as never);
+    em.create(OAuthClient, { clientId, name, secretHash: await hashSecret(secret), signingSecret, tokenGeneration: 0, scopes: fullScopes, allowedOrgs: orgs, deniedFields, createdAt: new Date() });
     await em.flush();
     return { client_id: clientId, client_secret: secret, scopes: fullScopes };
   }
 
   async list(): Promise<ClientListing[]> {
-    const rows = await this.em.fork().find(OAuthClient, {}, { orderBy: { createdAt: 'asc' } }) as ClientRow[];
+    const rows = await this.em.fork().find(OAuthClient, {}, { orderBy: { createdAt: 'asc' } });
     return rows.map((r) => ({
       client_id: r.clientId, name: r.name, scopes: r.scopes, orgs: r.allowedOrgs ?? 'all', denied_fields: r.deniedFields ?? [],
       created_at: new Date(r.createdAt).toISOString(),

@@ -53,7 +53,13 @@ function schemaOf(def: EntityDef): EntitySchema {
  * client-secret key (src/auth/secret-box.ts). `tokenGeneration` is copied into every token issued to the
  * client and raised by `rotate-secret`, which revokes the tokens issued before.
  */
-export const OAuthClient = new EntitySchema({
+/** A row of oauth_clients (src/auth/clients.ts). */
+export interface OAuthClientRow {
+  clientId: string; name: string; secretHash: string; signingSecret: string | null; tokenGeneration: number; scopes: string[]; createdAt: Date;
+  allowedOrgs: string[] | null; deniedFields: string[] | null;
+}
+
+export const OAuthClient = new EntitySchema<OAuthClientRow>({
   name: 'OAuthClient',
   tableName: 'oauth_clients',
   properties: {
