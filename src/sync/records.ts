@@ -4,7 +4,7 @@
  * rows of their own tables: a user's roles and profiles, its agents, a class's terms.
  */
 import { validDate } from '../csv/cells.js';
-import { isRef, isValidToken, type EntityName, type FieldDef } from '../model/dsl.js';
+import { isRef, isValidToken, type EntityDef, type EntityName, type FieldDef } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { sourcedIdOfProfileUri } from '../shared/profile-id.js';
 import { isValidSourcedId, quoteId } from '../shared/sourced-id.js';
@@ -87,6 +87,26 @@ export class RecordReader {
     if (!seen.has(id)) seen.set(id, { ...at, reason: `no ${entityDef(target).table} record ${quoteId(id)} upstream or here` });
     this.batch.references.set(target, seen);
     return id;
+  }
+
+  /**
+   * The fields of an object embedded in a user (a role, a profile) into `row`, every field but the owning
+   * `user`; `special` may read a field its own way (undefined: the usual rule).
+   */
+  private fieldsOf(def: EntityDef, source: Record<string, unknown>, row: Row, at: (field: string) => Omit<SyncIssue, 'reason'>,
+    special: (name: string, raw: unknown) => { value: unknown } | undefined = () => undefined): Row {
+    for (const [name, f] of Object.entries(def.fields)) {
+      if (name === 'user') continue;
+      const raw = source[name];
+      if (missing(raw)) {
+        if (f.required) this.issue({ ...at(name), reason: 'required value is missing' });
+        row[name] = null;
+      } else {
+        const own = special(name, raw);
+        row[name] = own ? own.value : this.value(f, raw, at(name));
+      }
+    }
+    return row;
   }
 
   /** One field's value as stored, or undefined after reporting why it cannot be. */
@@ -178,36 +198,17 @@ export class RecordReader {
       const where = at(`roles[${i}]`);
       if (!isObject(role)) return this.issue({ ...where, reason: 'expected an object' });
       const row: Row = { sourcedId: `${user}-role-${String(i).padStart(3, '0')}`, status: record.status, metadata: null, user };
-      for (const [name, f] of Object.entries(roleDef.fields)) {
-        if (name === 'user') continue;
-        const raw = role[name];
-        if (missing(raw)) {
-          if (f.required) this.issue({ ...at(`roles[${i}].${name}`), reason: 'required value is missing' });
-          row[name] = null;
-        } else if (name === 'userProfile') {
-          row[name] = typeof raw === 'string' ? this.prefix + sourcedIdOfProfileUri(raw) : this.issue({ ...at(`roles[${i}].userProfile`), reason: 'expected a URI' });
-        } else {
-          row[name] = this.value(f, raw, at(`roles[${i}].${name}`));
-        }
-      }
-      this.push('UserRole', row);
+      this.push('UserRole', this.fieldsOf(roleDef, role, row, (name) => at(`roles[${i}].${name}`), (name, raw) =>
+        name !== 'userProfile' ? undefined : {
+          value: typeof raw === 'string' ? this.prefix + sourcedIdOfProfileUri(raw) : this.issue({ ...at(`roles[${i}].userProfile`), reason: 'expected a URI' }),
+        }));
     });
     const profileDef = entityDef('UserProfile');
     this.list(record.userProfiles, at('userProfiles')).forEach((profile, i) => {
       if (!isObject(profile) || typeof profile.profileId !== 'string') return this.issue({ ...at(`userProfiles[${i}]`), reason: 'expected an object with a profileId' });
       const id = this.id(sourcedIdOfProfileUri(profile.profileId), at(`userProfiles[${i}].profileId`));
       const row: Row = { sourcedId: id, status: record.status, metadata: null, user };
-      for (const [name, f] of Object.entries(profileDef.fields)) {
-        if (name === 'user') continue;
-        const raw = profile[name];
-        if (missing(raw)) {
-          if (f.required) this.issue({ ...at(`userProfiles[${i}].${name}`), reason: 'required value is missing' });
-          row[name] = null;
-        } else {
-          row[name] = this.value(f, raw, at(`userProfiles[${i}].${name}`));
-        }
-      }
-      this.push('UserProfile', row);
+      this.push('UserProfile', this.fieldsOf(profileDef, profile, row, (name) => at(`userProfiles[${i}].${name}`)));
     });
     for (const agent of this.list(record.agents, at('agents'))) {
       const id = this.reference('User', agent, at('agents'));

@@ -5,7 +5,7 @@ import type { EntityName } from '../../src/model/dsl.js';
 import { ENDPOINTS } from '../../src/rest/endpoints.js';
 import { routePath, shapeOf } from '../../src/rest/translate.js';
 import { graphql } from '../support/app.js';
-import { sharingFixture, type SharingFixture } from './support.js';
+import { guidRefs, sharingFixture, type SharingFixture } from './support.js';
 import { expectedVisibility, readAll, type Visible } from './visibility.js';
 
 /**
@@ -26,20 +26,6 @@ beforeAll(async () => {
   ids = [...new Set(Object.values(all).flat().map((r) => r.sourced_id as string).filter(Boolean))].sort();
 }, 240_000);
 afterAll(async () => { await f?.close(); });
-
-const REF_TYPES: Record<string, EntityName> = {
-  org: 'Org', academicSession: 'AcademicSession', course: 'Course', class: 'Class', user: 'User', resource: 'Resource',
-  category: 'Category', lineItem: 'LineItem', scoreScale: 'ScoreScale', assessmentLineItem: 'AssessmentLineItem',
-};
-function everyRef(value: unknown, out: Array<[EntityName, string]> = []): Array<[EntityName, string]> {
-  if (Array.isArray(value)) for (const v of value) everyRef(v, out);
-  else if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (typeof o.href === 'string' && typeof o.sourcedId === 'string' && REF_TYPES[String(o.type)]) out.push([REF_TYPES[String(o.type)]!, o.sourcedId]);
-    else for (const v of Object.values(o)) everyRef(v, out);
-  }
-  return out;
-}
 
 const lists = ENDPOINTS.filter((e) => e.list);
 const FILTER_FIELDS = ['sourcedId', 'status', 'dateLastModified', 'class.sourcedId', 'school.sourcedId', 'user.sourcedId', 'student.sourcedId',
@@ -70,7 +56,7 @@ it('REST: no random request returns an invisible sourcedId or GUIDRef, and count
     const entity = shapeOf(r.endpoint).entity;
     const records = res.json()[r.endpoint.wrapper] as Array<Record<string, unknown>>;
     for (const rec of records) if (rec.sourcedId !== undefined) expect(visible[entity].has(String(rec.sourcedId)), `${url}: ${String(rec.sourcedId)}`).toBe(true);
-    for (const [type, id] of everyRef(records)) expect(visible[type].has(id), `${url}: GUIDRef ${type} ${id}`).toBe(true);
+    for (const [type, id] of guidRefs(records)) expect(visible[type].has(id), `${url}: GUIDRef ${type} ${id}`).toBe(true);
     expect(Number(res.headers['x-total-count']), url).toBeLessThanOrEqual(visible[entity].size);
   }), { numRuns: 150 });
 }, 300_000);

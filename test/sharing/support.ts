@@ -1,3 +1,4 @@
+import type { EntityName } from '../../src/model/dsl.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { ClientStore, type ClientRules } from '../../src/auth/clients.js';
@@ -40,4 +41,21 @@ export async function sharingFixture(seed: DistrictOptions = SHARING_DISTRICT): 
       await db.close();
     },
   };
+}
+
+const REF_TYPES: Record<string, EntityName> = {
+  org: 'Org', academicSession: 'AcademicSession', course: 'Course', class: 'Class', user: 'User', resource: 'Resource',
+  category: 'Category', lineItem: 'LineItem', scoreScale: 'ScoreScale', assessmentLineItem: 'AssessmentLineItem',
+};
+
+/** Every GUIDRef in a REST body, as [entity, sourcedId]. */
+export function guidRefs(value: unknown, out: Array<[EntityName, string]> = []): Array<[EntityName, string]> {
+  if (Array.isArray(value)) for (const v of value) guidRefs(v, out);
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const type = typeof o.type === 'string' ? REF_TYPES[o.type] : undefined;
+    if (typeof o.href === 'string' && typeof o.sourcedId === 'string' && type) out.push([type, o.sourcedId]);
+    else for (const v of Object.values(o)) guidRefs(v, out);
+  }
+  return out;
 }

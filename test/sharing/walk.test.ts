@@ -7,7 +7,7 @@ import { relationsOf } from '../../src/model/relations.js';
 import { ENDPOINTS, type Endpoint } from '../../src/rest/endpoints.js';
 import { routePath, shapeOf } from '../../src/rest/translate.js';
 import { graphql } from '../support/app.js';
-import { sharingFixture, type SharingFixture } from './support.js';
+import { guidRefs, sharingFixture, type SharingFixture } from './support.js';
 import { expectedVisibility, readAll, type Visible } from './visibility.js';
 
 /**
@@ -34,21 +34,6 @@ beforeAll(async () => {
   }
 }, 240_000);
 afterAll(async () => { await f?.close(); });
-
-const REF_TYPES: Record<string, EntityName> = {
-  org: 'Org', academicSession: 'AcademicSession', course: 'Course', class: 'Class', user: 'User', resource: 'Resource',
-  category: 'Category', lineItem: 'LineItem', scoreScale: 'ScoreScale', assessmentLineItem: 'AssessmentLineItem',
-};
-/** Every GUIDRef in a body, as [entity, sourcedId]. */
-function guidRefs(value: unknown, out: Array<[EntityName, string]> = []): Array<[EntityName, string]> {
-  if (Array.isArray(value)) for (const v of value) guidRefs(v, out);
-  else if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (typeof o.href === 'string' && typeof o.sourcedId === 'string' && typeof o.type === 'string' && REF_TYPES[o.type]) out.push([REF_TYPES[o.type]!, o.sourcedId]);
-    else for (const v of Object.values(o)) guidRefs(v, out);
-  }
-  return out;
-}
 
 const get = async (url: string, auth: string) => {
   const res = await f.app.inject({ method: 'GET', url, headers: { authorization: auth } });
