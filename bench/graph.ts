@@ -16,7 +16,7 @@ import { ClientStore } from '../src/auth/clients.js';
 import { SharingRules } from '../src/auth/sharing/rules.js';
 import { SCOPES } from '../src/auth/scopes.js';
 import { openDatabase, type Database } from '../src/db/orm.js';
-import { runSql } from '../src/db/sql.js';
+import { runSql } from '../test/support/sql.js';
 import { createContext } from '../src/graph/context.js';
 import { schema } from '../src/graph/schema.js';
 import { seedDistrict } from '../src/seed/seed.js';

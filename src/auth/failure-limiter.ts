@@ -12,7 +12,7 @@
  * failure times of its key, so a row never grows.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql.js';
+import { run, sql } from '../db/sql.js';
 
 export interface FailureLimiterOptions {
   /** Failures tolerated within the window before blocking (default 5). */
@@ -51,7 +51,7 @@ export class FailureLimiter {
   /** `null` when every key may try again; otherwise the longest wait among blocked keys. */
   async check(keys: readonly string[]): Promise<{ retryAfterSeconds: number } | null> {
     if (keys.length === 0) return null;
-    const rows = await runSql(this.em.fork(), 'select failures_ms from auth_failures where key = any(?::text[])', [keys]);
+    const rows = await run(this.em.fork(), sql`select failures_ms from auth_failures where key = any(${keys}::text[])`);
     const now = this.now();
     let waitMs = 0;
     for (const row of rows) {
@@ -68,16 +68,14 @@ export class FailureLimiter {
     const now = this.now();
     const em = this.em.fork();
     // One upsert per call: concurrent failures of one key on several instances serialise on its row.
-    const [{ tracked }] = await runSql(em,
-      `with upserted as (
+    const [{ tracked }] = await run(em, sql`with upserted as (
          insert into auth_failures (key, failures_ms, touched_at)
-         select k, array[?::bigint], clock_timestamp() from unnest(?::text[]) as k
+         select k, array[${now}::bigint], clock_timestamp() from unnest(${[...new Set(keys)]}::text[]) as k
          on conflict (key) do update set
-           failures_ms = (auth_failures.failures_ms || excluded.failures_ms)[greatest(1, cardinality(auth_failures.failures_ms) + 2 - ?):],
+           failures_ms = (auth_failures.failures_ms || excluded.failures_ms)[greatest(1, cardinality(auth_failures.failures_ms) + 2 - ${this.maxFailures}::int):],
            touched_at = clock_timestamp()
          returning 1)
-       select (select count(*) from auth_failures) + (select count(*) from upserted) as tracked`,
-      [now, [...new Set(keys)], this.maxFailures]);
+       select (select count(*) from auth_failures) + (select count(*) from upserted) as tracked`);
     // `tracked` over-counts updated keys (the snapshot already holds them): it only decides whether to sweep.
     if (Number(tracked) > this.maxKeys) await this.evict(em, now);
   }
@@ -90,14 +88,12 @@ export class FailureLimiter {
    */
   async recordSuccess(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await runSql(this.em.fork(), 'delete from auth_failures where key = any(?::text[])', [keys]);
+    await run(this.em.fork(), sql`delete from auth_failures where key = any(${keys}::text[])`);
   }
 
   /** Bounds the table: keys whose last failure left the window go first, then the least recently failed. */
   private async evict(em: EntityManager, now: number): Promise<void> {
-    await runSql(em, 'delete from auth_failures where failures_ms[cardinality(failures_ms)] + ? <= ?', [this.windowMs, now]);
-    await runSql(em,
-      `delete from auth_failures where key in (select key from auth_failures order by touched_at desc, key offset ?)`,
-      [this.maxKeys]);
+    await run(em, sql`delete from auth_failures where failures_ms[cardinality(failures_ms)] + ${this.windowMs}::bigint <= ${now}::bigint`);
+    await run(em, sql`delete from auth_failures where key in (select key from auth_failures order by touched_at desc, key offset ${this.maxKeys}::int)`);
   }
 }

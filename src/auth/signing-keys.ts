@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '../db/sql.js';
+import { run, sql } from '../db/sql.js';
 
 export interface SigningKey {
   kid: string;
@@ -88,13 +88,13 @@ function liveKeys(stored: StoredKey[], now: number): SigningKey[] {
 }
 
 async function readStored(em: EntityManager): Promise<StoredKey[]> {
-  const rows = await runSql(em, 'select kid, key, created_at from signing_keys');
+  const rows = await run(em, sql`select kid, key, created_at from signing_keys`);
   return rows.map((r) => ({ kid: String(r.kid), key: String(r.key), createdAt: new Date(r.created_at as string | Date).toISOString() }));
 }
 
 async function insertKeys(em: EntityManager, keys: StoredKey[]): Promise<void> {
   for (const k of keys) {
-    await runSql(em, 'insert into signing_keys (kid, key, created_at) values (?, ?, ?) on conflict (kid) do nothing', [k.kid, k.key, k.createdAt]);
+    await run(em, sql`insert into signing_keys (kid, key, created_at) values (${k.kid}, ${k.key}, ${k.createdAt}) on conflict (kid) do nothing`);
   }
 }
 
@@ -127,7 +127,7 @@ async function readLegacyFile(dataDir: string | undefined): Promise<StoredKey[] 
 /** Within one transaction holding the keys' advisory lock: only one process creates or rotates at a time. */
 async function locked<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   return em.fork().transactional(async (tx) => {
-    await runSql(tx, 'select pg_advisory_xact_lock(hashtext(?))', [LOCK_KEY]);
+    await run(tx, sql`select pg_advisory_xact_lock(hashtext(${LOCK_KEY}))`);
     return work(tx);
   });
 }
@@ -243,7 +243,7 @@ export async function rotateSigningKey(em: EntityManager, opts: { now?: Date; da
     const all = [fresh, ...old];
     const live = new Set(liveKeys(all, now.getTime()).map((k) => k.kid));
     const retired = all.filter((k) => !live.has(k.kid)).map((k) => k.kid);
-    if (retired.length) await runSql(tx, 'delete from signing_keys where kid = any(?::text[])', [retired]);
+    if (retired.length) await run(tx, sql`delete from signing_keys where kid = any(${retired}::text[])`);
     return all.filter((k) => live.has(k.kid));
   });
   return makeKeys(liveKeys(stored, now.getTime()));

@@ -1,4 +1,4 @@
-import { joined, sql, type Sql, type SqlRow, type SqlSession } from '../db/sql.js';
+import { joined, sql, type Row, type Sql, type SqlSession } from '../db/sql.js';
 
 /**
  * The CSV import's DDL: temporary tables (dropped at commit) and the keys, indexes and foreign keys
@@ -39,7 +39,7 @@ export async function structures(session: SqlSession, tables: readonly string[],
     from pg_index where indrelid = any(${tables}::text[]::regclass[]) and not indisprimary and not indisunique order by indexrelid`);
   const pks = await session.run(sql`select ${rel(sql`conrelid`)} as table, conname::text as name, pg_get_constraintdef(oid) as def
     from pg_constraint where contype = 'p' and conrelid = any(${tables}::text[]::regclass[])`);
-  const typed = (rows: SqlRow[]): Structure[] => rows.map((r) => ({ table: String(r.table), name: String(r.name), def: String(r.def) }));
+  const typed = (rows: Row[]): Structure[] => rows.map((r) => ({ table: String(r.table), name: String(r.name), def: String(r.def) }));
   return { fks: typed(fks), indexes: typed(indexes), pks: typed(pks) };
 }
 

@@ -13,8 +13,6 @@ export { sql };
 export type Sql = RawBuilder<unknown>;
 /** A row as statements return it: column (or alias) to value. The one row type of the application. */
 export type Row = Record<string, unknown>;
-/** @deprecated the same type as `Row`; kept so that code written against the first helper still compiles. */
-export type SqlRow = Row;
 
 /**
  * Kysely compiles PostgreSQL's `$1` placeholders; the ORM's knex pool numbers `?` placeholders itself.
@@ -73,13 +71,22 @@ export async function run(em: EntityManager, statement: Sql): Promise<Row[]> {
   return runCompiled(em, text, values);
 }
 
+let inFlight = 0;
+/** Statements running or waiting for a connection of the ORM's pool right now (the metrics' pool gauges). */
+export const statementsInFlight = () => inFlight;
+
 async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
   // Kysely types parameters as unknown; pg serialises whatever values the template was given.
   const query = em.getKnex().raw(text, values as readonly Knex.RawBinding[]);
   const trx = em.getTransactionContext<Knex.Transaction>();
   if (trx) query.transacting(trx);
-  const result: { rows: Row[] } = await query;
-  return result.rows;
+  inFlight++;
+  try {
+    const result: { rows: Row[] } = await query;
+    return result.rows;
+  } finally {
+    inFlight--;
+  }
 }
 
 /** Runs one statement on a pg client held by the caller (a COPY session, a dedicated connection). */
@@ -93,7 +100,3 @@ export async function runOnClient(client: pg.ClientBase, statement: Sql): Promis
 export interface SqlSession { run(statement: Sql): Promise<Row[]> }
 export const emSession = (em: EntityManager): SqlSession => ({ run: (statement) => run(em, statement) });
 export const clientSession = (client: pg.ClientBase): SqlSession => ({ run: (statement) => runOnClient(client, statement) });
-
-/** @deprecated text with `?` placeholders; being replaced by `run(em, sql\`...\`)` (issue 15). */
-export const runSql = (em: EntityManager, text: string, values: readonly unknown[] = []): Promise<Row[]> =>
-  runCompiled(em, text, values);

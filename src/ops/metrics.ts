@@ -10,14 +10,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { AuthError } from '../auth/tokens.js';
 import { METRICS_SCOPE } from '../auth/scopes.js';
 import type { Database } from '../db/orm.js';
+import { statementsInFlight } from '../db/sql.js';
 import { importEvents, type ImportOutcome } from './import-events.js';
 import { statsOf } from './request-stats.js';
 
 export const METRICS_PATH = '/metrics';
 /** Requests no route matched share one label value, so a scan of random URLs adds no series. */
 export const UNMATCHED_ROUTE = 'unmatched';
-
-interface TarnPool { numUsed(): number; numFree(): number; numPendingAcquires(): number; numPendingCreates(): number }
 
 export function routeOf(req: FastifyRequest): string {
   return req.routeOptions?.url ?? UNMATCHED_ROUTE;
@@ -38,17 +37,17 @@ export function createMetrics(db: Database) {
     name: 'oneroster_graphql_operation_statements', help: 'SQL statements run per GraphQL operation',
     buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100], registers: [registry],
   });
-  const pool = (): TarnPool | undefined => (db.orm.em.getKnex().client as { pool?: TarnPool }).pool;
+  // The pool's own counters are not public API of knex or MikroORM; what the service knows is how many
+  // statements it has handed to the pool and its size: beyond the size, statements wait for a connection.
+  const poolMax = Number(db.orm.config.get('pool')?.max ?? 0);
   new Gauge({
-    name: 'oneroster_db_pool_connections', help: 'Database pool connections: in_use, idle, waiting (acquires queued), creating',
+    name: 'oneroster_db_pool_connections', help: 'Database pool: size (max), in_use (statements running), waiting (statements queued for a connection)',
     labelNames: ['state'] as const, registers: [registry],
     collect() {
-      const p = pool();
-      if (!p) return;
-      this.set({ state: 'in_use' }, p.numUsed());
-      this.set({ state: 'idle' }, p.numFree());
-      this.set({ state: 'waiting' }, p.numPendingAcquires());
-      this.set({ state: 'creating' }, p.numPendingCreates());
+      const n = statementsInFlight();
+      this.set({ state: 'max' }, poolMax);
+      this.set({ state: 'in_use' }, Math.min(n, poolMax));
+      this.set({ state: 'waiting' }, Math.max(0, n - poolMax));
     },
   });
   const importSeconds = new Histogram({

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LEGACY_SIGNING_KEYS_FILE, loadSigningKeys, rotateSigningKey, type SigningKeys } from '../../src/auth/signing-keys.js';
 import { issueAccessToken, verifyAccessToken } from '../../src/auth/tokens.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { testDatabase } from '../support/db.js';
 
 let db: Database;

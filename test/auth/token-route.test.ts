@@ -8,7 +8,7 @@ import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { tokenRoute, type ClientLookup, type ClientRecord } from '../../src/auth/token-route.js';
 import { verifyAccessToken } from '../../src/auth/tokens.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { testDatabase } from '../support/db.js';
 
 const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(48) } });

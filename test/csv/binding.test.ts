@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPackage } from '../../src/csv/import.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { testDatabase } from '../support/db.js';
 import { basePackage, csvFile } from './fixtures.js';
 import { exportTo, scratchDir, writePackage } from './support.js';

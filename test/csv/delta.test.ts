@@ -4,7 +4,7 @@ import { inTransaction } from '../../src/csv/connection.js';
 import { importPackage } from '../../src/csv/import.js';
 import { analyzeChanged } from '../../src/csv/statistics.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { testDatabase } from '../support/db.js';
 import { basePackage, csvFile } from './fixtures.js';
 import { csv, exportTo, packageContent, scratchDir, writePackage } from './support.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDistrictPackage } from '../../src/csv/generate.js';
 import { importPackage } from '../../src/csv/import.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { runCliKilledWhen } from '../support/cli.js';
 import { testDatabase } from '../support/db.js';
 import { basePackage, csvFile, HEADERS } from './fixtures.js';

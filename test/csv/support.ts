@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { FILES_V12 } from '../../src/csv/columns.js';
 import { exportPackage, type ExportOptions } from '../../src/csv/export.js';
 import { folderSink } from '../../src/csv/sinks.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import type { Database } from '../../src/db/orm.js';
 import { generateDistrict, type DistrictOptions } from '../../src/seed/district.js';
 import { seedDistrict } from '../../src/seed/seed.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { exited, freePort, runCli, startServe } from '../support/cli.js';
 import { onServer, testDatabase } from '../support/db.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { SCOPES } from '../../src/auth/scopes.js';
 import type { SigningKeys } from '../../src/auth/signing-keys.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { bearer, graphql, testApp } from '../support/app.js';
 import { testDatabase } from '../support/db.js';

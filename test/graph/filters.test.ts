@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../src/db/bulk.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import type { DistrictOptions } from '../../src/seed/district.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { testDatabase } from '../support/db.js';

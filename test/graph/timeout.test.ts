@@ -7,7 +7,7 @@ import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.j
 import { issueAccessToken } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/db/config.js';
 import { openDatabase, type Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { onServer, testDatabase } from '../support/db.js';
 

@@ -85,6 +85,7 @@ describe('/metrics on the service port', () => {
     expect(sample(text, 'oneroster_graphql_operation_statements_sum')).toBeGreaterThan(0);
     expect(sample(text, 'oneroster_db_pool_connections{state="in_use"}')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'oneroster_db_pool_connections{state="waiting"}')).toBe(0);
+    expect(sample(text, 'oneroster_db_pool_connections{state="max"}')).toBeGreaterThan(0);
     expect(sample(text, 'oneroster_csv_import_duration_seconds_count{outcome="ok"}')).toBe(1);
     expect(sample(text, 'oneroster_csv_import_records_total{table="users",action="upserted"}')).toBe(written.users.upserted);
     expect(text).toContain('process_resident_memory_bytes');

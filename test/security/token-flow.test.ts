@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientStore } from '../../src/auth/clients.js';
 import { SCOPES } from '../../src/auth/scopes.js';
 import type { Database } from '../../src/db/orm.js';
-import { runSql } from '../../src/db/sql.js';
+import { runSql } from '../support/sql.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { graphql, testApp } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
