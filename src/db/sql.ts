@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from 'knex';
 import type pg from 'pg';
+import { readsFromReplica } from './replica-reads.js';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder } from 'kysely';
 
 /**
@@ -64,7 +65,8 @@ export const or = (pieces: readonly Sql[]): Sql =>
   pieces.length ? sql`(${sql.join(pieces.map((p) => sql`(${p})`), sql` or `)})` : sql`false`;
 
 /**
- * Runs one statement on the EntityManager's connection (inside its transaction, if any), through the
+ * Runs one statement on the EntityManager's connection (inside its transaction, if any; on a read
+ * replica when the EntityManager is marked for it, src/db/replica-reads.ts), through the
  * ORM's knex pool with real bind parameters: MikroORM's own `execute` inlines parameters into the
  * text, which costs 6x on large batches.
  */
@@ -74,9 +76,12 @@ export async function run(em: EntityManager, statement: Sql): Promise<Row[]> {
 }
 
 async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
-  // Kysely types parameters as unknown; pg serialises whatever values the template was given.
-  const query = em.getKnex().raw(text, values as readonly Knex.RawBinding[]);
   const trx = em.getTransactionContext<Knex.Transaction>();
+  // A replica only for an EntityManager marked as a read (src/db/replica-reads.ts) and never inside a
+  // transaction, which lives on the primary. 'read' is the primary itself when no replica is configured.
+  const knex = em.getKnex(!trx && readsFromReplica(em) ? 'read' : 'write');
+  // Kysely types parameters as unknown; pg serialises whatever values the template was given.
+  const query = knex.raw(text, values as readonly Knex.RawBinding[]);
   if (trx) query.transacting(trx);
   const result: { rows: Row[] } = await query;
   return result.rows;
