@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Knex } from 'knex';
 
 /**
  * Which statements may go to a read replica (DATABASE_REPLICA_URL). Nothing does by default: an
@@ -6,10 +7,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * (`readFromReplica`), and even then `run` (src/db/sql.ts) uses the primary inside a transaction.
  * Writes, imports, authentication and everything else keep the primary, whose data is never behind.
  */
-const replicaReaders = new WeakSet<EntityManager>();
+const replicaReaders = new WeakMap<EntityManager, Knex>();
 
-export const readFromReplica = (em: EntityManager): void => void replicaReaders.add(em);
-export const readsFromReplica = (em: EntityManager): boolean => replicaReaders.has(em);
+/**
+ * Marks `em` as a reader. The replica is picked here, once (the ORM picks one at random per call), so that
+ * all statements of a request read one replica's consistent state.
+ */
+export const readFromReplica = (em: EntityManager): void => void replicaReaders.set(em, em.getKnex('read'));
+/** The replica's knex `em` reads from, if it was marked; the primary's when no replica is configured. */
+export const replicaOf = (em: EntityManager): Knex | undefined => replicaReaders.get(em);
 
 /**
  * Read-your-writes: a client that has just written reads from the primary for `windowMs` after its

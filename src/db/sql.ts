@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { readsFromReplica } from './replica-reads.js';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder } from 'kysely';
+import { replicaOf } from './replica-reads.js';
 
 /**
  * The one way the application writes SQL: Kysely's `sql` template (values are always bound;
@@ -77,9 +77,9 @@ export async function run(em: EntityManager, statement: Sql): Promise<Row[]> {
 
 async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
   const trx = em.getTransactionContext<Knex.Transaction>();
-  // A replica only for an EntityManager marked as a read (src/db/replica-reads.ts) and never inside a
-  // transaction, which lives on the primary. 'read' is the primary itself when no replica is configured.
-  const knex = em.getKnex(!trx && readsFromReplica(em) ? 'read' : 'write');
+  // A replica only for an EntityManager marked as a reader (src/db/replica-reads.ts), and never inside a
+  // transaction, which lives on the primary.
+  const knex = (!trx && replicaOf(em)) || em.getKnex();
   // Kysely types parameters as unknown; pg serialises whatever values the template was given.
   const query = knex.raw(text, values as readonly Knex.RawBinding[]);
   if (trx) query.transacting(trx);

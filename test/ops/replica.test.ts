@@ -11,9 +11,9 @@ import { exited, freePort } from '../support/cli.js';
 import { serve } from './processes.js';
 
 /**
- * A real primary and a streaming replica of its own (the machine's PostgreSQL binaries, as the postgres
+ * A real primary and streaming replicas of its own (the machine's PostgreSQL binaries, as the postgres
  * user: root may not run a server, and the machine's own cluster allows no replication), and a real
- * `serve` with DATABASE_URL on the primary and DATABASE_REPLICA_URL on the replica. With the replica's
+ * `serve` with DATABASE_URL on the primary and DATABASE_REPLICA_URL on two replicas. With the replica's
  * replay paused, a write through the API lands on the primary only; another client's reads (GraphQL and
  * REST) do not see it, so the replica served them; the writer sees it during its read-your-writes window,
  * and no longer once the window is over. Collected only when DATABASE_URL is set (vitest.config.ts).
@@ -37,11 +37,14 @@ async function query(url: string, text: string): Promise<Record<string, unknown>
 
 describe('reads on a streaming replica', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'og-replica-'));
-  const dirs = { primary: path.join(root, 'primary'), replica: path.join(root, 'replica') };
-  const ports = { primary: freePort(), replica: freePort() };
+  const primaryDir = path.join(root, 'primary');
+  const primaryPort = freePort();
+  // Two replicas, so that DATABASE_REPLICA_URL's list is exercised too; both are paused together below.
+  const replicas = [1, 2].map((n) => ({ dir: path.join(root, `replica${n}`), port: primaryPort + n }));
   const urlOf = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const primaryUrl = urlOf(ports.primary);
-  const replicaUrl = urlOf(ports.replica);
+  const primaryUrl = urlOf(primaryPort);
+  const replicaUrls = replicas.map((r) => urlOf(r.port));
+  const onEveryReplica = async (text: string) => Promise.all(replicaUrls.map((url) => query(url, text)));
   const started: string[] = [];
   let server: Awaited<ReturnType<typeof serve>> | undefined;
 
@@ -56,16 +59,18 @@ describe('reads on a streaming replica', () => {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
     chownSync(root, uid, gid);
-    asPostgres('initdb', ['-D', dirs.primary, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    appendFileSync(path.join(dirs.primary, 'postgresql.conf'), [
+    asPostgres('initdb', ['-D', primaryDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    appendFileSync(path.join(primaryDir, 'postgresql.conf'), [
       '', "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${root}'`,
       'wal_level = replica', 'max_wal_senders = 4', 'hot_standby = on', 'fsync = off', '',
     ].join('\n'));
-    appendFileSync(path.join(dirs.primary, 'pg_hba.conf'), '\nhost replication postgres 127.0.0.1/32 trust\n');
-    startCluster(dirs.primary, ports.primary);
-    // -R writes standby.signal and primary_conninfo: the copy starts as a streaming replica.
-    asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(ports.primary), '-U', 'postgres', '-D', dirs.replica, '-R', '-X', 'stream']);
-    startCluster(dirs.replica, ports.replica);
+    appendFileSync(path.join(primaryDir, 'pg_hba.conf'), '\nhost replication postgres 127.0.0.1/32 trust\n');
+    startCluster(primaryDir, primaryPort);
+    for (const replica of replicas) {
+      // -R writes standby.signal and primary_conninfo: the copy starts as a streaming replica.
+      asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replica.dir, '-R', '-X', 'stream']);
+      startCluster(replica.dir, replica.port);
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -80,7 +85,7 @@ describe('reads on a streaming replica', () => {
   }, 60_000);
 
   it('serves queries and GETs from the replica, writes and the writer\'s next reads from the primary', async () => {
-    expect(await query(replicaUrl, 'select pg_is_in_recovery() as standby')).toEqual([{ standby: true }]);
+    expect(await onEveryReplica('select pg_is_in_recovery() as standby')).toEqual([[{ standby: true }], [{ standby: true }]]);
 
     // Migrate the primary and make two clients: a writer and a reader.
     const db = await openDatabase({ databaseUrl: primaryUrl, dataDir: '', embeddedConnections: 4, statementTimeoutMs: 30_000 });
@@ -91,7 +96,7 @@ describe('reads on a streaming replica', () => {
 
     const port = freePort();
     server = await serve({
-      DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: replicaUrl, REPLICA_READ_YOUR_WRITES_MS: String(WINDOW_MS),
+      DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: replicaUrls.join(','), REPLICA_READ_YOUR_WRITES_MS: String(WINDOW_MS),
       JWT_SIGNING_KEY: '', LOG_LEVEL: 'warn', DATA_DIR: '/nonexistent-og-data',
     }, port);
     const base = `http://127.0.0.1:${port}`;
@@ -109,7 +114,7 @@ describe('reads on a streaming replica', () => {
     })).json();
     const title = async (auth: string, id: string) => (await graphql(auth, `{ category(sourcedId: "${id}") { title } }`)).data?.category?.title ?? null;
     const restStatus = async (auth: string, id: string) => (await fetch(`${base}${GRADEBOOK}/categories/${id}`, { headers: { authorization: auth } })).status;
-    const onReplica = async (id: string) => (await query(replicaUrl, `select title from categories where sourced_id = '${id}'`)).length;
+    const onReplicas = async (id: string) => (await onEveryReplica(`select title from categories where sourced_id = '${id}'`)).map((rows) => rows.length);
     const onPrimary = async (id: string) => (await query(primaryUrl, `select title from categories where sourced_id = '${id}'`)).length;
 
     // A category written before the pause reaches the replica and is read there by anyone.
@@ -117,27 +122,31 @@ describe('reads on a streaming replica', () => {
       method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ category: { title: `Title ${id}` } }),
     });
     expect((await put('rep-before')).status).toBe(201);
-    await expect.poll(() => onReplica('rep-before'), { timeout: 20_000, interval: 100 }).toBe(1);
+    await expect.poll(() => onReplicas('rep-before'), { timeout: 20_000, interval: 100 }).toEqual([1, 1]);
     expect(await title(readerAuth, 'rep-before')).toBe('Title rep-before');
 
     // The replica stops replaying: from now on it is behind the primary.
-    await query(replicaUrl, 'select pg_wal_replay_pause()');
-    await expect.poll(async () => (await query(replicaUrl, 'select pg_get_wal_replay_pause_state() as s'))[0]!.s, { timeout: 10_000 }).toBe('paused');
+    await onEveryReplica('select pg_wal_replay_pause()');
+    await expect.poll(async () => (await onEveryReplica('select pg_get_wal_replay_pause_state() as s')).map((rows) => rows[0]!.s), { timeout: 10_000 })
+      .toEqual(['paused', 'paused']);
 
     // A REST write lands on the primary only.
     expect((await put('rep-rest')).status).toBe(201);
-    expect([await onPrimary('rep-rest'), await onReplica('rep-rest')]).toEqual([1, 0]);
+    expect([await onPrimary('rep-rest'), await onReplicas('rep-rest')]).toEqual([1, [0, 0]]);
     // The writer reads its own write (read-your-writes window); the reader's GraphQL query and REST GET
     // are answered from the replica, which does not have it yet.
     expect(await title(writerAuth, 'rep-rest')).toBe('Title rep-rest');
     expect(await restStatus(writerAuth, 'rep-rest')).toBe(200);
-    expect(await title(readerAuth, 'rep-rest')).toBeNull();
-    expect(await restStatus(readerAuth, 'rep-rest')).toBe(404);
+    // Several reads, so that both replicas answer some (each request picks one at random).
+    for (let i = 0; i < 4; i++) {
+      expect(await title(readerAuth, 'rep-rest')).toBeNull();
+      expect(await restStatus(readerAuth, 'rep-rest')).toBe(404);
+    }
 
     // A GraphQL mutation too: the record it returns is read from the primary within the write request.
     const mutated = await graphql(writerAuth, 'mutation { putCategory(sourcedId: "rep-gql", input: { title: "Title rep-gql" }) { created category { title } } }');
     expect(mutated).toEqual({ data: { putCategory: { created: true, category: { title: 'Title rep-gql' } } } });
-    expect([await onPrimary('rep-gql'), await onReplica('rep-gql')]).toEqual([1, 0]);
+    expect([await onPrimary('rep-gql'), await onReplicas('rep-gql')]).toEqual([1, [0, 0]]);
     expect(await title(writerAuth, 'rep-gql')).toBe('Title rep-gql');
     expect(await title(readerAuth, 'rep-gql')).toBeNull();
 
@@ -147,7 +156,7 @@ describe('reads on a streaming replica', () => {
     expect(await restStatus(writerAuth, 'rep-rest')).toBe(404);
 
     // Replay resumes: the replica catches up and the reader sees both writes.
-    await query(replicaUrl, 'select pg_wal_replay_resume()');
+    await onEveryReplica('select pg_wal_replay_resume()');
     await expect.poll(async () => [await title(readerAuth, 'rep-rest'), await title(readerAuth, 'rep-gql')], { timeout: 20_000, interval: 200 })
       .toEqual(['Title rep-rest', 'Title rep-gql']);
     expect(await restStatus(readerAuth, 'rep-gql')).toBe(200);
