@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // graphql 16 has no "exports": Node (and so Pothos, yoga) loads its CommonJS build, Vite would pick
@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
+    // The replica test runs PostgreSQL servers of its own: part of the PostgreSQL run, not of the embedded one.
+    exclude: [...configDefaults.exclude, ...(process.env.DATABASE_URL ? [] : ['test/ops/replica.test.ts'])],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

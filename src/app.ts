@@ -12,6 +12,7 @@ import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
 import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
+import { replicaRouting } from './db/replica-reads.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
@@ -67,10 +68,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   const costStats = new TableStatsCache(() => readTableStats((statement) => run(db.orm.em.fork(), statement)));
   const sharingRules = new SharingRules(db.orm.em);
+  const replicas = replicaRouting((db.orm.config.get('replicas') ?? []).length > 0, config.replicaReadYourWritesMs);
+  // Writes other than GraphQL mutations (REST writes run one, CSV uploads do not) start the writer's
+  // read-your-writes window too; onSend runs before the client has the answer, so before its next read.
+  app.addHook('onSend', async (req) => {
+    if (req.principal && !SAFE_METHODS.has(req.method) && req.routeOptions.url !== '/graphql' && req.routeOptions.url !== '/oauth/token') {
+      replicas.noteWrite(req.principal.clientId);
+    }
+  });
   // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.
   const contextFor = async (principal = ANONYMOUS): Promise<Context> => createContext({
     em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
-    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal),
+    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas,
   });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
@@ -137,6 +146,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   return app;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const SENSITIVE_PARAMS = /([?&](?:access_token|token|client_secret|secret|password)=)[^&#]*/gi;
 

@@ -4,6 +4,10 @@ import type { DocumentLimitSettings } from '../graph/document-limits.js';
 /** Every setting the service reads from the environment, in one place (README: Configuration). */
 export interface AppConfig {
   databaseUrl?: string;
+  /** DATABASE_REPLICA_URL, comma-separated: streaming replicas of DATABASE_URL that serve GraphQL queries and REST GETs. */
+  databaseReplicaUrls: string[];
+  /** REPLICA_READ_YOUR_WRITES_MS: how long after a write a client's reads stay on the primary (src/db/replica-reads.ts). */
+  replicaReadYourWritesMs: number;
   dataDir: string;
   port: number;
   /** HOST; unset: 127.0.0.1 for the embedded store (the demo stays on this machine), 0.0.0.0 with DATABASE_URL. */
@@ -66,6 +70,8 @@ const int = (value: string | undefined, fallback: number) => {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReplicaUrls: (env.DATABASE_REPLICA_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    replicaReadYourWritesMs: int(env.REPLICA_READ_YOUR_WRITES_MS, 5_000),
     dataDir: path.resolve(env.DATA_DIR || './.data'),
     port: int(env.PORT, 4000),
     host: env.HOST || undefined,

@@ -3,8 +3,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import { entitySchemas } from './entities.js';
 
-/** The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts). */
-export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number): Options {
+/**
+ * The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts).
+ * `replicaUrls`: read replicas, each with a pool like the primary's (same size and session settings).
+ */
+export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number, replicaUrls: readonly string[] = []): Options {
   // Session settings as plain SET (no parameters; the one value is a number from the configuration). With the
   // same settings sent as a parameterised set_config, concurrent writes on the embedded database stalled
   // (test/rest/writes-concurrency.test.ts), so this stays on the simple query protocol.
@@ -13,6 +16,10 @@ export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutM
     entities: entitySchemas,
     clientUrl,
     extensions: [Migrator],
+    replicas: replicaUrls.map((url) => ({ clientUrl: url })),
+    // The ORM's own finds (clients, keys, nonces, the failed-login limiter) read from the primary: they
+    // read what was just written. Replicas serve only the reads marked in src/db/replica-reads.ts.
+    preferReadReplicas: false,
     discovery: { warnWhenNoEntities: false },
     // Every session speaks UTC, so timestamptz text is always `...+00` and dates are never shifted.
     // PostgreSQL's JIT is off: it compiles any plan whose estimated cost passes jit_above_cost, and the

@@ -12,9 +12,12 @@ export interface Database {
 
 /** Opens the database named by DATABASE_URL, or the embedded one in DATA_DIR, and migrates it. */
 export async function openDatabase(
-  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'embeddedConnections' | 'statementTimeoutMs'>,
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'embeddedConnections' | 'statementTimeoutMs'> & Partial<Pick<AppConfig, 'databaseReplicaUrls'>>,
   opts: { inMemory?: boolean; migrate?: boolean } = {},
 ): Promise<Database> {
+  const replicaUrls = config.databaseReplicaUrls ?? [];
+  // Replicas stream from a PostgreSQL server; the embedded database has none.
+  if (replicaUrls.length && !config.databaseUrl) throw new Error('DATABASE_REPLICA_URL needs DATABASE_URL (the primary the replicas follow)');
   // The embedded database boots in its own thread while this one loads the ORM (imported here, not at the
   // top, so that the thread starts first). One socket connection more than the pool: the CSV import
   // worker's own (src/csv/import-in-worker.ts).
@@ -29,7 +32,7 @@ export async function openDatabase(
     const clientUrl = embedded?.url ?? config.databaseUrl!;
     // On the embedded database the pool must not outnumber the socket's connections, or a query waits forever.
     const poolMax = embedded ? config.embeddedConnections : 10;
-    orm = await MikroORM.init(ormOptions(clientUrl, poolMax, config.statementTimeoutMs));
+    orm = await MikroORM.init(ormOptions(clientUrl, poolMax, config.statementTimeoutMs, replicaUrls));
     // One query when the schema is current; the migrator (which checks the database, lists tables and takes
     // a transaction) only runs when there is something to apply.
     if (opts.migrate !== false && (await hasPendingMigrations(orm))) await orm.getMigrator().up();
@@ -52,7 +55,8 @@ export async function openDatabase(
 
 /** Opens the configured database for one command, runs `work`, and always closes it. */
 export async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig());
+  // Commands (imports, clients, keys) read what they write: the primary only.
+  const db = await openDatabase({ ...loadConfig(), databaseReplicaUrls: [] });
   try {
     return await work(db);
   } finally {

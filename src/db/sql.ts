@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder } from 'kysely';
+import { replicaOf } from './replica-reads.js';
 
 /**
  * The one way the application writes SQL: Kysely's `sql` template (values are always bound;
@@ -62,7 +63,8 @@ export const or = (pieces: readonly Sql[]): Sql =>
   pieces.length ? sql`(${sql.join(pieces.map((p) => sql`(${p})`), sql` or `)})` : sql`false`;
 
 /**
- * Runs one statement on the EntityManager's connection (inside its transaction, if any), through the
+ * Runs one statement on the EntityManager's connection (inside its transaction, if any; on a read
+ * replica when the EntityManager is marked for it, src/db/replica-reads.ts), through the
  * ORM's knex pool with real bind parameters: MikroORM's own `execute` inlines parameters into the
  * text, which costs 6x on large batches.
  */
@@ -76,9 +78,12 @@ let inFlight = 0;
 export const statementsInFlight = () => inFlight;
 
 async function runCompiled(em: EntityManager, text: string, values: readonly unknown[]): Promise<Row[]> {
-  // Kysely types parameters as unknown; pg serialises whatever values the template was given.
-  const query = em.getKnex().raw(text, values as readonly Knex.RawBinding[]);
   const trx = em.getTransactionContext<Knex.Transaction>();
+  // A replica only for an EntityManager marked as a reader (src/db/replica-reads.ts), and never inside a
+  // transaction, which lives on the primary.
+  const knex = (!trx && replicaOf(em)) || em.getKnex();
+  // Kysely types parameters as unknown; pg serialises whatever values the template was given.
+  const query = knex.raw(text, values as readonly Knex.RawBinding[]);
   if (trx) query.transacting(trx);
   inFlight++;
   try {

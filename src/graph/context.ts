@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
+import type { OperationTypeNode } from 'graphql';
+import { readFromReplica, type ReplicaRouting } from '../db/replica-reads.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
@@ -26,6 +28,11 @@ export interface Context extends Reader {
   readonly limits: Limits;
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
+  /**
+   * Called by whatever runs the request's GraphQL operation before it runs: a query may read from a
+   * replica, a mutation marks the client as a recent writer (src/db/replica-reads.ts).
+   */
+  readonly operationStarting: (kind: OperationTypeNode | 'query' | 'mutation' | 'subscription') => void;
 }
 
 /** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
@@ -48,6 +55,8 @@ export interface ContextOptions {
   costStats?: TableStats;
   /** The caller's read policy; its sharing rules' policy (the whole district) when absent. */
   policy?: ReadPolicy;
+  /** Read replicas and read-your-writes; every statement on the primary when absent. */
+  replicas?: ReplicaRouting;
 }
 
 export function createContext(opts: ContextOptions): Context {
@@ -66,5 +75,9 @@ export function createContext(opts: ContextOptions): Context {
   const sharing = opts.sharing ?? WHOLE_DISTRICT;
   // The client's sharing rules decide what it reads, unless the caller names a policy of its own.
   const reader: Reader = { exec, policy: opts.policy ?? sharing.policy };
-  return { em, ...reader, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
+  const operationStarting = (kind: string) => {
+    if (kind === 'mutation') opts.replicas?.noteWrite(opts.clientId);
+    else if (kind === 'query' && opts.replicas?.mayRead(opts.clientId)) readFromReplica(em);
+  };
+  return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
 }

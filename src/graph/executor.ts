@@ -1,4 +1,4 @@
-import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import type { Context } from './context.js';
 
@@ -15,11 +15,20 @@ export interface Executor {
 
 export type ExecutorName = 'graphql-js' | 'graphql-jit';
 
+/** Tells the context which kind of operation runs (a query may read from a replica: src/db/replica-reads.ts). */
+const starting = (document: DocumentNode, context: Context) => {
+  const kind = getOperationAST(document)?.operation;
+  if (kind) context.operationStarting(kind);
+};
+
 /** The reference implementation: graphql-js, as graphql-yoga runs /graphql. */
 export function graphqlJsExecutor(schema: GraphQLSchema): Executor {
   return {
     name: 'graphql-js',
-    execute: (document, variableValues, contextValue) => execute({ schema, document, variableValues, contextValue }),
+    execute: (document, variableValues, contextValue) => {
+      starting(document, contextValue);
+      return execute({ schema, document, variableValues, contextValue });
+    },
   };
 }
 
@@ -48,7 +57,10 @@ export function jitExecutor(schema: GraphQLSchema): Executor {
   };
   return {
     name: 'graphql-jit',
-    execute: async (document, variables, context) => (await (compiled.get(document) ?? compile(document))).query(undefined, context, variables),
+    execute: async (document, variables, context) => {
+      starting(document, context);
+      return (await (compiled.get(document) ?? compile(document))).query(undefined, context, variables);
+    },
   };
 }
 

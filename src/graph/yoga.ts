@@ -1,4 +1,5 @@
-import { createYoga } from 'graphql-yoga';
+import { getOperationAST } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { deniedFieldsPlugin } from '../auth/sharing/denied-guard.js';
 import type { Context } from './context.js';
@@ -66,9 +67,20 @@ export function createGraphQLServer(opts: {
     plugins: [
       documentLimitsPlugin<YogaServerContext>(opts.documentLimits, (server) => !server.req?.principal),
       filterGuardPlugin(),
+      operationKindPlugin(),
       deniedFieldsPlugin((ctx) => (ctx as Context).sharing?.denied),
     ],
   });
 }
 
 
+
+/** Tells the context which operation runs, so that a query may read from a replica (src/db/replica-reads.ts). */
+function operationKindPlugin(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      const kind = getOperationAST(args.document, args.operationName)?.operation;
+      if (kind) args.contextValue.operationStarting(kind);
+    },
+  };
+}
