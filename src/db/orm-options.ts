@@ -2,16 +2,17 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import { entitySchemas } from './entities.js';
+import { compileForPg, sql } from './sql.js';
 
 /**
  * The ORM's settings, for the server's pool and for worker threads' own (src/csv/import-worker.ts).
  * `replicaUrls`: read replicas, each with a pool like the primary's (same size and session settings).
  */
 export function ormOptions(clientUrl: string, poolMax: number, statementTimeoutMs: number, replicaUrls: readonly string[] = []): Options {
-  // Session settings as plain SET (no parameters; the one value is a number from the configuration). With the
-  // same settings sent as a parameterised set_config, concurrent writes on the embedded database stalled
-  // (test/rest/writes-concurrency.test.ts), so this stays on the simple query protocol.
-  const session = `SET TIME ZONE 'UTC'; SET statement_timeout = ${Math.trunc(Number(statementTimeoutMs))}; SET jit = off`;
+  // Session settings (SET takes no parameters: the one value, a whole number from the configuration, is a
+  // literal). Sent without bound values on purpose: the same settings as a parameterised set_config stalled
+  // concurrent writes on the embedded database (test/rest/writes-concurrency.test.ts).
+  const session = compileForPg(sql`set time zone 'UTC'; set statement_timeout = ${sql.lit(Math.trunc(Number(statementTimeoutMs)))}; set jit = off`).text;
   return {
     entities: entitySchemas,
     clientUrl,
