@@ -4,7 +4,7 @@ import { StatusType } from '../model/vocabularies.js';
 import { builder } from './builder.js';
 import { jsonTypes } from './embedded-types.js';
 import { nodeRef, type NodeFieldBuilder } from './node-refs.js';
-import { nonNull, resolveRef } from './relation-fields.js';
+import { nonNull, refAuth, resolveRef } from './relation-fields.js';
 import { crossesScope } from './scopes.js';
 
 /**
@@ -83,9 +83,10 @@ function propertyField(t: NodeFieldBuilder, owner: EntityName, name: string, f: 
     case 'ref': {
       const target = nodeRef(f.target);
       const description = f.description;
+      const authScopes = refAuth(f.target);
       return req && !crossesScope(owner, f.target)
-        ? t.field({ type: target, description, resolve: (r, _args, ctx, info) => nonNull(resolveRef(f.target, r[name], ctx, info), info) })
-        : t.field({ type: target, nullable: true, description, resolve: (r, _args, ctx, info) => resolveRef(f.target, r[name], ctx, info) });
+        ? t.field({ type: target, description, authScopes, resolve: (r, _args, ctx, info) => nonNull(resolveRef(f.target, r[name], ctx, info), info) })
+        : t.field({ type: target, nullable: true, description, authScopes, resolve: (r, _args, ctx, info) => resolveRef(f.target, r[name], ctx, info) });
     }
   }
 }
