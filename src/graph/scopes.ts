@@ -1,4 +1,4 @@
-import { SCOPES } from '../auth/scopes.js';
+import { SCOPES, V1P1_SCOPE_PREFIX, V1P2_SCOPE_PREFIX } from '../auth/scopes.js';
 import type { EntityName } from '../model/dsl.js';
 
 const ROSTER = [SCOPES['roster-core.readonly'], SCOPES['roster.readonly']];
@@ -22,9 +22,12 @@ export const readScopes: Partial<Record<EntityName, readonly string[]>> = {
   Resource: [SCOPES['resource-core.readonly'], SCOPES['resource.readonly']],
 };
 
-/** Whether the scopes allow reading records of `entity` (planning only, e.g. which relations to embed). */
+/**
+ * Whether the scopes allow reading records of `entity`, a v1.1 scope standing for its v1.2 twin.
+ * For planning only (which relations to embed); the schema's authScopes enforce.
+ */
 export const canRead = (scopes: ReadonlySet<string>, entity: EntityName) =>
-  (readScopes[entity] ?? []).some((s) => scopes.has(s));
+  (readScopes[entity] ?? []).some((s) => scopes.has(s) || scopes.has(s.replace(V1P2_SCOPE_PREFIX, V1P1_SCOPE_PREFIX)));
 
 /** Whether reading `to` from `from` needs a scope that `from` did not (cross-service navigation). */
 export const crossesScope = (from: EntityName, to: EntityName) =>
