@@ -221,4 +221,14 @@ describe('scope matrix: every root field, relation, filter and order field again
     expect(both.body.errors).toBeUndefined();
     expect(typeof both.body.data.users.totalCount).toBe('number');
   });
+
+  it.each(scopeSets.map((s) => [s.label, s] as const))('%s: REST, the resource probe on users is 403 imsx unless both scopes are held', async (_label, set) => {
+    const v1p1 = set.label.startsWith('v1.1');
+    const url = `${v1p1 ? '/ims/oneroster/v1p1/users' : '/ims/oneroster/rostering/v1p2/users'}?filter=${encodeURIComponent("resources.title~'a'")}`;
+    const res = await app.inject({ method: 'GET', url, headers: { authorization: tokens.get(set.label)! } });
+    const expected = reads(set, 'User') && reads(set, 'Resource');
+    expect(res.statusCode, url).toBe(expected ? 200 : 403);
+    if (!expected) expect(JSON.stringify(res.json())).toMatch(/forbidden/);
+    else expect(Array.isArray(res.json().users)).toBe(true);
+  });
 });
