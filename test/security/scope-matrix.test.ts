@@ -231,4 +231,17 @@ describe('scope matrix: every root field, relation, filter and order field again
     if (!expected) expect(JSON.stringify(res.json())).toMatch(/"(forbidden|unauthorized)"/); // v1.1 names it unauthorized
     else expect(Array.isArray(res.json().users)).toBe(true);
   });
+
+  it('a write-only token gets its mutation answered but not the stored record (that needs the read scope)', async () => {
+    const put = (id: string, token: string) => graphql(app, `mutation { putCategory(sourcedId: "${id}", input: { title: "Projects" }) { created category { title } } }`, token);
+    const writeOnly = await put('matrix-cat-1', await bearer(keys, [SCOPES['gradebook.createput']]));
+    expect(codes(writeOnly.body)).toEqual(['FORBIDDEN']);
+    expect(writeOnly.body.errors![0].path).toEqual(['putCategory', 'category']);
+    const created = await graphql(app, 'mutation { putCategory(sourcedId: "matrix-cat-2", input: { title: "Projects" }) { created } }', await bearer(keys, [SCOPES['gradebook.createput']]));
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data.putCategory.created).toBe(true);
+    const readAndWrite = await put('matrix-cat-3', await bearer(keys, [SCOPES['gradebook.createput'], SCOPES['gradebook.readonly']]));
+    expect(readAndWrite.body.errors).toBeUndefined();
+    expect(readAndWrite.body.data.putCategory).toEqual({ created: true, category: { title: 'Projects' } });
+  });
 });
