@@ -3,6 +3,7 @@ import type { InputObjectRef } from '@pothos/core';
 import { builder, type Types } from '../graph/builder.js';
 import { GUIDPairSetType } from '../graph/embedded-types.js';
 import { nodeRef } from '../graph/node-refs.js';
+import { readAuth } from '../graph/scopes.js';
 import { byId, nonNull } from '../graph/relation-fields.js';
 import {
   AssessmentLineItemInputType, AssessmentResultInputType, CategoryInputType, LineItemInputType, ResultInputType,
@@ -68,6 +69,7 @@ for (const w of WRITABLE) {
       [w.field]: t.field({
         type: nodeRef(w.type),
         description: 'The record as stored (needs a read scope).',
+        authScopes: readAuth(w.type),
         resolve: (o, _args, ctx, info) => nonNull(byId(ctx, w.type).load(o.sourcedId), info),
       }),
     }),

@@ -4,6 +4,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateResolver, JSONObjectResolver, JSONResolver, NonNegativeIntResolver } from 'graphql-scalars';
 import { CodedError, forbidden } from '../shared/errors.js';
 import type { Context } from './context.js';
+import { readableWith } from './filter-guard.js';
 import { DateTimeScalar } from './scalars.js';
 
 export interface BuilderTypes {
@@ -29,7 +30,11 @@ export const builder = new SchemaBuilder<BuilderTypes>({
   plugins: [ScopeAuthPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
-    authScopes: (ctx) => ({ anyScope: (required) => required.some((s) => ctx.scopes.has(s)) }),
+    // Once per request: a v1.1 scope stands for its v1.2 twin, as on REST and in the filter guard.
+    authScopes: (ctx) => {
+      const held = readableWith(ctx.scopes);
+      return { anyScope: (required) => required.some((s) => held.has(s)) };
+    },
     unauthorizedError: (_parent, _ctx, info) =>
       forbidden(`the access token lacks a scope for ${info.parentType.name}.${info.fieldName}`),
   },

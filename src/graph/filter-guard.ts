@@ -14,20 +14,28 @@ import { readScopes } from './scopes.js';
 export type { FilterLimits };
 
 /**
- * Checks a filter before any SQL is built from it: its size (predicates, nesting), that every
- * relation it reaches into is one the caller may read, and that it never compares a secret. A
- * relation filter's scope is that of its target type (src/graph/scopes.ts), read from the schema's
- * input types, so a new relation filter is covered without being listed here. Sorts are checked
- * for secrets too; a sort only ever names fields of the type being read.
+ * Checks a filter before any SQL is built from it: its size (predicates, nesting), that the type it
+ * filters and every relation it reaches into are ones the caller may read, and that it never
+ * compares a secret. Scopes come from the one declaration per type (readScopes, src/graph/scopes.ts)
+ * that the schema's authScopes derive from too; a filter or order type maps to its record type by
+ * name, so a new relation filter is covered without being listed here. A sort only ever names
+ * fields of the type being read, so it needs that type's scope, and no secret.
  */
 export const DEFAULT_FILTER_LIMITS: FilterLimits = { maxPredicates: 100, maxDepth: 10 };
 
 /** Fields no filter or sort may name: comparing them is an oracle on their value. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['password']);
 
-const entityOfFilter = new Map<string, EntityName>(
-  entityDefs.map((d) => [`${d.name === 'UserRole' ? 'Role' : d.name}Filter`, d.name]),
-);
+const graphName = (name: EntityName) => (name === 'UserRole' ? 'Role' : name);
+const entityOfFilter = new Map<string, EntityName>(entityDefs.map((d) => [`${graphName(d.name)}Filter`, d.name]));
+const entityOfOrder = new Map<string, EntityName>(entityDefs.map((d) => [`${graphName(d.name)}Order`, d.name]));
+
+/** Refuses, before anything is evaluated, a filter or sort on a type the caller may not read. */
+function requireReadable(readable: ReadonlySet<string>, entity: EntityName, use: string): void {
+  if (!(readScopes[entity] ?? []).some((s) => readable.has(s))) {
+    throw forbidden(`the access token lacks a scope to read ${graphName(entity)}, so it cannot ${use}`);
+  }
+}
 
 /** The caller's scopes with each v1.1 scope standing also for its v1.2 twin (the REST guard's rule). */
 export function readableWith(scopes: ReadonlySet<string>): ReadonlySet<string> {
@@ -59,9 +67,7 @@ export function checkFilter(schema: GraphQLSchema, typeName: string, filter: Fil
       if (!(inner instanceof GraphQLInputObjectType)) continue; // unknown keys are the schema's to refuse
       const target = entityOfFilter.get(inner.name);
       if (target) {
-        if (!(readScopes[target] ?? []).some((s) => readable.has(s))) {
-          throw forbidden(`the access token lacks a scope to read ${inner.name.replace(/Filter$/, '')}, so it cannot filter on ${at}`);
-        }
+        requireReadable(readable, target, `filter on ${at}`);
         if (isFilter(v)) walk(inner, v, depth + 1, at);
         continue;
       }
@@ -74,6 +80,8 @@ export function checkFilter(schema: GraphQLSchema, typeName: string, filter: Fil
   };
   const root = schema.getType(`${typeName}Filter`);
   if (!(root instanceof GraphQLInputObjectType)) throw new Error(`the schema has no input type ${typeName}Filter`);
+  const entity = entityOfFilter.get(root.name);
+  if (entity) requireReadable(readable, entity, `filter ${typeName} records`);
   walk(root, filter, 0, '');
 }
 
@@ -87,7 +95,9 @@ const countComparisons = (v: unknown): number => (v && typeof v === 'object' && 
   ? Object.values(v).reduce<number>((n, x) => n + (x && typeof x === 'object' && !Array.isArray(x) ? countComparisons(x) : x === undefined || x === null ? 0 : 1), 0)
   : 1);
 
-export function checkSort(fields: readonly string[]): void {
+/** A sort's fields; with `entity` and the caller's scopes, also that the caller may read the type sorted. */
+export function checkSort(fields: readonly string[], on?: { entity: EntityName; scopes: ReadonlySet<string> }): void {
+  if (on && fields.length) requireReadable(readableWith(on.scopes), on.entity, `sort ${graphName(on.entity)} records`);
   for (const f of fields) if (SECRET_FIELDS.has(f)) throw secret('sort', f);
 }
 
@@ -104,7 +114,8 @@ export function checkDocumentFilters(schema: GraphQLSchema, document: DocumentNo
         if (isFilter(value)) checkFilter(schema, named.name.replace(/Filter$/, ''), value, scopes, limits);
       } else if (named instanceof GraphQLInputObjectType && named.name.endsWith('Order')) {
         const value = valueFromAST(node.value, arg.type, variables);
-        if (value) checkSort(sortFields(value));
+        const entity = entityOfOrder.get(named.name);
+        if (value) checkSort(sortFields(value), entity && { entity, scopes });
       }
     },
   }));

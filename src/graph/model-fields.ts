@@ -4,7 +4,7 @@ import { StatusType } from '../model/vocabularies.js';
 import { builder } from './builder.js';
 import { jsonTypes } from './embedded-types.js';
 import { nodeRef, type NodeFieldBuilder } from './node-refs.js';
-import { nonNull, resolveRef } from './relation-fields.js';
+import { nonNull, refAuth, resolveRef } from './relation-fields.js';
 import { crossesScope } from './scopes.js';
 
 /**
@@ -83,7 +83,13 @@ function propertyField(t: NodeFieldBuilder, owner: EntityName, name: string, f: 
     case 'ref': {
       const target = nodeRef(f.target);
       const description = f.description;
-      return req && !crossesScope(owner, f.target)
+      // Only a reference into another scope's data declares scopes: every field that reaches the owner
+      // (root, relation, crossing reference, mutation payload) declared the owner's, which are the target's.
+      // Leaving the others unwrapped keeps scope-auth off the per-row path of large pages.
+      if (crossesScope(owner, f.target)) {
+        return t.field({ type: target, nullable: true, description, authScopes: refAuth(f.target), resolve: (r, _args, ctx, info) => resolveRef(f.target, r[name], ctx, info) });
+      }
+      return req
         ? t.field({ type: target, description, resolve: (r, _args, ctx, info) => nonNull(resolveRef(f.target, r[name], ctx, info), info) })
         : t.field({ type: target, nullable: true, description, resolve: (r, _args, ctx, info) => resolveRef(f.target, r[name], ctx, info) });
     }

@@ -11,21 +11,32 @@ import { relationComplexity } from './cost.js';
 import { embeddedPage, embedsFor } from './embeds.js';
 import { filterRef } from './inputs.js';
 import { connectionOf, nodeRef, orderOf, typeNameOf, type NodeFieldBuilder } from './node-refs.js';
-import { crossesScope, requireRead } from './scopes.js';
+import { crossesScope, readAuth } from './scopes.js';
 import { nodeProps, objectProps, onlySourcedId, perRequestFieldNode, wantsTotal } from './selection.js';
 
 /** Loads records by sourcedId: every property, or only `props` (one loader per property set). */
 export const byId = (ctx: Context, name: EntityName, props?: readonly string[]) => ctx.loaders.byId(name, props);
 
 /**
+ * The scope-auth `authScopes` of a reference to `target`, with the one exception to the read scopes:
+ * a reference read only for its sourcedId (a GUIDRef) is an address, not data (model.md §0.1), so a
+ * result's `student { sourcedId }` needs only the gradebook scope. Any other selection needs the
+ * target's read scope (readAuth).
+ */
+export const refAuth = (target: EntityName) => {
+  const map = readAuth(target);
+  return (_row: unknown, _args: unknown, _ctx: unknown, info: GraphQLResolveInfo) => (onlySourcedId(info) ? true : map);
+};
+
+/**
  * Resolves a reference; a reference read only for its sourcedId needs no query (the foreign key
  * guarantees it). Synchronous then on purpose: a promise per row costs graphql-js dearly on large pages.
+ * The field's scopes are checked before (refAuth).
  */
 export function resolveRef(target: EntityName, id: unknown, ctx: Context, info: GraphQLResolveInfo): Row | null | Promise<Row | null> {
   if (id == null) return null;
   // A bare GUIDRef still respects the client's sharing rules (an org outside its orgs is no reference).
   if (onlySourcedId(info)) return ctx.sharing.refVisible(target, String(id)) ? { sourcedId: id } : null;
-  requireRead(ctx.scopes, target, `${info.parentType.name}.${info.fieldName}`);
   return byId(ctx, target, objectProps(info, entityDef(target))).load(String(id)).then((row) => row ?? null);
 }
 
@@ -94,23 +105,19 @@ function plainListArgs(rel: Relation, props?: readonly string[]): ListArgs {
 export function relationField(t: NodeFieldBuilder, rel: Relation) {
   const target = nodeRef(rel.target);
   const targetDef = entityDef(rel.target);
-  const where = `${typeNameOf(rel.owner)}.${rel.name}`;
+  const authScopes = readAuth(rel.target);
   // A navigation into another service's records may be refused; it is nullable so the rest of the answer survives.
   const crossing = crossesScope(rel.owner, rel.target);
   if (rel.list) {
     return t.field({
-      type: [target], nullable: crossing, description: rel.description,
-      resolve: (row, _args, ctx, info) => {
-        requireRead(ctx.scopes, rel.target, where);
-        return relationRows(rel, row, ctx, info, objectProps(info, targetDef));
-      },
+      type: [target], nullable: crossing, description: rel.description, authScopes,
+      resolve: (row, _args, ctx, info) => relationRows(rel, row, ctx, info, objectProps(info, targetDef)),
     });
   }
   if (rel.single) {
     return t.field({
-      type: target, nullable: true, description: rel.description,
+      type: target, nullable: true, description: rel.description, authScopes,
       resolve: (row, _args, ctx, info) => {
-        requireRead(ctx.scopes, rel.target, where);
         const rows = relationRows(rel, row, ctx, info, objectProps(info, targetDef));
         return Array.isArray(rows) ? (rows[0] ?? null) : rows.then((r) => r[0] ?? null);
       },
@@ -122,8 +129,8 @@ export function relationField(t: NodeFieldBuilder, rel: Relation) {
     description: rel.description,
     args: collectionArgs(t.arg, rel.target),
     complexity: relationComplexity(rel),
+    authScopes,
     resolve: (row, args, ctx, info) => {
-      requireRead(ctx.scopes, rel.target, where);
       const embedded = embeddedPage(row, info);
       if (embedded) return { page: embedded, fromEnd: false };
       const list = nestedListOf(info, args, ctx, rel, targetDef);

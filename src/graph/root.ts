@@ -7,7 +7,7 @@ import { rootComplexity } from './cost.js';
 import { listArgs } from './connections.js';
 import type { Context } from './context.js';
 import { embedsFor } from './embeds.js';
-import { requireRead } from './scopes.js';
+import { readAuth } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
 import { connectionOf, nodeRef } from './node-refs.js';
 import { byId, collectionArgs } from './relation-fields.js';
@@ -69,18 +69,16 @@ for (const view of rootViews) {
     nullable: true,
     description: `${view.description} One by sourcedId; null when there is none.`,
     args: { sourcedId: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      requireRead(ctx.scopes, view.entity, view.single);
-      return findInView(view, String(args.sourcedId), ctx);
-    },
+    authScopes: readAuth(view.entity),
+    resolve: (_root, args, ctx) => findInView(view, String(args.sourcedId), ctx),
   }));
   builder.queryField(view.plural, (t) => t.field({
     type: connectionOf(view.entity),
     description: view.description,
     args: collectionArgs(t.arg, view.entity),
     complexity: rootComplexity(view.entity),
+    authScopes: readAuth(view.entity),
     resolve: async (_root, args, ctx, info) => {
-      requireRead(ctx.scopes, view.entity, view.plural);
       const def = entityDef(view.entity);
       const list = { ...listArgs(args, ctx, wantsTotal(info)), props: nodeProps(info, def), embeds: embedsFor(info, def, ctx) };
       return { page: await listRoot(ctx, view.entity, view.where, list), fromEnd: !!list.fromEnd };

@@ -1,14 +1,15 @@
-import { SCOPES } from '../auth/scopes.js';
+import { SCOPES, V1P1_SCOPE_PREFIX, V1P2_SCOPE_PREFIX } from '../auth/scopes.js';
 import type { EntityName } from '../model/dsl.js';
-import { forbidden } from '../shared/errors.js';
 
 const ROSTER = [SCOPES['roster-core.readonly'], SCOPES['roster.readonly']];
 const GRADEBOOK = [SCOPES['gradebook-core.readonly'], SCOPES['gradebook.readonly']];
 
 /**
- * The read scopes of each type, the same that REST demands for the matching endpoints: any one
- * suffices. Navigating into a type needs that type's scope, so `user.demographics` needs
- * roster-demographics.readonly and `class.lineItems` a gradebook scope.
+ * The one declaration of read access: the scopes of each type, the same that REST demands for the
+ * matching endpoints (any one suffices). Everything else derives from it: the scope-auth
+ * `authScopes` of the root fields and of every field that crosses into another type's scope
+ * (readAuth), and the filter/order guard (filter-guard.ts), so `user.demographics` needs
+ * roster-demographics.readonly and `class.lineItems` a gradebook scope wherever they are reached.
  */
 export const readScopes: Partial<Record<EntityName, readonly string[]>> = {
   Org: ROSTER, AcademicSession: ROSTER, Course: ROSTER, Class: ROSTER, User: ROSTER, UserRole: ROSTER,
@@ -21,20 +22,32 @@ export const readScopes: Partial<Record<EntityName, readonly string[]>> = {
   Resource: [SCOPES['resource-core.readonly'], SCOPES['resource.readonly']],
 };
 
-/** Whether the scopes allow reading records of `entity`. */
+/**
+ * Whether the scopes allow reading records of `entity`, a v1.1 scope standing for its v1.2 twin.
+ * For planning only (which relations to embed); the schema's authScopes enforce.
+ */
 export const canRead = (scopes: ReadonlySet<string>, entity: EntityName) =>
-  (readScopes[entity] ?? []).some((s) => scopes.has(s));
+  (readScopes[entity] ?? []).some((s) => scopes.has(s) || scopes.has(s.replace(V1P2_SCOPE_PREFIX, V1P1_SCOPE_PREFIX)));
 
 /** Whether reading `to` from `from` needs a scope that `from` did not (cross-service navigation). */
 export const crossesScope = (from: EntityName, to: EntityName) =>
   [...(readScopes[from] ?? [])].sort().join() !== [...(readScopes[to] ?? [])].sort().join();
 
+/** The scope-auth map of each type, one object per type so the plugin's per-request cache answers every repeat. */
+const authMaps = new Map<EntityName, { anyScope: readonly string[] }>();
+
 /**
- * Read access is checked where a query reaches records: root fields, relations and references read
- * beyond their sourcedId. A sourcedId alone is an address, not data (model.md §0.1), so a result's
- * `student { sourcedId }` needs only the gradebook scope. Checking per field rather than per object
- * keeps large pages cheap.
+ * The scope-auth `authScopes` of a field that reads records of `entity`: a root field, or a field of
+ * another type that crosses into `entity`'s scope. A field that stays within its owner's scope needs
+ * none: its owner was reached through such a field already. Checked once per field and parent, never
+ * per property, which keeps large pages cheap.
  */
-export function requireRead(scopes: ReadonlySet<string>, entity: EntityName, field: string): void {
-  if (!canRead(scopes, entity)) throw forbidden(`the access token lacks a scope to read ${entity === 'UserRole' ? 'Role' : entity} (${field})`);
+export function readAuth(entity: EntityName): { anyScope: readonly string[] } {
+  let map = authMaps.get(entity);
+  if (!map) {
+    const scopes = readScopes[entity];
+    if (!scopes) throw new Error(`no read scope declared for ${entity}`);
+    authMaps.set(entity, (map = { anyScope: scopes }));
+  }
+  return map;
 }
