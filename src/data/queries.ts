@@ -7,6 +7,14 @@ import { compileFilter, type FilterInput } from './filters.js';
 import { conditionsSql, linkSql, live, visible } from './links.js';
 import type { ReadPolicy } from './read-policy.js';
 
+/**
+ * A page size or offset as a literal: they are whole numbers checked by the caller, and a statement
+ * without bound values travels as one simple-protocol message, which the embedded database's socket
+ * never interleaves with another connection's statements (bound values on a page read there failed with
+ * "unnamed prepared statement does not exist" while an import ran: test/csv/import-latency.test.ts).
+ */
+const count = (n: number): Sql => sql.lit(Math.max(0, Math.trunc(n)));
+
 export type { Row };
 
 /** Runs one statement; the single path by which the graph reads the database. */
@@ -84,9 +92,9 @@ function pageSql(def: EntityDef, args: ListArgs, cond: Sql): Sql {
   // Rows with embeds carry their own liveness: a tombstoned row's embedded relations are empty (withEmbedColumns).
   const list = selectList(def, 't', args.props);
   const columns = args.embeds?.length && def.base ? sql`${list}, ${live('t')} as ${sql.id(LIVE_COLUMN)}` : list;
-  if (args.offset === 0 || !def.base) return sql`select ${columns} from ${from} where ${cond} order by ${order} limit ${args.limit + 1} offset ${args.offset}`;
+  if (args.offset === 0 || !def.base) return sql`select ${columns} from ${from} where ${cond} order by ${order} limit ${count(args.limit + 1)} offset ${count(args.offset)}`;
   return sql`select ${columns} from ${from} where ${id} = any(array(select ${id} from ${from} where ${cond}
-      order by ${order} limit ${args.limit + 1} offset ${args.offset})) order by ${order}`;
+      order by ${order} limit ${count(args.limit + 1)} offset ${count(args.offset)})) order by ${order}`;
 }
 
 /** Records of `name` by sourcedId; one the policy hides is simply absent. */
@@ -171,7 +179,7 @@ function ownerPage(rel: Relation, args: ListArgs, r: Reader, owner: Sql, ownerIs
     // Only the linked sourcedIds are read (a user's agents as references): they come from the link,
     // and the target table is visited only by primary key, for its status and visibility (tombstones make no relation).
     return sql`select distinct l0.target as "sourcedId" from (${linkSql(rel.source, r.policy)}) l0 join ${tableAs(def.table, 't')} on t.sourced_id = l0.target
-      where ${and([sql`l0.owner = ${owner}`, live('t'), ownerIsLive, ...visible(r.policy, rel.target, 't')])} order by 1 limit ${args.limit + 1} offset ${args.offset}`;
+      where ${and([sql`l0.owner = ${owner}`, live('t'), ownerIsLive, ...visible(r.policy, rel.target, 't')])} order by 1 limit ${count(args.limit + 1)} offset ${count(args.offset)}`;
   }
   return withEmbedColumns(pageSql(def, args, owned(rel, args, r, owner, ownerIsLive)), args.embeds, r);
 }

@@ -65,8 +65,8 @@ afterAll(async () => {
 async function smallGet(): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`${base}/ims/oneroster/rostering/v1p2/orgs?limit=1`, { headers: { authorization: reader } });
-  await res.arrayBuffer();
-  expect(res.status).toBe(200);
+  const body = await res.text();
+  expect(res.status, body.slice(0, 500)).toBe(200);
   return performance.now() - t0;
 }
 
