@@ -73,7 +73,7 @@ async function smallGet(): Promise<number> {
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 
 describe('an import over HTTP runs off the event loop', () => {
-  it('keeps the event loop free during an admin import, and on a server REST p99 under 2x idle', async () => {
+  it('keeps the event loop free during an admin import, and on a server REST p99 within 2x idle (50 ms slack)', async () => {
     for (let i = 0; i < 30; i++) await smallGet(); // warm-up: JIT, pools, caches
     const idle: number[] = [];
     for (let i = 0; i < 200; i++) idle.push(await smallGet());
@@ -104,6 +104,9 @@ describe('an import over HTTP runs off the event loop', () => {
     // On the embedded database reads still wait while the import's transaction runs: PGlite is a single
     // session, so a transaction on one connection holds the others (README, CSV). There the read latency
     // is measured, not asserted; on a PostgreSQL server reads proceed beside the import.
-    if (onServer()) expect(p99(busy)).toBeLessThan(2 * p99(idle));
+    // The bound is 2x idle, with 50 ms of slack for CPU contention: on two cores the import's worker and its
+    // backend take the CPU the reads had while idle (a 10 ms idle p99 measured 21 ms busy in one CI run);
+    // a read blocked behind the import would take seconds.
+    if (onServer()) expect(p99(busy)).toBeLessThan(Math.max(2 * p99(idle), p99(idle) + 50));
   }, 300_000);
 });
