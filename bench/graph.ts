@@ -119,6 +119,23 @@ async function scratchDatabase(): Promise<Database & { where: string; seeded?: b
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Medians (ms) of `a` and `b` run alternately RUNS times each, after 3 warm-up rounds. */
+async function alternate(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  for (let i = 0; i < 3; i++) { await a(); await b(); }
+  const aMs: number[] = [];
+  const bMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let t = performance.now();
+    await a();
+    aMs.push(performance.now() - t);
+    t = performance.now();
+    await b();
+    bMs.push(performance.now() - t);
+  }
+  return [median(aMs), median(bMs)];
+}
+
+
 async function main() {
   const db = await scratchDatabase();
   try {
@@ -152,19 +169,7 @@ async function main() {
     const results = lineItems.reduce((n, li) => n + li.results.nodes.length, 0);
     console.log(`tree: 1 school, ${classes.length} classes, ${students} class students, ${lineItems.length} line items, ${results} results`);
 
-    for (let i = 0; i < 3; i++) { await viaGraph(); await viaSql(); }
-    const graphMs: number[] = [];
-    const sqlMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      let t = performance.now();
-      await viaGraph();
-      graphMs.push(performance.now() - t);
-      t = performance.now();
-      await viaSql();
-      sqlMs.push(performance.now() - t);
-    }
-    const g = median(graphMs);
-    const s = median(sqlMs);
+    const [g, s] = await alternate(viaGraph, viaSql);
     const depth = depthOf(document);
     console.log(`runs: ${RUNS} each, alternating, after 3 warm-up runs`);
     console.log(`graph (in process, fresh context per run): median ${g.toFixed(1)} ms`);
@@ -184,18 +189,7 @@ async function main() {
       return (result.data as { school: unknown }).school;
     };
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(await viaScopedGraph())), graphTree)) throw new Error('the scoped graph returns another tree for its own school');
-    for (let i = 0; i < 3; i++) { await viaGraph(); await viaScopedGraph(); }
-    const wholeMs: number[] = [];
-    const scopedMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      let t = performance.now();
-      await viaGraph();
-      wholeMs.push(performance.now() - t);
-      t = performance.now();
-      await viaScopedGraph();
-      scopedMs.push(performance.now() - t);
-    }
-    const [w, sc] = [median(wholeMs), median(scopedMs)];
+    const [w, sc] = await alternate(viaGraph, viaScopedGraph);
     console.log(`sharing, the same tree as a client limited to ${SCHOOL}: median ${sc.toFixed(1)} ms against ${w.toFixed(1)} ms whole-district`);
     console.log(`ratio scoped / unscoped per record: ${(sc / w).toFixed(2)} (target ≤ 1.3); statements ${scopedStatements} against ${statements}`);
   } finally {
