@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
+import { reportSync } from '../ops/job-events.js';
 import { applyBatch, type TableCount } from './apply.js';
 import { emptyBatch, RecordReader, ROSTERING_COLLECTIONS, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
@@ -141,5 +142,6 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   await run(em, sql`update sync_runs set finished_at = now(), status = ${report.ok ? 'succeeded' : 'failed'}, error = ${report.error ?? null},
     fetched = ${Object.values(report.fetched).reduce((a, b) => a + b, 0)}, changed = ${report.changed}, deleted = ${report.deleted}
     where id = ${runRow.id}`);
+  reportSync(report);
   return report;
 }
