@@ -12,7 +12,7 @@ import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
 import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
-import { replicaRouting } from './db/replica-reads.js';
+import { replicaRoutingOf } from './db/replica-routing.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
@@ -68,12 +68,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   const costStats = new TableStatsCache(() => readTableStats((statement) => run(db.orm.em.fork(), statement)));
   const sharingRules = new SharingRules(db.orm.em);
-  const replicas = replicaRouting((db.orm.config.get('replicas') ?? []).length > 0, config.replicaReadYourWritesMs);
+  const replicas = replicaRoutingOf(db, config.replicaReadYourWritesMs);
+  app.addHook('onClose', () => replicas.close());
   // Writes other than GraphQL mutations (REST writes run one, CSV uploads do not) start the writer's
   // read-your-writes window too; onSend runs before the client has the answer, so before its next read.
   app.addHook('onSend', async (req) => {
     if (req.principal && !SAFE_METHODS.has(req.method) && req.routeOptions.url !== '/graphql' && req.routeOptions.url !== '/oauth/token') {
-      replicas.noteWrite(req.principal.clientId);
+      await replicas.noteWrite(req.principal.clientId);
     }
   });
   // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.

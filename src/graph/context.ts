@@ -3,7 +3,8 @@ import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
 import type { OperationTypeNode } from 'graphql';
-import { readFromReplica, type ReplicaRouting } from '../db/replica-reads.js';
+import { readFromReplica } from '../db/replica-reads.js';
+import type { ReplicaRouting } from '../db/replica-routing.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
@@ -76,7 +77,7 @@ export function createContext(opts: ContextOptions): Context {
   // The client's sharing rules decide what it reads, unless the caller names a policy of its own.
   const reader: Reader = { exec, policy: opts.policy ?? sharing.policy };
   const operationStarting = (kind: string) => {
-    if (kind === 'mutation') opts.replicas?.noteWrite(opts.clientId);
+    if (kind === 'mutation') void opts.replicas?.noteWrite(opts.clientId); // sent long before the mutation answers
     else if (kind === 'query' && opts.replicas?.mayRead(opts.clientId)) readFromReplica(em);
   };
   return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
