@@ -13,6 +13,7 @@ import type { AppConfig } from './db/config.js';
 import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
 import { replicaRoutingOf } from './db/replica-routing.js';
+import { statsOf, type RequestStats } from './ops/request-stats.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
@@ -78,9 +79,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
   // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.
-  const contextFor = async (principal = ANONYMOUS): Promise<Context> => createContext({
+  const contextFor = async (principal = ANONYMOUS, stats?: RequestStats): Promise<Context> => createContext({
     em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
-    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas,
+    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas, stats,
   });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
@@ -120,7 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: app.log,
     graphiqlHeadersFor: opts.graphiqlHeadersFor,
     documentLimits: config.graphqlDocument,
-    context: async (req) => contextFor(req.principal),
+    context: async (req) => contextFor(req.principal, statsOf(req)),
   });
   app.route({
     url: '/graphql',
@@ -158,7 +159,7 @@ export const redactUrl = (url: string) => url.replace(SENSITIVE_PARAMS, '$1***')
 declare module 'fastify' {
   interface FastifyInstance {
     /** A graph context for an in-process GraphQL execution (the REST layer's path to the data). */
-    graphContext: (principal?: import('./auth/request-auth.js').Principal) => Promise<Context>;
+    graphContext: (principal?: import('./auth/request-auth.js').Principal, stats?: RequestStats) => Promise<Context>;
   }
   interface FastifyRequest {
     principal?: import('./auth/request-auth.js').Principal;

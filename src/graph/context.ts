@@ -9,7 +9,7 @@ import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
 import { unavailableOr } from '../ops/db-unavailable.js';
-import { countStatement } from '../ops/request-stats.js';
+import type { RequestStats } from '../ops/request-stats.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -25,7 +25,8 @@ export interface Context extends Reader {
   /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
   readonly loaders: Loaders;
   /** SQL statements run for this request (tests and benchmarks read it). */
-  readonly stats: { statements: number };
+  /** Statements this context ran and the rows they returned (the request's, for the access log and /metrics). */
+  readonly stats: RequestStats;
   readonly limits: Limits;
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
@@ -58,16 +59,18 @@ export interface ContextOptions {
   policy?: ReadPolicy;
   /** Read replicas and read-your-writes; every statement on the primary when absent. */
   replicas?: ReplicaRouting;
+  /** The request's counters, which this context's statements add to. */
+  stats?: RequestStats;
 }
 
 export function createContext(opts: ContextOptions): Context {
   const em = opts.em.fork();
-  const stats = { statements: 0 };
+  const stats = opts.stats ?? { statements: 0, rows: 0 };
   const exec: Exec = async (statement) => {
     stats.statements++;
     try {
       const rows = await run(em, statement);
-      countStatement(rows.length);
+      stats.rows += rows.length;
       return rows;
     } catch (err) {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);

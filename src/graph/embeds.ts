@@ -1,4 +1,4 @@
-import { getArgumentValues, isObjectType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { Embed, ListArgs, Page, Row } from '../data/queries.js';
 import { embedColumn } from '../data/queries.js';
 import type { EntityDef } from '../model/dsl.js';
@@ -18,16 +18,20 @@ import { connectionNodeFields, fieldsOf, perRequestFieldNode, propsFrom } from '
  * Only what is certainly equivalent is embedded: relations marked small (`list` or `embed` in the
  * model), under a response key that appears once, without directives, readable with the request's
  * scopes, and for connections only plain offset paging (no filter, order or cursors) with nothing
- * but `nodes` selected. Anything else resolves through its loader as before.
+ * but `nodes` selected. Anything else resolves through its loader as before. The same holds for a
+ * single record read by sourcedId (REST `/users/{id}`): its relations come in its own statement.
  */
 export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context) => Embed[] = perRequestFieldNode(plan);
 
 function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
   const candidates = relationsOf(def.name).filter((r) => (r.list || r.embed) && canRead(ctx.scopes, r.target));
   if (!candidates.length) return [];
-  const nodeType = info.schema.getType(info.returnType.toString().replace(/Connection!?$/, ''));
+  // A connection's rows are its nodes; a single record (a root field by sourcedId) is its own row.
+  const returned = getNamedType(info.returnType).name;
+  const connection = returned.endsWith('Connection');
+  const nodeType = info.schema.getType(connection ? returned.slice(0, -'Connection'.length) : returned);
   if (!isObjectType(nodeType)) return [];
-  const children = connectionNodeFields(info);
+  const children = connection ? connectionNodeFields(info) : info.fieldNodes.flatMap((n) => fieldsOf(info, n.selectionSet));
   const keyCount = new Map<string, number>();
   for (const f of children) keyCount.set(responseKey(f), (keyCount.get(responseKey(f)) ?? 0) + 1);
   const embeds: Embed[] = [];

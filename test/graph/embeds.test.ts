@@ -57,6 +57,28 @@ describe('embedded relations', () => {
     expect(agent.givenName).toBe(rows.get('User')!.find((u) => u.sourcedId === agent.sourcedId)!.givenName);
   });
 
+  it('a single record by sourcedId reads its small relations in its own statement, as the loaders would answer', async () => {
+    const id = 'guardian-001-00001';
+    const embedded = await ok(db, `{ user(sourcedId: "${id}") { ${USER_FIELDS('(limit: 50)', '(limit: 50)')} } }`);
+    expect(embedded.statements).toBe(1);
+    const loaded = await ok(db, `{ user(sourcedId: "${id}") { ${USER_FIELDS('(limit: 50, filter: {})', '(limit: 50, filter: {})')}
+      roles { role } userProfiles { sourcedId } } }`);
+    expect(loaded.statements).toBe(5);
+    expect(embedded.data).toEqual(loaded.data);
+    expect(embedded.data.user.agents.nodes.length).toBeGreaterThan(0);
+    expect(embedded.data.user.roles.length).toBeGreaterThan(0);
+    // A view with its own condition (students) reads them along too; a record outside the view is null.
+    const student = await ok(db, `{ student(sourcedId: "student-000001") { sourcedId roles { role } agents { nodes { sourcedId } } } }`);
+    expect(student.statements).toBe(1);
+    expect(student.data.student.roles.map((r: any) => r.role)).toContain('student');
+    const notStudent = await ok(db, `{ student(sourcedId: "${id}") { sourcedId roles { role } } }`);
+    expect(notStudent.data.student).toBeNull();
+    // Two records of one document are still one statement (one batch).
+    const two = await ok(db, `{ a: user(sourcedId: "${id}") { roles { role } } b: user(sourcedId: "student-000001") { roles { role } } }`);
+    expect(two.statements).toBe(1);
+    expect(two.data.b.roles).toEqual(student.data.student.roles);
+  });
+
   it('keeps each alias with its own paging, and pages within an embedded list', async () => {
     const r = await ok(db, `{ users(limit: 1000, filter: { sourcedId: { eq: "guardian-001-00001" } }) { nodes {
       one: agents(limit: 1) { nodes { sourcedId } } all: agents(limit: 10) { nodes { sourcedId } }
