@@ -23,7 +23,7 @@ export function registerSyncCommands(program: Command) {
     });
   sources.command('list').description('list sources with their last sync (never their secrets)')
     .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
-  sources.command('test <name>').description('fetch a token and the first page of each collection the sync reads; print what was found')
+  sources.command('test <name>').description('fetch a token (oauth2; oauth1 sources sign each request) and the first page of each collection the sync reads; print what was found')
     .action(async (name: string) => (await import('./cli-actions.js')).testSourceCommand(name));
   sources.command('remove <name>').description('forget a source and its sync history; the records it delivered stay')
     .action(async (name: string) => (await import('./cli-actions.js')).removeSourceCommand(name));

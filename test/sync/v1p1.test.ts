@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientStore } from '../../src/auth/clients.js';
+import { collectParameters, hmacSha256Signature, signatureBaseString } from '../../src/auth/oauth1.js';
 import { importPackage } from '../../src/csv/import.js';
 import { run, sql } from '../../src/db/sql.js';
 import { V1P1_ENDPOINTS } from '../../src/rest/endpoints.js';
@@ -7,6 +8,7 @@ import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
 import { openSecret } from '../../src/sync/source-secrets.js';
 import { addSource, checkSourceInput, listSources, type SourceInput } from '../../src/sync/sources.js';
+import { OAuth1Signer } from '../../src/sync/oauth1-signer.js';
 import { fromV1p1 } from '../../src/sync/v1p1.js';
 import { HEADERS } from '../csv/fixtures.js';
 import { scratchDir, writePackage } from '../csv/support.js';
@@ -49,6 +51,33 @@ async function concretePaths(i: Instance, pattern: string, skip: ReadonlySet<str
   }
   return paths;
 }
+
+describe('OAuth 1.0a signing of upstream requests', () => {
+  const signer = new OAuth1Signer('consumer key', 'secret&with=odd chars');
+  const verify = (url: string, authorization: string, secret = 'secret&with=odd chars') => {
+    const u = new URL(url);
+    const { protocol, signed } = collectParameters({ method: 'GET', url: `${u.origin}${u.pathname}`, query: u.search.slice(1), authorization });
+    return hmacSha256Signature(signatureBaseString('GET', `${u.origin}${u.pathname}`, signed), secret) === protocol.get('oauth_signature');
+  };
+
+  it('signs what this server\'s verifier checks: the query parameters, encoded any way, repeated, non-ASCII', () => {
+    const url = "http://Example.COM:80/ims/oneroster/v1p1/users?limit=7&offset=0&filter=dateLastModified%3E'2026-01-01T00%3A00%3A00Z'"
+      + '&q=a+b%2Bc&fields=sourcedId&fields=givenName&name=%C3%A9l%C3%A8ve';
+    const header = signer.authorization('GET', url);
+    expect(header).toMatch(/^OAuth /);
+    expect(header).toContain('oauth_signature_method="HMAC-SHA256"');
+    expect(header).toContain('oauth_consumer_key="consumer%20key"');
+    expect(verify(url, header)).toBe(true);
+    // The signature covers each query parameter and the secret.
+    expect(verify(url.replace('offset=0', 'offset=1'), header)).toBe(false);
+    expect(verify(url.replace('a+b', 'a%20b'), header)).toBe(true);
+    expect(verify(url.replace('&fields=givenName', ''), header)).toBe(false);
+    expect(verify(url, header, 'another secret')).toBe(false);
+    // A new nonce per request: a retry is not a replay.
+    const nonce = (h: string) => /oauth_nonce="([^"]+)"/.exec(h)?.[1];
+    expect(nonce(signer.authorization('GET', url))).not.toBe(nonce(header));
+  });
+});
 
 describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
   let upstream: Instance;
@@ -191,6 +220,7 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
     const [student] = await run(em, sql`select u.sourced_id, u.given_name, u.username from users u where u.sourced_id like 'student-%' order by 1 limit 1`);
     const [enrollment] = await run(em, sql`select sourced_id, class_sourced_id, school_sourced_id, user_sourced_id from enrollments
       where role = 'student' order by sourced_id limit 1`);
+    const [guardian] = await run(em, sql`select sourced_id, given_name, family_name, username from users where sourced_id like 'guardian-002-%' order by 1 limit 1`);
     const [klass] = await run(em, sql`select sourced_id from classes where school_sourced_id = 'school-002' order by 1 limit 1`);
     // A delta row names its own dateLastModified; `,,` after the status is filled with now.
     const now = new Date().toISOString();
@@ -200,7 +230,8 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
       users: file('users',
         `${student.sourced_id},active,,true,${student.username},,${student.given_name},Renamed,,,,,,,,,,,,,school-001,`,
         'teacher-new,active,,true,tnew,,Nora,New,,,,,,,,,,,,,school-002,',
-        'admin-new,active,,true,anew,,Ada,Admin,,,,,,,,,,,,,district-1,'),
+        'admin-new,active,,true,anew,,Ada,Admin,,,,,,,,,,,,,district-1,',
+        `${guardian.sourced_id},tobedeleted,,true,${guardian.username},,${guardian.given_name},${guardian.family_name},,,,,,,,,,,,,school-002,`),
       roles: file('roles',
         `role-${student.sourced_id}-2,active,,${student.sourced_id},primary,student,,,school-002,`,
         'role-teacher-new-1,active,,teacher-new,primary,teacher,,,school-002,',
@@ -219,7 +250,7 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
     expect(report).toMatchObject({ ok: true, mode: 'incremental' });
     // The filter, quotes and all, is part of the signed query.
     expect(seen.slice(before).every(({ url }) => new URL(url, base).searchParams.get('filter') === `dateLastModified>'${report.since}'`)).toBe(true);
-    expect(report.fetched).toMatchObject({ orgs: 2, users: 3, enrollments: 2 });
+    expect(report.fetched).toMatchObject({ orgs: 2, users: 4, enrollments: 2 });
     expect((await expectSameCollections()).mixed).toEqual(['admin-district']);
 
     const users = await read(gateway, '/users');
@@ -229,6 +260,7 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
     expect(users.find((u) => u.sourcedId === 'teacher-new')).toMatchObject({ role: 'teacher', orgs: [{ sourcedId: 'school-002' }, { sourcedId: 'dept-arts' }] });
     expect(users.find((u) => u.sourcedId === 'admin-new')).toMatchObject({ role: 'administrator', orgs: [{ sourcedId: 'district-1' }] });
     expect((await read(gateway, '/enrollments')).find((e) => e.sourcedId === enrollment.sourced_id)?.status).toBe('tobedeleted');
+    expect(users.find((u) => u.sourcedId === guardian.sourced_id)?.status).toBe('tobedeleted');
     expect((await read(gateway, '/schools')).find((o) => o.sourcedId === 'school-002')?.name).toBe('Renamed High School');
   });
 
@@ -259,6 +291,15 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
     expect(probe.collections.find((c) => c.collection === 'users')).toEqual({
       collection: 'users', url: `${base}/ims/oneroster/v1p1/users?limit=5&offset=0`, records: 5, total: (await read(upstream, '/users')).length,
     });
+
+    // A 1.1 provider that also takes OAuth 2 bearer tokens (as this server does): a token, then the same 1.1 paths.
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, legacy({ name: 'legacy-oauth2', auth: 'oauth2', tokenUrl: `${base}/oauth/token` }));
+    const before = seen.length;
+    const bearer = await probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'legacy-oauth2', { pageSize: 5 });
+    expect(bearer.auth).toBe('oauth2');
+    expect(bearer.collections).toEqual(probe.collections);
+    expect(seen.slice(before).map((r) => r.url.split('?')[0])).toEqual(['/oauth/token', ...probe.collections.map((c) => new URL(c.url).pathname)]);
+    expect(seen.slice(before + 1).every((r) => r.authorization.startsWith('Bearer '))).toBe(true);
   });
 
   // Last: each wrong signature counts towards the upstream's failure limiter for this address (5 lock it for a minute).
