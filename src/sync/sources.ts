@@ -80,7 +80,10 @@ function checkVersionAndAuth(input: SourceInput): { version: SourceVersion; auth
     throw new Error('--auth oauth1 is for --version 1.1 sources only: OneRoster 1.2 providers use OAuth 2 client credentials (--auth oauth2 --token-url URL)');
   }
   if (auth === 'oauth2') return { version, auth, tokenUrl: httpUrl('--token-url', input.tokenUrl) };
-  if (input.tokenUrl) throw new Error('--token-url is not used with --auth oauth1: each request is signed with the client secret, no token is fetched');
+  if (input.tokenUrl) {
+    throw new Error(`--token-url is not used with --auth oauth1${input.auth ? '' : ' (the default for --version 1.1)'}: each request is signed with the client secret, `
+      + 'no token is fetched; for a 1.1 provider that takes OAuth 2 bearer tokens, add --auth oauth2');
+  }
   if (input.scope) throw new Error('--scope is not used with --auth oauth1: the upstream client\'s own scopes apply');
   return { version, auth };
 }

@@ -146,7 +146,7 @@ export class Upstream {
       if (res.status === 401 && !renewed) {
         renewed = true;
         this.token = undefined;
-        throw new UpstreamError(`upstream refused the token: ${url}`, url, true);
+        throw new UpstreamError(`upstream refused the ${this.signer ? 'signature' : 'token'}: ${url}`, url, true);
       }
       const body = await this.readJson(res, url);
       const link = res.headers.get('link');

@@ -154,7 +154,9 @@ describe('sync from an upstream OneRoster 1.1 provider with OAuth 1.0a', () => {
     expect(() => checkSourceInput(legacy({ auth: 'oauth2' }))).toThrow('--token-url must be an absolute http(s) URL');
 
     expect(() => checkSourceInput(legacy({ version: '1.2' }))).toThrow(/--auth oauth1 is for --version 1.1 sources only: OneRoster 1.2 providers use OAuth 2/);
-    expect(() => checkSourceInput(legacy({ tokenUrl: `${base}/oauth/token` }))).toThrow(/--token-url is not used with --auth oauth1/);
+    expect(() => checkSourceInput(legacy({ tokenUrl: `${base}/oauth/token` }))).toThrow(/^--token-url is not used with --auth oauth1: /);
+    expect(() => checkSourceInput(legacy({ auth: undefined, tokenUrl: `${base}/oauth/token` })))
+      .toThrow(/--auth oauth1 \(the default for --version 1.1\): .* add --auth oauth2$/);
     expect(() => checkSourceInput(legacy({ scope: 'x' }))).toThrow(/--scope is not used with --auth oauth1/);
     expect(() => checkSourceInput(legacy({ version: '1.0' }))).toThrow('--version must be 1.1 or 1.2');
     expect(() => checkSourceInput(legacy({ auth: 'oauth3' }))).toThrow('--auth must be oauth1 (1.1 sources) or oauth2');
