@@ -7,14 +7,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { insertRows } from '../db/bulk.js';
 import { joined, run, sql, type Sql } from '../db/sql.js';
-import { columnOf, type EntityName } from '../model/dsl.js';
+import { columnOf, isRef, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
-import type { Batch, Link, Row, SyncIssue } from './records.js';
+import { PART_OWNERS, type Batch, type Link, type Row, type SyncIssue } from './records.js';
 
-/** Entities in the order their references allow. */
+/** Entities in the order their references allow (parts after their owners). */
 export const WRITE_ORDER: readonly EntityName[] = [
-  'Org', 'AcademicSession', 'Course', 'Class', 'User', 'UserRole', 'UserProfile', 'Enrollment', 'Demographics',
+  'Org', 'AcademicSession', 'Category', 'Resource', 'Course', 'Class', 'User', 'UserRole', 'UserProfile', 'Enrollment', 'Demographics',
+  'ScoreScale', 'LineItem', 'LineItemScoreScale', 'LineItemLearningObjective', 'Result', 'ResultScoreScale', 'ResultLearningObjective',
+  'AssessmentLineItem', 'AssessmentResult', 'CourseResource', 'ClassResource', 'UserResource',
 ];
 
 const MAX_REPORTED = 100;
@@ -71,16 +73,17 @@ function columnsOf(entity: EntityName, row: Row): Row {
   return out;
 }
 
-/** Parents before children for the self-referencing tables, so that every insert batch finds its parents. */
+/** Parents before children for the self-referencing tables (a reference to its own entity), so that every insert batch finds its parents. */
 function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
-  if (!('parent' in entityDef(entity).fields)) return rows;
+  const parentField = Object.entries(entityDef(entity).fields).find(([, f]) => isRef(f) && f.target === entity)?.[0];
+  if (!parentField) return rows;
   const byId = new Map(rows.map((r) => [String(r.sourcedId), r]));
   const placed = new Set<string>();
   const out: Row[] = [];
   const place = (row: Row, depth: number) => {
     const id = String(row.sourcedId);
     if (placed.has(id) || depth > rows.length) return;
-    const parent = row.parent == null ? undefined : byId.get(String(row.parent));
+    const parent = row[parentField] == null ? undefined : byId.get(String(row[parentField]));
     if (parent) place(parent, depth + 1);
     placed.add(id);
     out.push(row);
@@ -144,8 +147,13 @@ export async function applyBatch(em: EntityManager, source: string, batch: Batch
     result.changed += changed;
     result.deleted += deleted;
   };
-  // Users whose embedded roles, profiles or agents changed: the user itself changed.
-  const touchedUsers = new Set<string>();
+  // Owners whose parts (roles, profiles, score-scale links, objectives, resource links) or agents changed: the owner itself changed.
+  const touched = new Map<EntityName, Set<string>>();
+  const touch = (entity: EntityName, id: string) => {
+    const set = touched.get(entity) ?? new Set<string>();
+    set.add(id);
+    touched.set(entity, set);
+  };
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
     const rows = batch.rows.get(entity) ?? [];
@@ -161,30 +169,33 @@ export async function applyBatch(em: EntityManager, source: string, batch: Batch
       deleted.push(...await markDeleted(em, table, sql`t.sourced_id in (select r.sourced_id from source_records r
         where r.source_name = ${source} and r.table_name = ${table}) and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
     }
-    if ((entity === 'UserRole' || entity === 'UserProfile') && batch.users.length) {
-      // Roles and profiles a listed user no longer has.
-      deleted.push(...await markDeleted(em, table, sql`t.user_sourced_id in (select unnest(${textArray(batch.users)}))
-        and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
-    }
-    if (entity === 'UserRole' || entity === 'UserProfile') {
+    const part = PART_OWNERS.get(entity);
+    if (part) {
+      const ownerColumn = sql.ref(`t.${columnOf(part.ownerField, entityDef(entity).fields[part.ownerField]!)}`);
+      const owners = batch.partOwners.get(entity) ?? [];
+      // Parts a delivered owner no longer has.
+      if (owners.length) {
+        deleted.push(...await markDeleted(em, table, sql`${ownerColumn} in (select unnest(${textArray(owners)}))
+          and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
+      }
       const changedIds = [...changed, ...deleted];
       if (changedIds.length) {
-        const owners = await run(em, sql`select distinct user_sourced_id as id from ${sql.table(table)} where sourced_id in (select unnest(${textArray(changedIds)}))`);
-        for (const o of owners) touchedUsers.add(String(o.id));
+        const rows = await run(em, sql`select distinct ${ownerColumn} as id from ${sql.table(table)} t where t.sourced_id in (select unnest(${textArray(changedIds)}))`);
+        for (const o of rows) touch(part.owner, String(o.id));
       }
     }
     count(table, changed.length, deleted.length);
   }
   const termsChanged = await replaceLinks(em, 'class_terms', 'class_sourced_id', 'term_sourced_id', batch.classes, batch.classTerms);
-  for (const id of await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', batch.users, batch.userAgents)) touchedUsers.add(id);
+  for (const id of await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', batch.users, batch.userAgents)) touch('User', id);
+  for (const id of termsChanged) touch('Class', id);
   const bump = async (table: string, ids: string[]) => {
     if (!ids.length) return;
     const rows = await run(em, sql`update ${sql.table(table)} set date_last_modified = ${runTime}::timestamptz
       where sourced_id in (select unnest(${textArray(ids)})) and date_last_modified <> ${runTime}::timestamptz returning sourced_id`);
     count(table, rows.length, 0);
   };
-  await bump('classes', termsChanged);
-  await bump('users', [...touchedUsers]);
+  for (const [entity, ids] of touched) await bump(entityDef(entity).table, [...ids]);
   return result;
 }
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
 import { applyBatch, type TableCount } from './apply.js';
-import { emptyBatch, RecordReader, ROSTERING_COLLECTIONS, type SyncIssue } from './records.js';
+import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
 import { Upstream, type Fetched, type UpstreamOptions } from './upstream.js';
 
@@ -100,14 +100,14 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
   try {
     const batch = emptyBatch();
-    const reader = new RecordReader(batch, source.prefix ?? '');
+    const reader = new RecordReader(batch, source.prefix ?? '', source.services);
     const upstream = new Upstream(source, {
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
     const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
-    for (const c of ROSTERING_COLLECTIONS) {
-      const fetched = await upstream.collection('rostering', c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
+    for (const c of collectionsOf(source.services)) {
+      const fetched = await upstream.collection(c.service, c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
       // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
       const unique = new Map<unknown, Fetched>();
       for (const f of fetched) unique.set(f.record.sourcedId, f);

@@ -22,7 +22,7 @@ describe('sync through faults', () => {
     credentials = await upstreamClient(upstream.db);
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
       name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
     });
   });
   afterAll(async () => {
