@@ -5,8 +5,8 @@
  * link lists, and on a full run marks what the source no longer lists tobedeleted.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { insertRows } from '../db/bulk.js';
-import { joined, run, sql, type Sql } from '../db/sql.js';
+import { entityColumns, jsonRows, toColumns, upsertWritten } from '../db/bulk.js';
+import { emSession, run, sql, type Sql } from '../db/sql.js';
 import { columnOf, isRef, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
@@ -66,13 +66,6 @@ async function checkReferences(em: EntityManager, batch: Batch): Promise<SyncIss
   return issues;
 }
 
-/** Row keyed by column names, as jsonb_populate_recordset reads it (dateLastModified left out: it is never compared). */
-function columnsOf(entity: EntityName, row: Row): Row {
-  const out: Row = { sourced_id: row.sourcedId, status: row.status, metadata: row.metadata ?? null };
-  for (const [name, f] of Object.entries(entityDef(entity).fields)) out[columnOf(name, f)] = row[name] ?? null;
-  return out;
-}
-
 /** Parents before children for the self-referencing tables (a reference to its own entity), so that every insert batch finds its parents. */
 function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
   const parentField = Object.entries(entityDef(entity).fields).find(([, f]) => isRef(f) && f.target === entity)?.[0];
@@ -92,25 +85,25 @@ function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
   return out;
 }
 
-/** Upserts the rows whose values differ from the stored ones; returns their sourcedIds. */
+/**
+ * Upserts the rows whose values differ from the stored ones (one statement per chunk: new rows are
+ * inserted, changed ones updated, unchanged ones left with their dateLastModified); returns their sourcedIds.
+ */
 async function upsertChanged(em: EntityManager, entity: EntityName, rows: Row[], runTime: string): Promise<string[]> {
   if (!rows.length) return [];
   const def = entityDef(entity);
-  const table = sql.table(def.table);
+  const columns = entityColumns(entity);
   const compared = ['status', 'metadata', ...Object.entries(def.fields).map(([name, f]) => columnOf(name, f))];
-  const cols = (alias: string): Sql => joined(compared.map((c) => sql.ref(`${alias}.${c}`)));
-  const changed = new Set<string>();
+  const changed: string[] = [];
   const CHUNK = 5000;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const json = JSON.stringify(rows.slice(i, i + CHUNK).map((r) => columnsOf(entity, r)));
-    const found = await run(em, sql`select x.sourced_id from jsonb_populate_recordset(null::${table}, ${json}::jsonb) x
-      left join ${table} t on t.sourced_id = x.sourced_id
-      where t.sourced_id is null or (${cols('t')}) is distinct from (${cols('x')})`);
-    for (const r of found) changed.add(String(r.sourced_id));
+  const ordered = parentsFirst(entity, rows);
+  for (let i = 0; i < ordered.length; i += CHUNK) {
+    const chunk = ordered.slice(i, i + CHUNK).map((r) => toColumns(entity, { ...r, dateLastModified: runTime }));
+    changed.push(...await upsertWritten(emSession(em), {
+      table: def.table, columns, rows: jsonRows(def.table, columns, chunk), key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: compared,
+    }));
   }
-  const write = parentsFirst(entity, rows.filter((r) => changed.has(String(r.sourcedId)))).map((r) => ({ ...r, dateLastModified: runTime }));
-  await insertRows(em, entity, write, { upsert: true });
-  return [...changed];
+  return changed;
 }
 
 async function markDeleted(em: EntityManager, table: string, where: Sql, runTime: string): Promise<string[]> {
