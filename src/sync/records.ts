@@ -254,6 +254,26 @@ export class RecordReader {
     if (this.batch.issues.length === before) this.push(entity, row);
   }
 
+  /**
+   * Drops what an earlier copy of a record delivered (the upstream sent it twice): its row or
+   * tombstone, its parts, roles, profiles and links. Rare, so a pass over the lists is fine.
+   */
+  forget(entity: EntityName, rawId: unknown): void {
+    if (typeof rawId !== 'string') return;
+    const id = this.prefix + rawId;
+    const keep = <T>(list: T[] | undefined, drop: (x: T) => boolean) => list?.filter((x) => !drop(x));
+    const rows = keep(this.batch.rows.get(entity), (r) => r.sourcedId === id);
+    if (rows) this.batch.rows.set(entity, rows);
+    const tombstones = keep(this.batch.tombstones.get(entity), (t) => t === id);
+    if (tombstones) this.batch.tombstones.set(entity, tombstones);
+    for (const [part, { owner, ownerField }] of PART_OWNERS) {
+      const parts = owner === entity ? keep(this.batch.rows.get(part), (r) => r[ownerField] === id) : undefined;
+      if (parts) this.batch.rows.set(part, parts);
+    }
+    if (entity === 'Class') this.batch.classTerms = this.batch.classTerms.filter((l) => l.owner !== id);
+    if (entity === 'User') this.batch.userAgents = this.batch.userAgents.filter((l) => l.owner !== id);
+  }
+
   /** The parts of one owner record; a missing property is an empty list. */
   private readPart(part: Part, owner: string, record: Json, at: (field: string) => Omit<SyncIssue, 'reason'>) {
     this.owns(part.entity, owner);

@@ -10,7 +10,7 @@ import { run, runOnClient, sql } from '../db/sql.js';
 import { applyBatch, type TableCount } from './apply.js';
 import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
-import { Upstream, type Fetched, type UpstreamOptions } from './upstream.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 
 export interface SyncOptions {
   /** Fetch everything and mark what the source no longer lists tobedeleted (also the first run's mode). */
@@ -107,13 +107,21 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     });
     const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
     for (const c of collectionsOf(source.services)) {
-      const fetched = await upstream.collection(c.service, c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
+      // Each page is read as it arrives, so that only the checked rows are held, not the upstream's JSON.
       // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
-      const unique = new Map<unknown, Fetched>();
-      for (const f of fetched) unique.set(f.record.sourcedId, f);
-      for (const f of unique.values()) reader.read(c.entity, f);
-      report.fetched[c.wrapper] = unique.size;
-      opts.onProgress?.(`fetched ${c.wrapper}: ${unique.size}`);
+      const seen = new Set<unknown>();
+      let fetched = 0;
+      for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
+        for (const record of page.records) {
+          if (seen.has(record.sourcedId)) reader.forget(c.entity, record.sourcedId);
+          seen.add(record.sourcedId);
+          reader.read(c.entity, { url: page.url, record });
+        }
+        fetched += page.records.length;
+        opts.onPage?.(c.wrapper, fetched, page.total);
+      }
+      report.fetched[c.wrapper] = seen.size;
+      opts.onProgress?.(`fetched ${c.wrapper}: ${seen.size}`);
     }
     if (batch.issues.length) {
       report.errors = batch.issues;

@@ -82,6 +82,16 @@ export class Upstream {
   async collection(service: Service, path: string, wrapper: string, filter?: string,
     onPage?: (fetched: number, total?: number) => void): Promise<Fetched[]> {
     const out: Fetched[] = [];
+    for await (const page of this.pages(service, path, wrapper, filter)) {
+      for (const record of page.records) out.push({ url: page.url, record });
+      onPage?.(out.length, page.total);
+    }
+    return out;
+  }
+
+  /** The pages of a collection as they arrive (see `collection`), so that a caller need not hold them all. */
+  async *pages(service: Service, path: string, wrapper: string, filter?: string):
+    AsyncGenerator<{ url: string; records: Record<string, unknown>[]; total?: number }> {
     const visited = new Set<string>();
     let offset = 0;
     let url = this.collectionUrl(service, path, 0, filter);
@@ -93,10 +103,9 @@ export class Upstream {
       if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
       for (const record of records) {
         if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new UpstreamError(`upstream "${wrapper}" holds a non-object: ${url}`, url, false);
-        out.push({ url, record: record as Record<string, unknown> });
       }
       offset += records.length;
-      onPage?.(out.length, page.total);
+      yield { url, records: records as Record<string, unknown>[], total: page.total };
       if (records.length === 0) break;
       if (page.next) {
         url = this.sameOrigin(page.next, url);
@@ -105,7 +114,6 @@ export class Upstream {
       if (page.total !== undefined ? offset >= page.total : page.hasLinks) break;
       url = this.collectionUrl(service, path, offset, filter);
     }
-    return out;
   }
 
   /** The first page of a collection: how many records it held and the total the upstream announced, if any. */

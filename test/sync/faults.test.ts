@@ -149,6 +149,28 @@ describe('sync through faults', () => {
     expect(withoutStamp([after])).toEqual(withoutStamp([{ ...before, status: 'tobedeleted' }]));
   });
 
+  it('a record sent twice across pages (the upstream changed while paging) is taken once, as its last copy', async () => {
+    const users = await collection(upstream, 'users');
+    const twice = users.find((u) => u.roles.length > 1 && u.sourcedId < users[10]!.sourcedId)!;
+    // The second page carries again a user of the first page, since edited upstream: another name and one role fewer.
+    proxy.faults.push(async (req, _res, forward) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      if (!on('/users')(req) || url.searchParams.get('offset') !== '10') return false;
+      await forward((body) => ({ users: [...body.users, { ...twice, givenName: 'Second copy', roles: twice.roles.slice(0, 1) }] }));
+      return true;
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
+    expect(report.error).toBeUndefined();
+    expect(report.fetched.users).toBe(users.length);
+    const here = (await collection(gateway, 'users')).find((u) => u.sourcedId === twice.sourcedId)!;
+    expect(here.givenName).toBe('Second copy');
+    expect(here.roles).toEqual(twice.roles.slice(0, 1));
+
+    const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
+    expect(again.error).toBeUndefined();
+    await expectConverged();
+  });
+
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
     // The proxy caps every page at 3 records whatever limit was asked for, and drops the Link header.
     const capped = async (req: { url?: string }, _res: unknown, forward: Parameters<(typeof proxy.faults)[number]>[2]) => {
