@@ -24,10 +24,19 @@ const collection = (service: Service, wrapper: string, entity: EntityName): Sync
 
 /** The root collections that hold whole tables, per service, in reference order. */
 export const SYNC_COLLECTIONS: readonly SyncCollection[] = [
-  ...(['orgs:Org', 'academicSessions:AcademicSession', 'courses:Course', 'classes:Class', 'users:User', 'enrollments:Enrollment',
-    'demographics:Demographics'] as const).map((c) => collection('rostering', ...(c.split(':') as [string, EntityName]))),
-  ...(['categories:Category', 'scoreScales:ScoreScale', 'lineItems:LineItem', 'results:Result', 'assessmentLineItems:AssessmentLineItem',
-    'assessmentResults:AssessmentResult'] as const).map((c) => collection('gradebook', ...(c.split(':') as [string, EntityName]))),
+  collection('rostering', 'orgs', 'Org'),
+  collection('rostering', 'academicSessions', 'AcademicSession'),
+  collection('rostering', 'courses', 'Course'),
+  collection('rostering', 'classes', 'Class'),
+  collection('rostering', 'users', 'User'),
+  collection('rostering', 'enrollments', 'Enrollment'),
+  collection('rostering', 'demographics', 'Demographics'),
+  collection('gradebook', 'categories', 'Category'),
+  collection('gradebook', 'scoreScales', 'ScoreScale'),
+  collection('gradebook', 'lineItems', 'LineItem'),
+  collection('gradebook', 'results', 'Result'),
+  collection('gradebook', 'assessmentLineItems', 'AssessmentLineItem'),
+  collection('gradebook', 'assessmentResults', 'AssessmentResult'),
   collection('resources', 'resources', 'Resource'),
 ];
 
