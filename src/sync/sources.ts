@@ -97,9 +97,8 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
   const services = (input.services ?? 'rostering').split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of services) if (!SERVICES.includes(s as Service)) throw new Error(`unknown service "${s}" (rostering, gradebook, resources)`);
   if (!services.length) throw new Error('--services names no service');
-  const unsupported = services.filter((s) => s !== 'rostering');
-  if (unsupported.length) throw new Error(`--services ${unsupported.join(',')}: only rostering is synchronised so far`);
-  if (version === '1.1' && unsupported.length) throw new Error(`--services ${unsupported.join(',')}: a 1.1 source synchronises rostering only`);
+  const notRostering = services.filter((s) => s !== 'rostering');
+  if (version === '1.1' && notRostering.length) throw new Error(`--services ${notRostering.join(',')}: a 1.1 source synchronises rostering only`);
   if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
   return {
     name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version, auth,
