@@ -142,7 +142,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);
-      reply.send(response.body);
+      // A JSON result is one string already: sent whole (one write, with its length) rather than piped
+      // through a web stream in chunks. Anything else (the GraphiQL page) is piped as it comes.
+      reply.send(/json/.test(response.headers.get('content-type') ?? '') ? await response.text() : response.body);
       return reply;
     },
   });
