@@ -1,5 +1,6 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { reasonOf } from '../support/auth-error.js';
 import { SCOPES } from '../../src/auth/scopes.js';
 import { loadSigningKeys, rotateSigningKey, type SigningKeys } from '../../src/auth/signing-keys.js';
 import { AuthError, extractBearerToken, issueAccessToken, verifyAccessToken } from '../../src/auth/tokens.js';
@@ -7,16 +8,6 @@ import { testDatabase } from '../support/db.js';
 
 const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'k'.repeat(48) } });
 const scopes = [SCOPES['roster.readonly'], SCOPES['gradebook.readonly']];
-
-async function reasonOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AuthError);
-    return (err as AuthError).reason;
-  }
-  throw new Error('expected an AuthError');
-}
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reasonOf } from '../support/auth-error.js';
 import { loadSigningKeys, type SigningKeys } from '../../src/auth/signing-keys.js';
 import { AuthError, issueAccessToken } from '../../src/auth/tokens.js';
 import { VerifiedTokens } from '../../src/auth/verified-tokens.js';
@@ -7,16 +8,6 @@ const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'v'.repeat(48) } })
 const other = await loadSigningKeys({ env: { JWT_SIGNING_KEY: 'w'.repeat(48) } });
 const token = async (ttlSeconds = 60, signer: SigningKeys = keys) =>
   (await issueAccessToken(signer, { clientId: 'c1', scopes: ['s1'], ttlSeconds })).access_token;
-
-async function reasonOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AuthError);
-    return (err as AuthError).reason;
-  }
-  throw new Error('expected an AuthError');
-}
 
 /** Keys whose accepted set the test controls: a key can be withdrawn, as a rotation's retired key is after its retention. */
 function withdrawable(base: SigningKeys) {

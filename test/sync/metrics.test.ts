@@ -4,7 +4,7 @@ import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
-import { collection, instance, listen, SOURCES_KEY, upstreamClient, type Instance } from './support.js';
+import { addUpstreamSource, closeInstances, collection, instance, SOURCES_KEY, upstreamClient, type Instance } from './support.js';
 
 /** The value of one sample line of Prometheus text. */
 const sample = (text: string, series: string) => {
@@ -19,23 +19,14 @@ describe('sync runs in /metrics', () => {
   beforeAll(async () => {
     upstream = await instance({ schools: 1, students: 12, seed: 9 });
     gateway = await instance();
-    const base = await listen(upstream.app);
+    const base = await addUpstreamSource(gateway, upstream, 'sis');
     const credentials = await upstreamClient(upstream.db);
-    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
-      name: 'sis', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret,
-    });
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
       name: 'broken', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
       clientId: credentials.client_id, clientSecret: 'not-the-secret',
     });
   });
-  afterAll(async () => {
-    await upstream?.app.close();
-    await gateway?.app.close();
-    await upstream?.db.close();
-    await gateway?.db.close();
-  });
+  afterAll(() => closeInstances(upstream, gateway));
 
   it('counts durations by source, mode and outcome, records fetched per collection and written per table', async () => {
     const full = await syncSource(gateway.db, SOURCES_KEY, 'sis');

@@ -6,9 +6,8 @@ import { importPackage } from '../../src/csv/import.js';
 import { insertRows } from '../../src/db/bulk.js';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource } from '../../src/sync/sources.js';
 import { exportTo, scratchDir, writePackage } from '../csv/support.js';
-import { collection, instance, listen, ROOT_COLLECTIONS, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
+import { addUpstreamSource, closeInstances, collection, instance, ROOT_COLLECTIONS, SOURCES_KEY, withoutStamp, type Instance } from './support.js';
 
 type Rec = Record<string, any>;
 
@@ -42,19 +41,9 @@ describe('sync of the gradebook and resources services', () => {
       { sourcedId: 'rlo-1', status: 'active', dateLastModified: now, result: second!.sourced_id, source: 'case', learningObjectiveId: '6b9f7e8a-2c1d-4e5f-9a0b-1c2d3e4f5a6b', score: 3.5 },
       { sourcedId: 'rlo-2', status: 'active', dateLastModified: now, result: second!.sourced_id, source: 'district', learningObjectiveId: 'ALG-2', textScore: 'proficient' },
     ]);
-    const base = await listen(upstream.app);
-    const credentials = await upstreamClient(upstream.db);
-    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
-      name: 'district', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,gradebook,resources',
-    });
+    await addUpstreamSource(gateway, upstream, 'district', 'rostering,gradebook,resources');
   });
-  afterAll(async () => {
-    await upstream?.app.close();
-    await gateway?.app.close();
-    await upstream?.db.close();
-    await gateway?.db.close();
-  });
+  afterAll(() => closeInstances(upstream, gateway));
 
   const expectSameCollections = async () => {
     for (const e of ROOT_COLLECTIONS) {

@@ -10,6 +10,7 @@ import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
 import { seedDistrict } from '../../src/seed/seed.js';
+import { addSource } from '../../src/sync/sources.js';
 import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 
@@ -33,6 +34,23 @@ export async function instance(seed?: { schools: number; students: number; seed:
 export async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** Adds `upstream` as source `name` of `gateway` (1.2, OAuth 2, a client of its own on the upstream); its base URL. */
+export async function addUpstreamSource(gateway: Instance, upstream: Instance, name: string, services = 'rostering'): Promise<string> {
+  const base = await listen(upstream.app);
+  const credentials = await upstreamClient(upstream.db);
+  await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+    name, baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+    clientId: credentials.client_id, clientSecret: credentials.client_secret, services,
+  });
+  return base;
+}
+
+/** Closes the instances' apps and databases (those that were made). */
+export async function closeInstances(...instances: (Instance | undefined)[]): Promise<void> {
+  for (const i of instances) await i?.app.close();
+  for (const i of instances) await i?.db.close();
 }
 
 export async function upstreamClient(db: Database) {
