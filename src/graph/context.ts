@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
-import type { OperationTypeNode } from 'graphql';
+import type { GraphQLSchema, OperationTypeNode } from 'graphql';
 import { readFromReplica, type ReplicaRouting } from '../db/replica-reads.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
@@ -33,6 +33,12 @@ export interface Context extends Reader {
    * replica, a mutation marks the client as a recent writer (src/db/replica-reads.ts).
    */
   readonly operationStarting: (kind: OperationTypeNode | 'query' | 'mutation' | 'subscription') => void;
+  /**
+   * The schema this context's operations run on, for a write that must read a record back as REST
+   * serves it (the grade outbox, src/sync/outbox-body.ts). The write service cannot import the schema:
+   * the schema imports it.
+   */
+  readonly schema?: GraphQLSchema;
 }
 
 /** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
@@ -57,10 +63,13 @@ export interface ContextOptions {
   policy?: ReadPolicy;
   /** Read replicas and read-your-writes; every statement on the primary when absent. */
   replicas?: ReplicaRouting;
+  schema?: GraphQLSchema;
+  /** Every statement on `em` itself, a transaction's EntityManager: a fork would run outside the transaction. */
+  inTransaction?: boolean;
 }
 
 export function createContext(opts: ContextOptions): Context {
-  const em = opts.em.fork();
+  const em = opts.inTransaction ? opts.em : opts.em.fork();
   const stats = { statements: 0 };
   const exec: Exec = async (statement) => {
     stats.statements++;
@@ -79,5 +88,5 @@ export function createContext(opts: ContextOptions): Context {
     if (kind === 'mutation') opts.replicas?.noteWrite(opts.clientId);
     else if (kind === 'query' && opts.replicas?.mayRead(opts.clientId)) readFromReplica(em);
   };
-  return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
+  return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats, schema: opts.schema };
 }

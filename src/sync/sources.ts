@@ -19,6 +19,8 @@ export interface SourceInput {
   prefix?: string;
   /** `15m`, `1h`, `30s`: how often `serve` syncs the source. */
   every?: string;
+  /** Send line items and results written here for this source's classes back to it (src/sync/outbox-*.ts). */
+  pushGrades?: boolean;
 }
 
 /** A source as the sync uses it, secret opened. */
@@ -61,7 +63,7 @@ function httpUrl(option: string, value: string | undefined): string {
 }
 
 /** Checks every option before anything is stored; a specific message per mistake. */
-export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number } {
+export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number; pushGrades: boolean } {
   if (!NAME.test(input.name)) throw new Error('source name must be 1-64 of A-Z a-z 0-9 . _ -');
   if (input.version === '1.1') throw new Error('--version 1.1 is not supported yet (only OneRoster 1.2 sources)');
   if (input.version !== '1.2') throw new Error('--version must be 1.2');
@@ -80,6 +82,7 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
     tokenUrl: httpUrl('--token-url', input.tokenUrl), clientId: input.clientId, clientSecret: input.clientSecret,
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
+    pushGrades: input.pushGrades === true,
   };
 }
 
@@ -87,9 +90,9 @@ export async function addSource(em: EntityManager, key: Buffer, input: SourceInp
   const s = checkSourceInput(input);
   const sealed = sealSecret(key, s.clientSecret, s.name);
   const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
-      every_seconds, created_at)
+      every_seconds, push_grades, created_at)
     values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
-      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, now())
+      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
 }
@@ -124,13 +127,30 @@ export async function listSources(em: EntityManager) {
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
       (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,
-      (select count(*)::int from source_records where source_name = s.name) as records
+      (select count(*)::int from source_records where source_name = s.name) as records,
+      s.push_grades,
+      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.delivered_at is null and o.failed_at is null) as push_pending,
+      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.failed_at is not null) as push_failed,
+      (select row_to_json(f) from (select o.record_type as "recordType", o.sourced_id as "sourcedId", o.method, o.attempts, o.last_error as error,
+         coalesce(o.failed_at, o.next_attempt_at) as at, o.failed_at is not null as "gaveUp"
+         from grade_outbox o where o.source_name = s.name and o.last_error is not null and o.delivered_at is null
+         order by o.failed_at is null desc, o.id desc limit 1) f) as push_last_failure
     from sources s order by s.name`);
   return rows.map((r) => ({
     name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
     scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
     records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
+    pushGrades: { on: r.push_grades === true, pending: r.push_pending, failed: r.push_failed, lastFailure: r.push_last_failure ?? null },
   }));
+}
+
+/**
+ * `sources update NAME --push-grades / --no-push-grades`. Turning it off stops deliveries; rows already
+ * in the outbox stay and go out if it is turned on again. Only writes made while it is on are enqueued.
+ */
+export async function setPushGrades(em: EntityManager, name: string, on: boolean): Promise<void> {
+  const rows = await run(em, sql`update sources set push_grades = ${on} where name = ${name} returning name`);
+  if (!rows.length) throw new Error(`no source ${name}`);
 }
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
