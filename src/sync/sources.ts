@@ -119,7 +119,10 @@ export async function sourceNames(em: EntityManager): Promise<string[]> {
   return (await run(em, sql`select name from sources order by name`)).map((r) => String(r.name));
 }
 
-/** Every source with its last runs; never the secret, sealed or not. */
+/** The outbox row a source's grades last failed on: waiting for a retry (`gaveUp: false`, `at` its next attempt) or refused for good. */
+export interface PushFailure { recordType: string; sourcedId: string; method: string; attempts: number; error: string; at: string; gaveUp: boolean }
+
+/** Every source with its last runs and its grade outbox; never the secret, sealed or not. */
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
       s.created_at,
@@ -140,7 +143,7 @@ export async function listSources(em: EntityManager) {
     name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
     scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
     records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
-    pushGrades: { on: r.push_grades === true, pending: r.push_pending, failed: r.push_failed, lastFailure: r.push_last_failure ?? null },
+    pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: (r.push_last_failure ?? null) as PushFailure | null },
   }));
 }
 
