@@ -158,8 +158,8 @@ export class Upstream {
   // --- grade outbox (src/sync/outbox-deliver.ts) ---
   /**
    * One PUT (JSON body) or DELETE, with no retry of its own: the outbox keeps the schedule. A 401 renews
-   * the token once. A failure is an UpstreamError, retryable for 408, 429, 5xx, transport faults and
-   * token-endpoint faults (those belong to the source, not to the record); its message carries the
+   * the token once. A failure is an UpstreamError, retryable for 401 (after the renewal), 408, 429, 5xx,
+   * transport faults and token-endpoint faults (those belong to the source, not to the record); its message carries the
    * upstream's imsx description, never the token. A 404 to a DELETE counts as done.
    */
   async send(method: 'PUT' | 'DELETE', url: string, body?: unknown): Promise<number> {
@@ -186,7 +186,8 @@ export class Upstream {
         const description = (JSON.parse(text) as { imsx_description?: unknown }).imsx_description;
         if (typeof description === 'string') detail = `: ${description.slice(0, 300)}`;
       } catch { /* not an imsx body: the status says enough */ }
-      const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+      // A 401 to a fresh token is the source's credentials, not the record: every row would fail alike.
+      const retryable = res.status === 401 || res.status === 408 || res.status === 429 || res.status >= 500;
       throw new UpstreamError(`upstream answered ${res.status} to ${method} ${url}${detail}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
     }
   }
