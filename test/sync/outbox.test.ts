@@ -14,12 +14,12 @@ import { pushGrades } from '../../src/sync/outbox-deliver.js';
 import { startGradePush } from '../../src/sync/outbox-schedule.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource, listSources, setPushGrades } from '../../src/sync/sources.js';
-import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
+import { bearer, graphql, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 import { collection, instance, SOURCES_KEY, type Instance } from './support.js';
 
 const G = '/ims/oneroster/gradebook/v1p2';
-const GRADEBOOK = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.delete']];
+const GRADEBOOK = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.createpost'], SCOPES['gradebook.delete']];
 const PREFIX = 'sis-';
 const FAST = { minDelayMs: 50, maxDelayMs: 200 };
 
@@ -184,7 +184,11 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect((await put('/results/res-push-3', result('res-push-3', students[2]!, 88))).statusCode).toBe(201);
     expect((await outbox()).length).toBe(before);
     await setPushGrades(em, 'sis', true);
-    expect((await put('/results/res-push-3', result('res-push-3', students[2]!, 89))).statusCode).toBe(201);
+    // A GraphQL mutation goes through the same write service as REST.
+    const mutation = await graphql(gateway.app, `mutation($id: ID!, $input: ResultInput!) { putResult(sourcedId: $id, input: $input) { created } }`, auth, {
+      id: 'res-push-3', input: { lineItem: { sourcedId: 'li-push-1' }, student: { sourcedId: students[2] }, scoreStatus: 'fully graded', score: 89, scoreDate: '2026-11-20' },
+    });
+    expect(mutation.body.errors).toBeUndefined();
     expect((await pending()).map((r) => `${r.method} ${r.sourced_id} ${r.body.result.score}`)).toEqual(['PUT res-push-3 89']);
   });
 
@@ -195,9 +199,15 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect((await put('/lineItems/li-refused', lineItem('li-refused', 'cat-local'))).statusCode).toBe(201);
     const del = await gateway.app.inject({ method: 'DELETE', url: `${G}/results/res-push-2`, headers: { authorization: auth } });
     expect(del.statusCode).toBe(204);
+    // A POST's records go as PUTs under the sourcedIds allocated here.
+    const posted = await gateway.app.inject({ method: 'POST', url: `${G}/lineItems/li-push-1/results`, headers: { authorization: auth },
+      payload: { results: [{ ...result('supplied-1', students[1]!, 66).result, sourcedId: 'supplied-1' }] } });
+    expect(posted.statusCode, posted.body).toBe(201);
+    const allocated = posted.json().sourcedIdPairs[0].allocatedSourcedId as string;
 
-    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 1, pending: 0 }]);
-    expect(writes).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422', 'DELETE /results/res-push-2 204']);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 3, failed: 1, pending: 0 }]);
+    expect(writes).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422', 'DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`]);
+    expect((await get(upstream, `/results/${allocated}`)).result.score).toBe(66);
     expect((await get(upstream, '/results/res-push-2')).result.status).toBe('tobedeleted');
     expect((await get(upstream, '/results/res-push-3')).result.score).toBe(89);
     const info = await pushInfo();
@@ -205,7 +215,7 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect(info.lastFailure?.error).toMatch(/422 to PUT .*lineItems\/li-refused.*cat-local/);
     // Failed for good: not sent again.
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
-    expect(writes).toHaveLength(3);
+    expect(writes).toHaveLength(4);
   });
 
   it('two passes at once send every row once, in order', async () => {
