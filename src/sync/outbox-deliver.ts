@@ -48,10 +48,13 @@ export interface PushReport {
 
 const COLLECTION: Record<string, string> = { LineItem: 'lineItems', Result: 'results' };
 
-/** Sources with --push-grades and rows not yet delivered nor failed for good. */
+/** Sources with --push-grades whose head row (oldest not delivered nor failed) is due and claimed by nobody. */
 export async function pushSourcesPending(em: EntityManager): Promise<string[]> {
-  const rows = await run(em, sql`select s.name from sources s where s.push_grades and exists (select 1 from grade_outbox o
-    where o.source_name = s.name and o.delivered_at is null and o.failed_at is null and o.next_attempt_at <= now()) order by s.name`);
+  const rows = await run(em, sql`select s.name from sources s
+    join lateral (select o.next_attempt_at, o.claimed_until from grade_outbox o
+      where o.source_name = s.name and o.delivered_at is null and o.failed_at is null order by o.id limit 1) head on true
+    where s.push_grades and head.next_attempt_at <= now() and (head.claimed_until is null or head.claimed_until <= now())
+    order by s.name`);
   return rows.map((r) => String(r.name));
 }
 

@@ -11,9 +11,9 @@ import { columnOf } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { pushBody, type PushedType } from './outbox-body.js';
 
+/** A write of any gradebook type; only line items and results are ever sent. */
 export interface GradeWrite { type: string; sourcedId: string; method: 'PUT' | 'DELETE' }
 
-const PUSHED = new Set<string>(['LineItem', 'Result']);
 const ref = (type: PushedType, field: string) => columnOf(field, entityDef(type).fields[field]!);
 
 /** Record sourcedId → the push source of its class, for records of one type (tombstones included: a DELETE is sent too). */
@@ -36,7 +36,7 @@ async function pushSources(tx: EntityManager, type: PushedType, ids: string[]) {
  */
 export async function enqueueGradeWrites(ctx: Context, tx: EntityManager, writes: readonly GradeWrite[]): Promise<void> {
   for (const type of ['LineItem', 'Result'] as const) {
-    const mine = writes.filter((w) => w.type === type && PUSHED.has(w.type));
+    const mine = writes.filter((w) => w.type === type);
     if (!mine.length) continue;
     const sources = await pushSources(tx, type, [...new Set(mine.map((w) => w.sourcedId))]);
     for (const w of mine) {
