@@ -32,7 +32,9 @@ async function pushSources(tx: EntityManager, type: PushedType, ids: string[]) {
 
 /**
  * One outbox row per written or deleted line item or result of a push source's class, in write order.
- * A PUT carries the record as it now stands in `tx`; a DELETE carries no body.
+ * A PUT carries the record as it now stands in `tx`; a DELETE carries no body. Called after the record
+ * is written: writes of one record queue on its row lock, so their outbox ids follow their commits,
+ * and a result's line item is committed (its write checked that) before the result's row gets an id.
  */
 export async function enqueueGradeWrites(ctx: Context, tx: EntityManager, writes: readonly GradeWrite[]): Promise<void> {
   for (const type of ['LineItem', 'Result'] as const) {
