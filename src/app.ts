@@ -12,7 +12,8 @@ import { AuthError } from './auth/tokens.js';
 import type { AppConfig } from './db/config.js';
 import type { ReadPolicy } from './data/read-policy.js';
 import type { Database } from './db/orm.js';
-import { replicaRouting } from './db/replica-reads.js';
+import { replicaRoutingOf } from './db/replica-routing.js';
+import { statsOf, type RequestStats } from './ops/request-stats.js';
 import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
@@ -69,18 +70,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   const costStats = new TableStatsCache(() => readTableStats((statement) => run(db.orm.em.fork(), statement)));
   const sharingRules = new SharingRules(db.orm.em);
-  const replicas = replicaRouting((db.orm.config.get('replicas') ?? []).length > 0, config.replicaReadYourWritesMs);
+  const replicas = replicaRoutingOf(db, config.replicaReadYourWritesMs);
+  app.addHook('onClose', () => replicas.close());
   // Writes other than GraphQL mutations (REST writes run one, CSV uploads do not) start the writer's
   // read-your-writes window too; onSend runs before the client has the answer, so before its next read.
   app.addHook('onSend', async (req) => {
     if (req.principal && !SAFE_METHODS.has(req.method) && req.routeOptions.url !== '/graphql' && req.routeOptions.url !== '/oauth/token') {
-      replicas.noteWrite(req.principal.clientId);
+      await replicas.noteWrite(req.principal.clientId);
     }
   });
   // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.
-  const contextFor = async (principal = ANONYMOUS): Promise<Context> => createContext({
+  const contextFor = async (principal = ANONYMOUS, stats?: RequestStats): Promise<Context> => createContext({
     em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
-    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas, schema,
+    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas, stats, schema,
   });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);
@@ -120,7 +122,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: app.log,
     graphiqlHeadersFor: opts.graphiqlHeadersFor,
     documentLimits: config.graphqlDocument,
-    context: async (req) => contextFor(req.principal),
+    context: async (req) => contextFor(req.principal, statsOf(req)),
   });
   app.route({
     url: '/graphql',
@@ -158,7 +160,7 @@ export const redactUrl = (url: string) => url.replace(SENSITIVE_PARAMS, '$1***')
 declare module 'fastify' {
   interface FastifyInstance {
     /** A graph context for an in-process GraphQL execution (the REST layer's path to the data). */
-    graphContext: (principal?: import('./auth/request-auth.js').Principal) => Promise<Context>;
+    graphContext: (principal?: import('./auth/request-auth.js').Principal, stats?: RequestStats) => Promise<Context>;
   }
   interface FastifyRequest {
     principal?: import('./auth/request-auth.js').Principal;

@@ -3,7 +3,8 @@ import type { OAuth1Verifier } from './oauth1-verifier.js';
 import { ALL_SCOPES } from './scopes.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { TokenGenerations } from './token-generations.js';
-import { AuthError, extractBearerToken, verifyAccessToken } from './tokens.js';
+import { AuthError, extractBearerToken } from './tokens.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface Principal { clientId?: string; scopes: ReadonlySet<string> }
 
@@ -31,7 +32,11 @@ export function isOAuth1Request(req: FastifyRequest): boolean {
  * AuthError for a missing or bad credential (and TooManyFailures from the OAuth 1.0a verifier).
  */
 export class Authenticator {
-  constructor(private readonly opts: AuthenticatorOptions) {}
+  private readonly tokens: VerifiedTokens;
+
+  constructor(private readonly opts: AuthenticatorOptions) {
+    this.tokens = new VerifiedTokens(opts.keys);
+  }
 
   async authenticate(req: FastifyRequest, { allowOAuth1 = false } = {}): Promise<Principal> {
     if (this.opts.authDisabled) return EVERYTHING;
@@ -44,7 +49,7 @@ export class Authenticator {
       }, req.ip);
       return { clientId: signed.clientId, scopes: new Set(signed.scopes) };
     }
-    const verified = await verifyAccessToken(this.opts.keys, extractBearerToken(req.headers.authorization));
+    const verified = await this.tokens.verify(extractBearerToken(req.headers.authorization));
     if (verified.generation !== undefined && this.opts.generations
       && !(await this.opts.generations.isCurrent(verified.clientId, verified.generation))) {
       throw new AuthError('revoked', 'access token revoked (client removed or its secret rotated)');

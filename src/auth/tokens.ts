@@ -31,6 +31,9 @@ export interface VerifiedToken {
   scopes: Set<string>;
   /** The client's token generation when the token was issued (`gen` claim); absent in tokens minted without one. */
   generation?: number;
+  /** The signing key's id, and when the token expires (ms since the epoch). */
+  kid: string;
+  expiresAt: number;
 }
 
 const ALG = 'HS256';
@@ -109,7 +112,10 @@ export async function verifyAccessToken(
     throw new AuthError('malformed', 'access token claims are invalid');
   }
   if (payload.gen !== undefined && !Number.isSafeInteger(payload.gen)) throw new AuthError('malformed', 'access token claims are invalid');
-  return { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)), generation: payload.gen as number | undefined };
+  return {
+    clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)), generation: payload.gen as number | undefined,
+    kid: header.kid, expiresAt: (payload.exp as number) * 1000,
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { importInWorker } from './import-in-worker.js';
 import { PackageError } from './read-package.js';
 import { zipSink } from './sinks.js';
 import { parseSince } from './since.js';
-import { reportImport } from '../ops/import-events.js';
+import { reportImport } from '../ops/job-events.js';
 
 export const CSV_IMPORT_PATH = '/admin/csv/import';
 export const CSV_EXPORT_PATH = '/admin/csv/export';

@@ -89,20 +89,24 @@ function pageSql(def: EntityDef, args: ListArgs, cond: Sql): Sql {
   const order = orderSql(def, args.orderBy, 't', !!args.fromEnd);
   const from = tableAs(def.table, 't');
   const id = column('t', 'sourced_id');
-  // Rows with embeds carry their own liveness: a tombstoned row's embedded relations are empty (withEmbedColumns).
-  const list = selectList(def, 't', args.props);
-  const columns = args.embeds?.length && def.base ? sql`${list}, ${live('t')} as ${sql.id(LIVE_COLUMN)}` : list;
+  const columns = rowColumns(def, args.props, args.embeds);
   if (args.offset === 0 || !def.base) return sql`select ${columns} from ${from} where ${cond} order by ${order} limit ${count(args.limit + 1)} offset ${count(args.offset)}`;
   return sql`select ${columns} from ${from} where ${id} = any(array(select ${id} from ${from} where ${cond}
       order by ${order} limit ${count(args.limit + 1)} offset ${count(args.offset)})) order by ${order}`;
 }
 
-/** Records of `name` by sourcedId; one the policy hides is simply absent. */
-export async function findByIds(r: Reader, name: EntityName, ids: readonly string[], props?: readonly string[]): Promise<Map<string, Row>> {
+/** The columns of `t` a read returns; rows with embeds carry their own liveness (a tombstoned row's embedded relations are empty). */
+function rowColumns(def: EntityDef, props: readonly string[] | undefined, embeds: readonly Embed[] | undefined): Sql {
+  const list = selectList(def, 't', props);
+  return embeds?.length && def.base ? sql`${list}, ${live('t')} as ${sql.id(LIVE_COLUMN)}` : list;
+}
+
+/** Records of `name` by sourcedId, with `embeds` read along; one the policy hides is simply absent. */
+export async function findByIds(r: Reader, name: EntityName, ids: readonly string[], props?: readonly string[], embeds?: readonly Embed[]): Promise<Map<string, Row>> {
   const def = entityDef(name);
-  const rows = await r.exec(sql`select ${selectList(def, 't', props)} from ${tableAs(def.table, 't')}
-    where ${and([sql`${column('t', 'sourced_id')} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`, ...visible(r.policy, name, 't')])}`);
-  return new Map(rows.map((row) => [row.sourcedId as string, row]));
+  const rows = await r.exec(withEmbedColumns(sql`select ${rowColumns(def, props, embeds)} from ${tableAs(def.table, 't')}
+    where ${and([sql`${column('t', 'sourced_id')} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`, ...visible(r.policy, name, 't')])}`, embeds, r));
+  return new Map(withEmbeds(rows, embeds).map((row) => [row.sourcedId as string, row]));
 }
 
 /** A root collection: every row of `name` matching `where` (the fixed conditions of a view such as "schools") and the filter. */

@@ -19,8 +19,8 @@ export const replicaOf = (em: EntityManager): Knex | undefined => replicaReaders
 
 /**
  * Read-your-writes: a client that has just written reads from the primary for `windowMs` after its
- * write, so that its next read shows the write even while a replica is behind. The window is kept by
- * each instance for the clients it served; a write request reads from the primary throughout.
+ * write, so that its next read shows the write even while a replica is behind. A write request reads
+ * from the primary throughout.
  */
 export class RecentWriters {
   private readonly until = new Map<string, number>();
@@ -39,19 +39,4 @@ export class RecentWriters {
     const until = this.until.get(clientId ?? '');
     return until !== undefined && until > this.now();
   }
-}
-
-/** What a request's context needs to route its reads: whether replicas exist, and the recent writers. */
-export interface ReplicaRouting {
-  /** Whether the client's reads may go to a replica now (replicas configured, no recent write of its own). */
-  mayRead(clientId: string | undefined): boolean;
-  noteWrite(clientId: string | undefined): void;
-}
-
-export function replicaRouting(hasReplicas: boolean, windowMs: number): ReplicaRouting {
-  const writers = new RecentWriters(windowMs);
-  return {
-    mayRead: (clientId) => hasReplicas && !writers.wroteRecently(clientId),
-    noteWrite: (clientId) => writers.noteWrite(clientId),
-  };
 }

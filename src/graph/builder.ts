@@ -42,7 +42,10 @@ export const builder = new SchemaBuilder<BuilderTypes>({
     defaultComplexity: 1,
     // Connections carry their page size as multiplier; the `nodes`/`edges` lists must not multiply again.
     defaultListMultiplier: 1,
-    limit: (ctx) => ({ depth: ctx.limits.maxDepth, complexity: ctx.limits.maxComplexity, breadth: 200 }),
+    // Unlimited depth and complexity (the REST layer's own documents, bounded by construction): no limit
+    // at all, so the plugin does not walk the document to measure it.
+    limit: (ctx) => (ctx.limits.maxDepth === Infinity && ctx.limits.maxComplexity === Infinity ? {}
+      : { depth: ctx.limits.maxDepth, complexity: ctx.limits.maxComplexity, breadth: 200 }),
     complexityError: (kind, result) => new CodedError('QUERY_TOO_COMPLEX',
       `query ${kind.toLowerCase()} ${result[kind.toLowerCase() as 'depth']} exceeds the limit of ${result[`max${kind}` as 'maxDepth']}`),
   },

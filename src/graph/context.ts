@@ -3,12 +3,13 @@ import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
 import type { GraphQLSchema, OperationTypeNode } from 'graphql';
-import { readFromReplica, type ReplicaRouting } from '../db/replica-reads.js';
+import { readFromReplica } from '../db/replica-reads.js';
+import type { ReplicaRouting } from '../db/replica-routing.js';
 import { run } from '../db/sql.js';
 import type { TableStats } from './table-stats.js';
 import { Loaders } from './loaders.js';
 import { unavailableOr } from '../ops/db-unavailable.js';
-import { countStatement } from '../ops/request-stats.js';
+import type { RequestStats } from '../ops/request-stats.js';
 import { isStatementTimeout, timeoutError } from './timeout.js';
 
 /** What every resolver sees: the request's database handle, its scopes and its loaders. */
@@ -24,7 +25,8 @@ export interface Context extends Reader {
   /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
   readonly loaders: Loaders;
   /** SQL statements run for this request (tests and benchmarks read it). */
-  readonly stats: { statements: number };
+  /** Statements this context ran and the rows they returned (the request's, for the access log and /metrics). */
+  readonly stats: RequestStats;
   readonly limits: Limits;
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */
   readonly costStats?: TableStats;
@@ -63,6 +65,8 @@ export interface ContextOptions {
   policy?: ReadPolicy;
   /** Read replicas and read-your-writes; every statement on the primary when absent. */
   replicas?: ReplicaRouting;
+  /** The request's counters, which this context's statements add to. */
+  stats?: RequestStats;
   schema?: GraphQLSchema;
   /** Every statement on `em` itself, a transaction's EntityManager: a fork would run outside the transaction. */
   inTransaction?: boolean;
@@ -70,12 +74,12 @@ export interface ContextOptions {
 
 export function createContext(opts: ContextOptions): Context {
   const em = opts.inTransaction ? opts.em : opts.em.fork();
-  const stats = { statements: 0 };
+  const stats = opts.stats ?? { statements: 0, rows: 0 };
   const exec: Exec = async (statement) => {
     stats.statements++;
     try {
       const rows = await run(em, statement);
-      countStatement(rows.length);
+      stats.rows += rows.length;
       return rows;
     } catch (err) {
       throw isStatementTimeout(err) ? timeoutError(opts.limits.statementTimeoutMs) : unavailableOr(err);
@@ -85,7 +89,7 @@ export function createContext(opts: ContextOptions): Context {
   // The client's sharing rules decide what it reads, unless the caller names a policy of its own.
   const reader: Reader = { exec, policy: opts.policy ?? sharing.policy };
   const operationStarting = (kind: string) => {
-    if (kind === 'mutation') opts.replicas?.noteWrite(opts.clientId);
+    if (kind === 'mutation') void opts.replicas?.noteWrite(opts.clientId); // sent long before the mutation answers
     else if (kind === 'query' && opts.replicas?.mayRead(opts.clientId)) readFromReplica(em);
   };
   return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats, schema: opts.schema };

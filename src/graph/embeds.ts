@@ -1,4 +1,4 @@
-import { getArgumentValues, isObjectType, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { BREAK, getArgumentValues, getNamedType, isObjectType, visit, type ASTNode, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { Embed, ListArgs, Page, Row } from '../data/queries.js';
 import { embedColumn } from '../data/queries.js';
 import type { EntityDef } from '../model/dsl.js';
@@ -18,16 +18,59 @@ import { connectionNodeFields, fieldsOf, perRequestFieldNode, propsFrom } from '
  * Only what is certainly equivalent is embedded: relations marked small (`list` or `embed` in the
  * model), under a response key that appears once, without directives, readable with the request's
  * scopes, and for connections only plain offset paging (no filter, order or cursors) with nothing
- * but `nodes` selected. Anything else resolves through its loader as before.
+ * but `nodes` selected. Anything else resolves through its loader as before. The same holds for a
+ * single record read by sourcedId (REST `/users/{id}`): its relations come in its own statement.
  */
-export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context) => Embed[] = perRequestFieldNode(plan);
+export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context) => Embed[] = perRequestFieldNode(planOnce);
 
-function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
+/**
+ * A plan depends on the field's selection, the variables it uses, which relations the caller may read
+ * and the page-size cap. A selection that uses no variable (every document of the REST layer, and most
+ * client documents) is planned once per field node, readable relations and cap, not once per request.
+ */
+const planned = new WeakMap<FieldNode, Map<string, Embed[]>>();
+
+function planOnce(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
   const candidates = relationsOf(def.name).filter((r) => (r.list || r.embed) && canRead(ctx.scopes, r.target));
   if (!candidates.length) return [];
-  const nodeType = info.schema.getType(info.returnType.toString().replace(/Connection!?$/, ''));
+  const node = info.fieldNodes[0];
+  if (info.fieldNodes.length !== 1 || !node || usesVariables(info, node)) return plan(info, def, ctx, candidates);
+  let byCaller = planned.get(node);
+  if (!byCaller) planned.set(node, (byCaller = new Map()));
+  const key = `${ctx.limits.maxLimit}:${candidates.map((r) => r.name).join()}`;
+  let embeds = byCaller.get(key);
+  if (!embeds) byCaller.set(key, (embeds = plan(info, def, ctx, candidates)));
+  return embeds;
+}
+
+const variableUse = new WeakMap<FieldNode, boolean>();
+/** Whether anything in the field's selection (arguments, directives, sub-selections, fragments) names a variable. */
+function usesVariables(info: GraphQLResolveInfo, node: FieldNode): boolean {
+  let uses = variableUse.get(node);
+  if (uses === undefined) {
+    uses = false;
+    const seen = new Set<string>();
+    const walk = (n: ASTNode) => visit(n, {
+      Variable: () => { uses = true; return BREAK; },
+      FragmentSpread: (spread) => {
+        const fragment = info.fragments[spread.name.value];
+        if (fragment && !seen.has(spread.name.value)) { seen.add(spread.name.value); walk(fragment); }
+      },
+    });
+    // The field's own arguments (a root field's `sourcedId: $id`) do not shape its embeds.
+    if (node.selectionSet) walk(node.selectionSet);
+    variableUse.set(node, uses);
+  }
+  return uses;
+}
+
+function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context, candidates: Relation[]): Embed[] {
+  // A connection's rows are its nodes; a single record (a root field by sourcedId) is its own row.
+  const returned = getNamedType(info.returnType).name;
+  const connection = returned.endsWith('Connection');
+  const nodeType = info.schema.getType(connection ? returned.slice(0, -'Connection'.length) : returned);
   if (!isObjectType(nodeType)) return [];
-  const children = connectionNodeFields(info);
+  const children = connection ? connectionNodeFields(info) : info.fieldNodes.flatMap((n) => fieldsOf(info, n.selectionSet));
   const keyCount = new Map<string, number>();
   for (const f of children) keyCount.set(responseKey(f), (keyCount.get(responseKey(f)) ?? 0) + 1);
   const embeds: Embed[] = [];

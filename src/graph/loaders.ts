@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { findByIds, listNested, type ListArgs, type Page, type Reader, type Row } from '../data/queries.js';
+import { findByIds, listNested, type Embed, type ListArgs, type Page, type Reader, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import type { Relation } from '../model/relations.js';
@@ -17,13 +17,13 @@ export class Loaders {
 
   constructor(private readonly reader: Reader) {}
 
-  /** Records of `type` by sourcedId: every property, or only `props` (one loader per property set). */
-  byId(type: EntityName, props?: readonly string[]): DataLoader<string, Row | undefined> {
+  /** Records of `type` by sourcedId: every property, or only `props`, with `embeds` read along (one loader per variant). */
+  byId(type: EntityName, props?: readonly string[], embeds?: readonly Embed[]): DataLoader<string, Row | undefined> {
     let variants = this.records.get(type);
     if (!variants) this.records.set(type, (variants = new Map()));
-    const key = props?.join() ?? '*';
+    const key = `${props?.join() ?? '*'}:${embedsSpec(embeds)}`;
     let l = variants.get(key);
-    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.reader, type, ids, props), () => undefined)));
+    if (!l) variants.set(key, (l = batched((ids) => findByIds(this.reader, type, ids, props, embeds), () => undefined)));
     return l;
   }
 
@@ -43,10 +43,13 @@ export class Loaders {
   /**
    * Forgets what this request read of record `type`/`sourcedId` (and of the rows it owns, such as a
    * line item's score-scale link and learning objectives): its byId entries in every property set,
-   * every page that reads its table (it may have entered, left or changed there) and its own pages.
+   * every record read with embedded pages, every page that reads its table (it may have entered, left
+   * or changed there) and its own pages.
    */
   invalidate(type: EntityName, sourcedId: string): void {
     for (const l of this.records.get(type)?.values() ?? []) l.clear(sourcedId);
+    // Records read with embeds hold pages of other tables, which the write may have changed.
+    for (const variants of this.records.values()) for (const [key, l] of variants) if (!key.endsWith(':')) l.clearAll();
     const table = entityDef(type).table;
     for (const [rel, variants] of this.pages) {
       for (const [key, entry] of variants) {
@@ -83,8 +86,11 @@ const missingPage = (id: string): Page => { throw new Error(`no page was read fo
 
 function pageSpec(args: ListArgs): string {
   const { embeds, ...rest } = args;
-  return `${JSON.stringify(rest)}:${embeds?.map((e) => `${e.key}=${e.rel.owner}.${e.rel.name}:${pageSpec(e.args)}`).join() ?? ''}`;
+  return `${JSON.stringify(rest)}:${embedsSpec(embeds)}`;
 }
+
+const embedsSpec = (embeds: readonly Embed[] | undefined): string =>
+  embeds?.map((e) => `${e.key}=${e.rel.owner}.${e.rel.name}:${pageSpec(e.args)}`).join() ?? '';
 
 const linkTables = new Map<Relation, string[]>();
 /** Tables a relation reads: its target's, and those its link passes through. */

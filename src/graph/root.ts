@@ -1,4 +1,4 @@
-import { listRoot, type Row } from '../data/queries.js';
+import { listRoot, type Embed, type Row } from '../data/queries.js';
 import type { EntityName } from '../model/dsl.js';
 import type { RowCondition } from '../model/relations.js';
 import { entityDef } from '../model/index.js';
@@ -10,7 +10,7 @@ import { embedsFor } from './embeds.js';
 import { readAuth } from './scopes.js';
 import { nodeProps, wantsTotal } from './selection.js';
 import { connectionOf, nodeRef } from './node-refs.js';
-import { byId, collectionArgs } from './relation-fields.js';
+import { collectionArgs } from './relation-fields.js';
 
 /**
  * Root fields: one object by sourcedId and one paginated collection per type, plus the views the
@@ -55,10 +55,10 @@ export const rootViews: RootView[] = [
 ];
 
 /** Reads one record of a view, or null when it does not exist or falls outside the view. */
-export async function findInView(view: RootView, sourcedId: string, ctx: Context): Promise<Row | null> {
-  if (!view.where) return (await byId(ctx, view.entity).load(sourcedId)) ?? null;
+export async function findInView(view: RootView, sourcedId: string, ctx: Context, embeds?: readonly Embed[]): Promise<Row | null> {
+  if (!view.where) return (await ctx.loaders.byId(view.entity, undefined, embeds).load(sourcedId)) ?? null;
   const page = await listRoot(ctx, view.entity, view.where, {
-    filter: { sourcedId: { eq: sourcedId } }, offset: 0, limit: 1, withTotal: false,
+    filter: { sourcedId: { eq: sourcedId } }, offset: 0, limit: 1, withTotal: false, embeds,
   });
   return page.rows[0] ?? null;
 }
@@ -70,7 +70,7 @@ for (const view of rootViews) {
     description: `${view.description} One by sourcedId; null when there is none.`,
     args: { sourcedId: t.arg.id({ required: true }) },
     authScopes: readAuth(view.entity),
-    resolve: (_root, args, ctx) => findInView(view, String(args.sourcedId), ctx),
+    resolve: (_root, args, ctx, info) => findInView(view, String(args.sourcedId), ctx, embedsFor(info, entityDef(view.entity), ctx)),
   }));
   builder.queryField(view.plural, (t) => t.field({
     type: connectionOf(view.entity),

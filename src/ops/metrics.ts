@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client): requests by route template, method, status and client id;
- * request latency; the database pool; statements per GraphQL operation; CSV import durations and
+ * request latency; the database pool; statements per GraphQL operation; CSV import and sync run durations and
  * records. Served as /metrics on the service port to tokens with the metrics scope, or, with
  * METRICS_PORT, on a port of its own without a token (bind it where only the scraper can reach it).
  */
@@ -11,7 +11,7 @@ import { AuthError } from '../auth/tokens.js';
 import { METRICS_SCOPE } from '../auth/scopes.js';
 import type { Database } from '../db/orm.js';
 import { statementsInFlight } from '../db/sql.js';
-import { importEvents, type ImportOutcome } from './import-events.js';
+import { jobEvents, type ImportOutcome, type SyncOutcome } from './job-events.js';
 import { statsOf } from './request-stats.js';
 
 export const METRICS_PATH = '/metrics';
@@ -67,7 +67,29 @@ export function createMetrics(db: Database) {
       importRecords.inc({ table, action: 'marked_deleted' }, w.markedDeleted);
     }
   };
-  importEvents.on('finished', onImport);
+  const syncSeconds = new Histogram({
+    name: 'oneroster_sync_duration_seconds', help: 'Sync runs of upstream sources by source, mode (full, incremental) and outcome (ok, failed, dry_run)',
+    labelNames: ['source', 'mode', 'outcome'] as const, buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers: [registry],
+  });
+  const syncFetched = new Counter({
+    name: 'oneroster_sync_fetched_records_total', help: 'Records fetched from upstream sources, by source and collection',
+    labelNames: ['source', 'collection'] as const, registers: [registry],
+  });
+  const syncRecords = new Counter({
+    name: 'oneroster_sync_records_total', help: 'Records written by sync runs, by source, table and action (changed, marked_deleted)',
+    labelNames: ['source', 'table', 'action'] as const, registers: [registry],
+  });
+  const onSync = (o: SyncOutcome) => {
+    syncSeconds.observe({ source: o.source, mode: o.mode, outcome: o.dryRun ? 'dry_run' : o.ok ? 'ok' : 'failed' }, o.seconds);
+    for (const [collection, n] of Object.entries(o.fetched)) syncFetched.inc({ source: o.source, collection }, n);
+    if (!o.ok || o.dryRun) return;
+    for (const [table, w] of Object.entries(o.tables)) {
+      syncRecords.inc({ source: o.source, table, action: 'changed' }, w.changed);
+      syncRecords.inc({ source: o.source, table, action: 'marked_deleted' }, w.deleted);
+    }
+  };
+  jobEvents.on('import', onImport);
+  jobEvents.on('sync', onSync);
 
   return {
     registry,
@@ -80,7 +102,7 @@ export function createMetrics(db: Database) {
         statements.observe(stats.statements);
       }
     },
-    stop: () => { importEvents.off('finished', onImport); },
+    stop: () => { jobEvents.off('import', onImport); jobEvents.off('sync', onSync); },
   };
 }
 

@@ -1,3 +1,4 @@
+import { statsOf, type RequestStats } from '../ops/request-stats.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
@@ -65,16 +66,18 @@ function requestUrl(req: FastifyRequest): URL {
  * The graph context a REST read document runs with: the caller's own scopes plus the address scopes of
  * the endpoint (scopesFor); every read scope when no endpoint is named (tests comparing executors).
  */
-export async function restReadContext(app: FastifyInstance, clientId?: string, scopes: ReadonlySet<string> = ALL_GRAPH_READ_SCOPES): Promise<Context> {
+export async function restReadContext(app: FastifyInstance, clientId?: string, scopes: ReadonlySet<string> = ALL_GRAPH_READ_SCOPES,
+  stats?: RequestStats): Promise<Context> {
   const principal: Principal = { clientId, scopes };
-  const ctx = await app.graphContext(principal);
+  const ctx = await app.graphContext(principal, stats);
   // Our documents are bounded by construction; the complexity limit guards client-written GraphQL.
   return { ...ctx, limits: { ...ctx.limits, maxComplexity: Infinity, maxDepth: Infinity } };
 }
 
 /** Runs one REST read through the graph: translate, execute in process, translate back. */
 async function answer(app: FastifyInstance, translator: Translator, executor: Executor, endpoint: Endpoint, req: FastifyRequest, reply: FastifyReply) {
-  const contextValue = await restReadContext(app, req.principal?.clientId, scopesFor(endpoint, req.principal?.scopes ?? new Set()));
+  const stats = statsOf(req);
+  const contextValue = await restReadContext(app, req.principal?.clientId, scopesFor(endpoint, req.principal?.scopes ?? new Set()), stats);
   const maxLimit = contextValue.limits.maxLimit;
   const params = Object.values(req.params as Record<string, string>);
   const query = req.query as Query;
@@ -88,6 +91,7 @@ async function answer(app: FastifyInstance, translator: Translator, executor: Ex
   const translation = translator.translate(restRequest, maxLimit);
   const result = await executor.execute(translation.document, translation.variables, contextValue);
   const response = translator.respond(restRequest, translation, result, requestUrl(req));
+  if (stats) stats.records = response.records;
   return reply.code(response.status).headers(response.headers).type('application/json; charset=utf-8').send(jsonBytes(response.body));
 }
 

@@ -11,7 +11,6 @@ import { linkHeader } from './links.js';
 import type { CollectionParams } from './params.js';
 import { compileSerialiser, RefMaker, type Serialiser } from './serialize.js';
 import { REF_LIMIT, V1P1_SHAPES, V1P2_SHAPES, type Shape } from './shapes.js';
-import { countRecords } from '../ops/request-stats.js';
 
 /**
  * The REST ↔ GraphQL translation, free of HTTP: a request (endpoint, path parameters, query
@@ -39,6 +38,8 @@ export interface RestResponse {
   status: number;
   body: Record<string, unknown>;
   headers: Record<string, string>;
+  /** Records in the body (the access log's `records`). */
+  records: number;
 }
 
 interface Prepared {
@@ -102,8 +103,7 @@ export class Translator {
     const refs = new RefMaker(url.origin, endpoint.version);
     if (endpoint.single) {
       if (!data.item) throw unknownObject(`${endpoint.single} ${params[params.length - 1]} does not exist`);
-      countRecords(1);
-      return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {} };
+      return { status: 200, body: { [endpoint.wrapper]: t.prepared.serialise(data.item, refs) }, headers: {}, records: 1 };
     }
     const from = endpoint.list!.from;
     const list = from === 'root' ? data.list : data[`p${from}`].list;
@@ -114,11 +114,11 @@ export class Translator {
     const nodes = orphaned ? [] : list.nodes as Record<string, unknown>[];
     const total = orphaned ? 0 : list.totalCount as number;
     const page = { offset: t.variables.offset as number, limit: t.variables.limit as number, total };
-    countRecords(nodes.length);
     return {
       status: 200,
       body: { [endpoint.wrapper]: nodes.map((n) => t.prepared.serialise(n, refs)) },
       headers: { 'x-total-count': String(total), link: linkHeader(url, page) },
+      records: nodes.length,
     };
   }
 

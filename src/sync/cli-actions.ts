@@ -50,7 +50,7 @@ export async function testSourceCommand(name: string) {
   const key = sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
     const report = await probeSource(db.orm.em.fork(), key, name);
-    console.log(`${name}: token ok`);
+    console.log(report.auth === 'oauth1' ? `${name}: signed requests accepted` : `${name}: token ok`);
     for (const c of report.collections) {
       console.log(`  ${c.collection.padEnd(18)} ${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`);
     }

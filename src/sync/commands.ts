@@ -6,13 +6,13 @@ import type { Command } from 'commander';
  */
 export function registerSyncCommands(program: Command) {
   const sources = program.command('sources').description('upstream OneRoster providers the aggregator pulls from');
-  sources.command('add <name>').description('add an upstream OneRoster 1.2 provider (OAuth 2 client credentials); the secret is sealed with SOURCES_KEY')
+  sources.command('add <name>').description('add an upstream OneRoster provider: 1.2 with OAuth 2 client credentials, or 1.1 with OAuth 1.0a signatures; the secret is sealed with SOURCES_KEY')
     .requiredOption('--base-url <url>', 'the provider\'s base URL, before /ims/oneroster/...')
-    .option('--version <version>', 'OneRoster version of the provider (1.2)', '1.2')
-    .option('--auth <kind>', 'oauth2 (client credentials)', 'oauth2')
-    .requiredOption('--token-url <url>', 'OAuth 2 token endpoint')
-    .requiredOption('--client-id <id>', 'OAuth 2 client id')
-    .requiredOption('--client-secret <secret>', 'OAuth 2 client secret (stored encrypted)')
+    .option('--version <version>', 'OneRoster version of the provider: 1.2 or 1.1', '1.2')
+    .option('--auth <kind>', 'oauth2 (client credentials; the default for 1.2) or oauth1 (OAuth 1.0a HMAC-SHA256 signatures; the default for 1.1)')
+    .option('--token-url <url>', 'OAuth 2 token endpoint (required with oauth2)')
+    .requiredOption('--client-id <id>', 'client id (OAuth 1.0a: the consumer key)')
+    .requiredOption('--client-secret <secret>', 'client secret (OAuth 1.0a: the consumer secret; stored encrypted)')
     .option('--scope <scopes>', 'space-separated scope URIs to ask for')
     .option('--services <list>', 'comma-separated: rostering, gradebook, resources', 'rostering')
     .option('--prefix <prefix>', 'prepended to every sourcedId of this source, so two sources cannot collide')
@@ -28,7 +28,7 @@ export function registerSyncCommands(program: Command) {
     .action(async (name: string, opts: { pushGrades?: boolean }) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
   sources.command('list').description('list sources with their last sync (never their secrets)')
     .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
-  sources.command('test <name>').description('fetch a token and the first page of each collection the sync reads; print what was found')
+  sources.command('test <name>').description('fetch a token (oauth2; oauth1 sources sign each request) and the first page of each collection the sync reads; print what was found')
     .action(async (name: string) => (await import('./cli-actions.js')).testSourceCommand(name));
   sources.command('remove <name>').description('forget a source and its sync history; the records it delivered stay')
     .action(async (name: string) => (await import('./cli-actions.js')).removeSourceCommand(name));

@@ -51,7 +51,8 @@ export const emptyBatch = (): Batch => ({
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const missing = (v: unknown) => v === undefined || v === null || v === '';
-const MAX_ISSUES = 100;
+/** Issues kept per run (src/sync/v1p1.ts reports into the same list). */
+export const MAX_ISSUES = 100;
 
 /** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source. */
 export class RecordReader {

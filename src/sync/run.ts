@@ -7,10 +7,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
+import { reportSync } from '../ops/job-events.js';
 import { applyBatch, type TableCount } from './apply.js';
 import { emptyBatch, RecordReader, ROSTERING_COLLECTIONS, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
 import { Upstream, type Fetched, type UpstreamOptions } from './upstream.js';
+import { V1p1Reader } from './v1p1.js';
 
 export interface SyncOptions {
   /** Fetch everything and mark what the source no longer lists tobedeleted (also the first run's mode). */
@@ -100,7 +102,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
   try {
     const batch = emptyBatch();
-    const reader = new RecordReader(batch, source.prefix ?? '');
+    // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts).
+    const reader = source.version === '1.1' ? new V1p1Reader(batch, source.prefix ?? '') : new RecordReader(batch, source.prefix ?? '');
     const upstream = new Upstream(source, {
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
@@ -141,5 +144,6 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   await run(em, sql`update sync_runs set finished_at = now(), status = ${report.ok ? 'succeeded' : 'failed'}, error = ${report.error ?? null},
     fetched = ${Object.values(report.fetched).reduce((a, b) => a + b, 0)}, changed = ${report.changed}, deleted = ${report.deleted}
     where id = ${runRow.id}`);
+  reportSync(report);
   return report;
 }

@@ -10,7 +10,8 @@ export interface SourceInput {
   name: string;
   baseUrl: string;
   version: string;
-  auth: string;
+  /** Default: oauth1 for 1.1, oauth2 for 1.2. */
+  auth?: string;
   tokenUrl?: string;
   clientId: string;
   clientSecret: string;
@@ -23,13 +24,18 @@ export interface SourceInput {
   pushGrades?: boolean;
 }
 
+export type SourceVersion = '1.1' | '1.2';
+/** oauth2: client credentials with a token endpoint; oauth1: every request signed with OAuth 1.0a (1.1 sources only). */
+export type SourceAuth = 'oauth1' | 'oauth2';
+
 /** A source as the sync uses it, secret opened. */
 export interface Source {
   name: string;
   baseUrl: string;
-  version: '1.2';
-  auth: 'oauth2';
-  tokenUrl: string;
+  version: SourceVersion;
+  auth: SourceAuth;
+  /** Only with oauth2. */
+  tokenUrl?: string;
   clientId: string;
   clientSecret: string;
   scope?: string;
@@ -49,6 +55,8 @@ export function parseEvery(value: string): number {
 }
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
+// The outbox holds 1.2 JSON for 1.2 paths; a 1.1 gradebook takes other bodies.
+const PUSH_1P2_ONLY = '--push-grades is for OneRoster 1.2 sources only so far';
 
 function httpUrl(option: string, value: string | undefined): string {
   let url: URL;
@@ -62,13 +70,32 @@ function httpUrl(option: string, value: string | undefined): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/**
+ * Version and authentication go together: the 1.1 REST binding signs requests with OAuth 1.0a (many 1.1
+ * providers also take OAuth 2 bearer tokens, as this server does); 1.2 is OAuth 2 only. Without --auth,
+ * each version's own binding is meant.
+ */
+function checkVersionAndAuth(input: SourceInput): { version: SourceVersion; auth: SourceAuth; tokenUrl?: string } {
+  if (input.version !== '1.1' && input.version !== '1.2') throw new Error('--version must be 1.1 or 1.2');
+  const version: SourceVersion = input.version;
+  const auth = input.auth || (version === '1.1' ? 'oauth1' : 'oauth2');
+  if (auth !== 'oauth1' && auth !== 'oauth2') throw new Error('--auth must be oauth1 (1.1 sources) or oauth2');
+  if (auth === 'oauth1' && version === '1.2') {
+    throw new Error('--auth oauth1 is for --version 1.1 sources only: OneRoster 1.2 providers use OAuth 2 client credentials (--auth oauth2 --token-url URL)');
+  }
+  if (auth === 'oauth2') return { version, auth, tokenUrl: httpUrl('--token-url', input.tokenUrl) };
+  if (input.tokenUrl) {
+    throw new Error(`--token-url is not used with --auth oauth1${input.auth ? '' : ' (the default for --version 1.1)'}: each request is signed with the client secret, `
+      + 'no token is fetched; for a 1.1 provider that takes OAuth 2 bearer tokens, add --auth oauth2');
+  }
+  if (input.scope) throw new Error('--scope is not used with --auth oauth1: the upstream client\'s own scopes apply');
+  return { version, auth };
+}
+
 /** Checks every option before anything is stored; a specific message per mistake. */
 export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number; pushGrades: boolean } {
   if (!NAME.test(input.name)) throw new Error('source name must be 1-64 of A-Z a-z 0-9 . _ -');
-  if (input.version === '1.1') throw new Error('--version 1.1 is not supported yet (only OneRoster 1.2 sources)');
-  if (input.version !== '1.2') throw new Error('--version must be 1.2');
-  if (input.auth === 'oauth1') throw new Error('--auth oauth1 is not supported yet (only oauth2 client credentials)');
-  if (input.auth !== 'oauth2') throw new Error('--auth must be oauth2');
+  const { version, auth, tokenUrl } = checkVersionAndAuth(input);
   if (!input.clientId) throw new Error('--client-id is required');
   if (!input.clientSecret) throw new Error('--client-secret is required');
   const services = (input.services ?? 'rostering').split(',').map((s) => s.trim()).filter(Boolean);
@@ -76,10 +103,12 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
   if (!services.length) throw new Error('--services names no service');
   const unsupported = services.filter((s) => s !== 'rostering');
   if (unsupported.length) throw new Error(`--services ${unsupported.join(',')}: only rostering is synchronised so far`);
+  if (version === '1.1' && unsupported.length) throw new Error(`--services ${unsupported.join(',')}: a 1.1 source synchronises rostering only`);
+  if (input.pushGrades && version === '1.1') throw new Error(PUSH_1P2_ONLY);
   if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
   return {
-    name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version: '1.2', auth: 'oauth2',
-    tokenUrl: httpUrl('--token-url', input.tokenUrl), clientId: input.clientId, clientSecret: input.clientSecret,
+    name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version, auth,
+    tokenUrl, clientId: input.clientId, clientSecret: input.clientSecret,
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
     pushGrades: input.pushGrades === true,
@@ -91,7 +120,7 @@ export async function addSource(em: EntityManager, key: Buffer, input: SourceInp
   const sealed = sealSecret(key, s.clientSecret, s.name);
   const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
       every_seconds, push_grades, created_at)
-    values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
+    values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl ?? null}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
       array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
@@ -101,7 +130,8 @@ export async function loadSource(em: EntityManager, key: Buffer, name: string): 
   const [row] = await run(em, sql`select * from sources where name = ${name}`);
   if (!row) throw new Error(`no source ${name}`);
   return {
-    name: String(row.name), baseUrl: String(row.base_url), version: '1.2', auth: 'oauth2', tokenUrl: String(row.token_url),
+    name: String(row.name), baseUrl: String(row.base_url), version: row.version as SourceVersion, auth: row.auth as SourceAuth,
+    tokenUrl: (row.token_url as string | null) ?? undefined,
     clientId: String(row.client_id), clientSecret: openSecret(key, String(row.client_secret_sealed), String(row.name)),
     scope: (row.scope as string | null) ?? undefined, services: row.services as Service[], prefix: (row.prefix as string | null) ?? undefined,
   };
@@ -152,9 +182,12 @@ export async function listSources(em: EntityManager) {
  * in the outbox stay and go out if it is turned on again. Only writes made while it is on are enqueued.
  */
 export async function setPushGrades(em: EntityManager, name: string, on: boolean): Promise<void> {
-  const rows = await run(em, sql`update sources set push_grades = ${on} where name = ${name} returning name`);
-  if (!rows.length) throw new Error(`no source ${name}`);
+  const [source] = await run(em, sql`select version from sources where name = ${name}`);
+  if (!source) throw new Error(`no source ${name}`);
+  if (on && source.version !== '1.2') throw new Error(PUSH_1P2_ONLY);
+  await run(em, sql`update sources set push_grades = ${on} where name = ${name}`);
 }
+
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
 export async function removeSource(em: EntityManager, name: string): Promise<boolean> {

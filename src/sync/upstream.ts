@@ -9,6 +9,7 @@ import LinkHeader from 'http-link-header';
 import pRetry, { AbortError } from 'p-retry';
 import { basePath } from '../rest/endpoints.js';
 import type { Service } from '../rest/openapi.js';
+import { OAuth1Signer } from './oauth1-signer.js';
 import type { Source } from './sources.js';
 
 export interface UpstreamOptions {
@@ -59,15 +60,18 @@ export class Upstream {
   private readonly opts: Required<Omit<UpstreamOptions, 'onRetry'>> & Pick<UpstreamOptions, 'onRetry'>;
   private token?: { value: string; expiresAt: number };
   private readonly origin: string;
+  /** OneRoster 1.1 sources with --auth oauth1: requests are signed instead of carrying a token. */
+  private readonly signer?: OAuth1Signer;
 
   constructor(private readonly source: Source, opts: UpstreamOptions = {}) {
     this.opts = { ...DEFAULTS, ...opts };
     this.origin = new URL(source.baseUrl).origin;
+    if (source.auth === 'oauth1') this.signer = new OAuth1Signer(source.clientId, source.clientSecret);
   }
 
-  /** The collection's first URL: base URL, the service's 1.2 base path, the path, paging and filter. */
+  /** The collection's first URL: base URL, the service's base path (1.1 or 1.2), the path, paging and filter. */
   collectionUrl(service: Service, path: string, offset: number, filter?: string): string {
-    const url = new URL(`${this.source.baseUrl}${basePath(service, 'v1p2')}${path}`);
+    const url = new URL(`${this.source.baseUrl}${basePath(service, this.source.version === '1.1' ? 'v1p1' : 'v1p2')}${path}`);
     url.searchParams.set('limit', String(this.opts.pageSize));
     url.searchParams.set('offset', String(offset));
     if (filter) url.searchParams.set('filter', filter);
@@ -129,15 +133,20 @@ export class Upstream {
     return url.toString();
   }
 
-  /** GET with the bearer token and retries; a 401 fetches a new token once (it may have been revoked). */
+  /** The Authorization header of one attempt: the bearer token, or an OAuth 1.0a signature of this very request. */
+  async authorization(method: string, url: string): Promise<string> {
+    return this.signer ? this.signer.authorization(method, url) : `Bearer ${await this.accessToken()}`;
+  }
+
+  /** GET with the bearer token (or a signature) and retries; a 401 fetches a new token once (it may have been revoked), or signs anew. */
   async get(url: string): Promise<{ body: Record<string, unknown>; next?: string; total?: number; hasLinks: boolean }> {
     let renewed = false;
     return this.retrying(url, async () => {
-      const res = await this.request(url, { headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' } });
+      const res = await this.request(url, { headers: { authorization: await this.authorization('GET', url), accept: 'application/json' } });
       if (res.status === 401 && !renewed) {
         renewed = true;
         this.token = undefined;
-        throw new UpstreamError(`upstream refused the token: ${url}`, url, true);
+        throw new UpstreamError(`upstream refused the ${this.signer ? 'signature' : 'token'}: ${url}`, url, true);
       }
       const body = await this.readJson(res, url);
       const link = res.headers.get('link');
@@ -164,15 +173,15 @@ export class Upstream {
    */
   async send(method: 'PUT' | 'DELETE', url: string, body?: unknown): Promise<number> {
     for (let renewed = false; ; renewed = true) {
-      let token: string;
+      let authorization: string;
       try {
-        token = await this.accessToken();
+        authorization = await this.authorization(method, url);
       } catch (err) {
         throw new UpstreamError(`token: ${(err as Error).message}`, url, true);
       }
       const res = await this.request(url, {
         method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       });
       const text = await res.text().catch(() => '');
       if (res.status === 401 && !renewed) {
@@ -197,6 +206,7 @@ export class Upstream {
   async accessToken(): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
     const url = this.source.tokenUrl;
+    if (!url) throw new UpstreamError(`source ${this.source.name} has no token URL (it signs its requests with OAuth 1.0a)`, this.source.baseUrl, false);
     const basic = Buffer.from(`${encodeURIComponent(this.source.clientId)}:${encodeURIComponent(this.source.clientSecret)}`).toString('base64');
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (this.source.scope) form.set('scope', this.source.scope);

@@ -31,7 +31,7 @@ describe('issueAccessToken / verifyAccessToken', () => {
     expect(typeof claims.jti).toBe('string');
 
     const verified = await verifyAccessToken(keys, res.access_token, { issuer: 'https://or.test' });
-    expect(verified).toEqual({ clientId: 'c1', scopes: new Set(scopes) });
+    expect(verified).toEqual({ clientId: 'c1', scopes: new Set(scopes), kid: keys.current.kid, expiresAt: claims.exp! * 1000 });
   });
 
   it('gives every token its own jti', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/db/config.js';
 import { openDatabase } from '../../src/db/orm.js';
-import { RecentWriters, replicaRouting } from '../../src/db/replica-reads.js';
+import { RecentWriters } from '../../src/db/replica-reads.js';
+import { replicaRouting } from '../../src/db/replica-routing.js';
 
 /** The settings and the read-your-writes window of read replicas; test/ops/replica.test.ts runs real replicas. */
 describe('read replica settings', () => {
@@ -31,14 +32,14 @@ describe('read-your-writes window', () => {
     expect(writers.wroteRecently('a')).toBe(false);
   });
 
-  it('sends reads to a replica only when one is configured and the client has not just written', () => {
-    expect(replicaRouting(false, 5_000).mayRead('a')).toBe(false);
-    const routing = replicaRouting(true, 5_000);
+  it('sends reads to a replica only when one is configured and the client has not just written', async () => {
+    expect(replicaRouting({ hasReplicas: false, windowMs: 5_000 }).mayRead('a')).toBe(false);
+    const routing = replicaRouting({ hasReplicas: true, windowMs: 5_000 });
     expect(routing.mayRead('a')).toBe(true);
-    routing.noteWrite('a');
+    await routing.noteWrite('a');
     expect([routing.mayRead('a'), routing.mayRead('b')]).toEqual([false, true]);
-    const noWindow = replicaRouting(true, 0);
-    noWindow.noteWrite('a');
+    const noWindow = replicaRouting({ hasReplicas: true, windowMs: 0 });
+    await noWindow.noteWrite('a');
     expect(noWindow.mayRead('a')).toBe(true);
   });
 });

@@ -1,10 +1,13 @@
+import { execute, parse, type DocumentNode, type GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/auth/scopes.js';
 import type { Database } from '../../src/db/orm.js';
 import type { DistrictOptions } from '../../src/seed/district.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { testDatabase } from '../support/db.js';
-import { fixtureRows, ok, run } from './support.js';
+import { createContext, type Limits } from '../../src/graph/context.js';
+import { schema } from '../../src/graph/schema.js';
+import { ALL_SCOPES, fixtureRows, ok, run, WIDE_LIMITS } from './support.js';
 
 /**
  * Small relations (roles, profiles, agents, resources) of a page's rows are read in the page's own
@@ -55,6 +58,56 @@ describe('embedded relations', () => {
     expect(count((u) => u.userProfiles.length)).toBe(rows.get('UserProfile')!.length);
     const agent = users.find((u) => u.agents.nodes.length)!.agents.nodes[0];
     expect(agent.givenName).toBe(rows.get('User')!.find((u) => u.sourcedId === agent.sourcedId)!.givenName);
+  });
+
+  it('a single record by sourcedId reads its small relations in its own statement, as the loaders would answer', async () => {
+    const id = 'guardian-001-00001';
+    const embedded = await ok(db, `{ user(sourcedId: "${id}") { ${USER_FIELDS('(limit: 50)', '(limit: 50)')} } }`);
+    expect(embedded.statements).toBe(1);
+    const loaded = await ok(db, `{ user(sourcedId: "${id}") { ${USER_FIELDS('(limit: 50, filter: {})', '(limit: 50, filter: {})')}
+      roles { role } userProfiles { sourcedId } } }`);
+    expect(loaded.statements).toBe(5);
+    expect(embedded.data).toEqual(loaded.data);
+    expect(embedded.data.user.agents.nodes.length).toBeGreaterThan(0);
+    expect(embedded.data.user.roles.length).toBeGreaterThan(0);
+    // A view with its own condition (students) reads them along too; a record outside the view is null.
+    const student = await ok(db, `{ student(sourcedId: "student-000001") { sourcedId roles { role } agents { nodes { sourcedId } } } }`);
+    expect(student.statements).toBe(1);
+    expect(student.data.student.roles.map((r: any) => r.role)).toContain('student');
+    const notStudent = await ok(db, `{ student(sourcedId: "${id}") { sourcedId roles { role } } }`);
+    expect(notStudent.data.student).toBeNull();
+    // Two records of one document are still one statement (one batch).
+    const two = await ok(db, `{ a: user(sourcedId: "${id}") { roles { role } } b: user(sourcedId: "student-000001") { roles { role } } }`);
+    expect(two.statements).toBe(1);
+    expect(two.data.b.roles).toEqual(student.data.student.roles);
+  });
+
+  it('plans a document once per page-size cap and readable relations, and per request when its selection uses variables', async () => {
+    const exec = async (document: DocumentNode, opts: { variables?: Record<string, unknown>; limits?: Limits; scopes?: ReadonlySet<string> } = {}) => {
+      const ctx = createContext({ em: db.orm.em, scopes: opts.scopes ?? ALL_SCOPES, limits: opts.limits ?? WIDE_LIMITS });
+      const result = await execute({ schema, document, contextValue: ctx, variableValues: opts.variables });
+      return { ...result, statements: ctx.stats.statements } as { data: any; errors?: readonly GraphQLError[]; statements: number };
+    };
+    const one = `filter: { sourcedId: { eq: "guardian-001-00001" } }`;
+    // Same document object each time, as a parse cache hands it out.
+    const fixed = parse(`{ users(limit: 1, ${one}) { nodes { roles { role } agents(limit: 2) { nodes { sourcedId } } } } }`);
+    const wide = await exec(fixed);
+    expect([wide.errors, wide.statements, wide.data.users.nodes[0].agents.nodes.length]).toEqual([undefined, 1, 2]);
+    // A cap below the literal limit: the embed is not planned, and the field itself refuses the limit.
+    const capped = await exec(fixed, { limits: { ...WIDE_LIMITS, maxLimit: 1 } });
+    expect(capped.errors?.[0]?.message).toMatch(/exceeds the maximum page size of 1/);
+    expect((await exec(fixed)).data).toEqual(wide.data);
+    // Without the resources scope, no resources are read, embedded or not.
+    const withResources = parse(`{ users(limit: 1, ${one}) { nodes { roles { role } resources { nodes { sourcedId } } } } }`);
+    const roster = await exec(withResources, { scopes: new Set([SCOPES['roster.readonly']]) });
+    expect(roster.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await exec(withResources)).errors).toBeUndefined();
+    // A variable in the selection: each request's own values.
+    const variable = parse(`query($n: Int) { users(limit: 1, ${one}) { nodes { agents(limit: $n) { nodes { sourcedId } } } } }`);
+    for (const n of [1, 2, 1]) {
+      const r = await exec(variable, { variables: { n } });
+      expect([r.statements, r.data.users.nodes[0].agents.nodes.length]).toEqual([1, n]);
+    }
   });
 
   it('keeps each alias with its own paging, and pages within an embedded list', async () => {

@@ -16,7 +16,9 @@ import { serve } from './processes.js';
  * `serve` with DATABASE_URL on the primary and DATABASE_REPLICA_URL on two replicas. With the replica's
  * replay paused, a write through the API lands on the primary only; another client's reads (GraphQL and
  * REST) do not see it, so the replica served them; the writer sees it during its read-your-writes window,
- * and no longer once the window is over. Collected only when DATABASE_URL is set (vitest.config.ts).
+ * and no longer once the window is over. Two instances run on the same databases: a write through one
+ * starts the writer's window on the other too (as behind a load balancer).
+ * Collected only when DATABASE_URL is set (vitest.config.ts).
  */
 const BIN = '/usr/lib/postgresql/15/bin';
 const WINDOW_MS = 4_000;
@@ -46,7 +48,7 @@ describe('reads on a streaming replica', () => {
   const replicaUrls = replicas.map((r) => urlOf(r.port));
   const onEveryReplica = async (text: string) => Promise.all(replicaUrls.map((url) => query(url, text)));
   const started: string[] = [];
-  let server: Awaited<ReturnType<typeof serve>> | undefined;
+  const servers: Awaited<ReturnType<typeof serve>>[] = [];
 
   const startCluster = (dir: string, port: number) => {
     // Later lines of postgresql.conf win: the replica's copy of the primary's settings gets its own port.
@@ -74,7 +76,7 @@ describe('reads on a streaming replica', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (server) {
+    for (const server of servers) {
       server.child.kill('SIGTERM');
       await exited(server.child);
     }
@@ -94,12 +96,17 @@ describe('reads on a streaming replica', () => {
     const reader = await store.add('reader', [SCOPES['gradebook.readonly']!]);
     await db.close();
 
-    const port = freePort();
-    server = await serve({
-      DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: replicaUrls.join(','), REPLICA_READ_YOUR_WRITES_MS: String(WINDOW_MS),
-      JWT_SIGNING_KEY: '', LOG_LEVEL: 'warn', DATA_DIR: '/nonexistent-og-data',
-    }, port);
-    const base = `http://127.0.0.1:${port}`;
+    const bases: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const port = freePort();
+      servers.push(await serve({
+        DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: replicaUrls.join(','), REPLICA_READ_YOUR_WRITES_MS: String(WINDOW_MS),
+        JWT_SIGNING_KEY: '', LOG_LEVEL: 'warn', DATA_DIR: '/nonexistent-og-data',
+      }, port));
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+    // Writes go through the first instance; reads through either (`other` is the second).
+    const [base, other] = bases as [string, string];
     const tokenOf = async (c: { client_id: string; client_secret: string }) => {
       const res = await fetch(`${base}/oauth/token`, {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -109,11 +116,13 @@ describe('reads on a streaming replica', () => {
       return `Bearer ${(await res.json()).access_token}`;
     };
     const [writerAuth, readerAuth] = [await tokenOf(writer), await tokenOf(reader)];
-    const graphql = async (auth: string, text: string) => (await fetch(`${base}/graphql`, {
+    const graphql = async (auth: string, text: string, at = base) => (await fetch(`${at}/graphql`, {
       method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ query: text }),
     })).json();
-    const title = async (auth: string, id: string) => (await graphql(auth, `{ category(sourcedId: "${id}") { title } }`)).data?.category?.title ?? null;
-    const restStatus = async (auth: string, id: string) => (await fetch(`${base}${GRADEBOOK}/categories/${id}`, { headers: { authorization: auth } })).status;
+    const title = async (auth: string, id: string, at = base) =>
+      (await graphql(auth, `{ category(sourcedId: "${id}") { title } }`, at)).data?.category?.title ?? null;
+    const restStatus = async (auth: string, id: string, at = base) =>
+      (await fetch(`${at}${GRADEBOOK}/categories/${id}`, { headers: { authorization: auth } })).status;
     const onReplicas = async (id: string) => (await onEveryReplica(`select title from categories where sourced_id = '${id}'`)).map((rows) => rows.length);
     const onPrimary = async (id: string) => (await query(primaryUrl, `select title from categories where sourced_id = '${id}'`)).length;
 
@@ -135,12 +144,15 @@ describe('reads on a streaming replica', () => {
     expect([await onPrimary('rep-rest'), await onReplicas('rep-rest')]).toEqual([1, [0, 0]]);
     // The writer reads its own write (read-your-writes window); the reader's GraphQL query and REST GET
     // are answered from the replica, which does not have it yet.
-    expect(await title(writerAuth, 'rep-rest')).toBe('Title rep-rest');
-    expect(await restStatus(writerAuth, 'rep-rest')).toBe(200);
+    // Both instances know of the write: the other one heard of it through the primary.
+    for (const at of bases) {
+      expect(await title(writerAuth, 'rep-rest', at)).toBe('Title rep-rest');
+      expect(await restStatus(writerAuth, 'rep-rest', at)).toBe(200);
+    }
     // Several reads, so that both replicas answer some (each request picks one at random).
     for (let i = 0; i < 4; i++) {
-      expect(await title(readerAuth, 'rep-rest')).toBeNull();
-      expect(await restStatus(readerAuth, 'rep-rest')).toBe(404);
+      expect(await title(readerAuth, 'rep-rest', bases[i % 2])).toBeNull();
+      expect(await restStatus(readerAuth, 'rep-rest', bases[i % 2])).toBe(404);
     }
 
     // A GraphQL mutation too: the record it returns is read from the primary within the write request.
@@ -148,11 +160,14 @@ describe('reads on a streaming replica', () => {
     expect(mutated).toEqual({ data: { putCategory: { created: true, category: { title: 'Title rep-gql' } } } });
     expect([await onPrimary('rep-gql'), await onReplicas('rep-gql')]).toEqual([1, [0, 0]]);
     expect(await title(writerAuth, 'rep-gql')).toBe('Title rep-gql');
+    expect(await title(writerAuth, 'rep-gql', other)).toBe('Title rep-gql');
     expect(await title(readerAuth, 'rep-gql')).toBeNull();
+    expect(await title(readerAuth, 'rep-gql', other)).toBeNull();
 
     // Once its window is over, the writer's reads go to the replica again.
     await new Promise((r) => setTimeout(r, WINDOW_MS + 500));
     expect(await title(writerAuth, 'rep-gql')).toBeNull();
+    expect(await title(writerAuth, 'rep-gql', other)).toBeNull();
     expect(await restStatus(writerAuth, 'rep-rest')).toBe(404);
 
     // Replay resumes: the replica catches up and the reader sees both writes.

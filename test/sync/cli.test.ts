@@ -33,8 +33,8 @@ describe('oneroster-graph sources / sync', { timeout: 300_000 }, () => {
     const noKey = await add('district', [], { ...env, SOURCES_KEY: '' });
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/SOURCES_KEY is not set/);
-    const oldVersion = await add('district', ['--version', '1.1']);
-    expect(oldVersion.stderr).toMatch(/--version 1.1 is not supported yet/);
+    const oauth1OnV12 = await add('district', ['--auth', 'oauth1']);
+    expect(oauth1OnV12.stderr).toMatch(/--auth oauth1 is for --version 1.1 sources only/);
     const badPrefix = await add('district', ['--prefix', 'a b']);
     expect(badPrefix.stderr).toMatch(/--prefix must be/);
 
@@ -80,5 +80,17 @@ describe('oneroster-graph sources / sync', { timeout: 300_000 }, () => {
     expect(removed.stdout).toMatch(/removed source district/);
     expect(JSON.parse((await runCli(['sources', 'list'], env)).stdout)).toEqual([]);
     expect((await runCli(['sources', 'remove', 'district'], env)).stderr).toMatch(/no source district/);
+  });
+
+  it('adds a OneRoster 1.1 source signing with OAuth 1.0a (no token URL); sources test reads its 1.1 collections', async () => {
+    const added = await runCli(['sources', 'add', 'legacy', '--base-url', base, '--version', '1.1', '--auth', 'oauth1',
+      '--client-id', credentials.client_id, '--client-secret', credentials.client_secret], env);
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toMatch(/added source legacy/);
+    const tested = await runCli(['sources', 'test', 'legacy'], env);
+    expect(tested.stderr).toBe('');
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(/^legacy: signed requests accepted\n/);
+    expect(tested.stdout).toMatch(/users\s+\d+ on the first page, \d+ in all/);
   });
 });

@@ -13,7 +13,7 @@ import { seedDistrict } from '../../src/seed/seed.js';
 import { pushGrades } from '../../src/sync/outbox-deliver.js';
 import { startGradePush } from '../../src/sync/outbox-schedule.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource, listSources, setPushGrades } from '../../src/sync/sources.js';
+import { addSource, checkSourceInput, listSources, setPushGrades } from '../../src/sync/sources.js';
 import { bearer, graphql, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 import { collection, instance, SOURCES_KEY, type Instance } from './support.js';
@@ -245,5 +245,10 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 1, failed: 0, pending: 0 }]);
     expect(writes).toEqual(['PUT /results/res-push-3 201']);
     expect((await get(upstream, '/results/res-push-3')).result.score).toBe(95);
+  });
+
+  it('is refused for a 1.1 source, whose gradebook takes other bodies', () => {
+    expect(() => checkSourceInput({ name: 'old', baseUrl: 'https://sis.example.org', version: '1.1', auth: '', clientId: 'c', clientSecret: 's', pushGrades: true }))
+      .toThrow('--push-grades is for OneRoster 1.2 sources only so far');
   });
 });

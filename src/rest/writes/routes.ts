@@ -1,3 +1,4 @@
+import { statsOf } from '../../ops/request-stats.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
@@ -84,7 +85,7 @@ function restErrorOf(error: GraphQLError, wrapper: string): Error {
 }
 
 async function run(app: FastifyInstance, req: FastifyRequest, text: string, variables: Json, wrapper: string): Promise<Json> {
-  const contextValue = await app.graphContext(req.principal);
+  const contextValue = await app.graphContext(req.principal, statsOf(req));
   const result = await executor.execute(documentOf(text), variables, contextValue);
   if (result.errors?.length) throw restErrorOf(result.errors[0]!, wrapper);
   return result.data as Json;
