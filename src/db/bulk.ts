@@ -73,8 +73,8 @@ export interface Upsert {
   onlyWhenChanged?: readonly string[];
 }
 
-/** Inserts or updates rows set-based; counts the rows written and, of those, the ones created. */
-export async function upsert(session: SqlSession, u: Upsert): Promise<{ written: number; created: number }> {
+/** The insert statement of an upsert, ending in `returning` the given expression. */
+function upsertStatement(u: Upsert, returning: Sql): Sql {
   const table = sql.table(u.table);
   const col = (c: string) => sql.id(c);
   const excluded = (c: string) => sql.ref(`excluded.${c}`);
@@ -88,11 +88,21 @@ export async function upsert(session: SqlSession, u: Upsert): Promise<{ written:
       : sql``;
     conflict = sql`on conflict (${joined(u.key.map(col))}) do update set ${joined(updated.map((c) => sql`${col(c)} = ${excluded(c)}`))} ${changed}`;
   }
+  return sql`insert into ${table} (${joined(u.columns.map(col))}) ${u.rows} ${conflict} returning ${returning}`;
+}
+
+/** Inserts or updates rows set-based; counts the rows written and, of those, the ones created. */
+export async function upsert(session: SqlSession, u: Upsert): Promise<{ written: number; created: number }> {
   // (xmax = 0): the row was inserted, not updated. One row comes back, not one per record.
-  const [r] = await session.run(sql`with w as (
-      insert into ${table} (${joined(u.columns.map(col))}) ${u.rows} ${conflict} returning (xmax = 0) as created)
+  const [r] = await session.run(sql`with w as (${upsertStatement(u, sql`(xmax = 0) as created`)})
     select count(*)::int as written, (count(*) filter (where created))::int as created from w`);
   return { written: Number(r.written), created: Number(r.created) };
+}
+
+/** `upsert` returning the sourcedIds of the records it inserted or updated (with `onlyWhenChanged`: the changed ones). */
+export async function upsertWritten(session: SqlSession, u: Upsert): Promise<string[]> {
+  const rows = await session.run(upsertStatement(u, sql.ref('sourced_id')));
+  return rows.map((r) => String(r.sourced_id));
 }
 
 /**

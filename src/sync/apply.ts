@@ -5,16 +5,18 @@
  * link lists, and on a full run marks what the source no longer lists tobedeleted.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { insertRows } from '../db/bulk.js';
-import { joined, run, sql, type Sql } from '../db/sql.js';
-import { columnOf, type EntityName } from '../model/dsl.js';
+import { entityColumns, jsonRows, toColumns, upsertWritten } from '../db/bulk.js';
+import { emSession, run, sql, type Sql } from '../db/sql.js';
+import { columnOf, isRef, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
-import type { Batch, Link, Row, SyncIssue } from './records.js';
+import { PART_OWNERS, type Batch, type Link, type Row, type SyncIssue } from './records.js';
 
-/** Entities in the order their references allow. */
+/** Entities in the order their references allow (parts after their owners). */
 export const WRITE_ORDER: readonly EntityName[] = [
-  'Org', 'AcademicSession', 'Course', 'Class', 'User', 'UserRole', 'UserProfile', 'Enrollment', 'Demographics',
+  'Org', 'AcademicSession', 'Category', 'Resource', 'Course', 'Class', 'User', 'UserRole', 'UserProfile', 'Enrollment', 'Demographics',
+  'ScoreScale', 'LineItem', 'LineItemScoreScale', 'LineItemLearningObjective', 'Result', 'ResultScoreScale', 'ResultLearningObjective',
+  'AssessmentLineItem', 'AssessmentResult', 'CourseResource', 'ClassResource', 'UserResource',
 ];
 
 const MAX_REPORTED = 100;
@@ -64,23 +66,17 @@ async function checkReferences(em: EntityManager, batch: Batch): Promise<SyncIss
   return issues;
 }
 
-/** Row keyed by column names, as jsonb_populate_recordset reads it (dateLastModified left out: it is never compared). */
-function columnsOf(entity: EntityName, row: Row): Row {
-  const out: Row = { sourced_id: row.sourcedId, status: row.status, metadata: row.metadata ?? null };
-  for (const [name, f] of Object.entries(entityDef(entity).fields)) out[columnOf(name, f)] = row[name] ?? null;
-  return out;
-}
-
-/** Parents before children for the self-referencing tables, so that every insert batch finds its parents. */
+/** Parents before children for the self-referencing tables (a reference to its own entity), so that every insert batch finds its parents. */
 function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
-  if (!('parent' in entityDef(entity).fields)) return rows;
+  const parentField = Object.entries(entityDef(entity).fields).find(([, f]) => isRef(f) && f.target === entity)?.[0];
+  if (!parentField) return rows;
   const byId = new Map(rows.map((r) => [String(r.sourcedId), r]));
   const placed = new Set<string>();
   const out: Row[] = [];
   const place = (row: Row, depth: number) => {
     const id = String(row.sourcedId);
     if (placed.has(id) || depth > rows.length) return;
-    const parent = row.parent == null ? undefined : byId.get(String(row.parent));
+    const parent = row[parentField] == null ? undefined : byId.get(String(row[parentField]));
     if (parent) place(parent, depth + 1);
     placed.add(id);
     out.push(row);
@@ -89,25 +85,25 @@ function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
   return out;
 }
 
-/** Upserts the rows whose values differ from the stored ones; returns their sourcedIds. */
+/**
+ * Upserts the rows whose values differ from the stored ones (one statement per chunk: new rows are
+ * inserted, changed ones updated, unchanged ones left with their dateLastModified); returns their sourcedIds.
+ */
 async function upsertChanged(em: EntityManager, entity: EntityName, rows: Row[], runTime: string): Promise<string[]> {
   if (!rows.length) return [];
   const def = entityDef(entity);
-  const table = sql.table(def.table);
+  const columns = entityColumns(entity);
   const compared = ['status', 'metadata', ...Object.entries(def.fields).map(([name, f]) => columnOf(name, f))];
-  const cols = (alias: string): Sql => joined(compared.map((c) => sql.ref(`${alias}.${c}`)));
-  const changed = new Set<string>();
+  const changed: string[] = [];
   const CHUNK = 5000;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const json = JSON.stringify(rows.slice(i, i + CHUNK).map((r) => columnsOf(entity, r)));
-    const found = await run(em, sql`select x.sourced_id from jsonb_populate_recordset(null::${table}, ${json}::jsonb) x
-      left join ${table} t on t.sourced_id = x.sourced_id
-      where t.sourced_id is null or (${cols('t')}) is distinct from (${cols('x')})`);
-    for (const r of found) changed.add(String(r.sourced_id));
+  const ordered = parentsFirst(entity, rows);
+  for (let i = 0; i < ordered.length; i += CHUNK) {
+    const chunk = ordered.slice(i, i + CHUNK).map((r) => toColumns(entity, { ...r, dateLastModified: runTime }));
+    changed.push(...await upsertWritten(emSession(em), {
+      table: def.table, columns, rows: jsonRows(def.table, columns, chunk), key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: compared,
+    }));
   }
-  const write = parentsFirst(entity, rows.filter((r) => changed.has(String(r.sourcedId)))).map((r) => ({ ...r, dateLastModified: runTime }));
-  await insertRows(em, entity, write, { upsert: true });
-  return [...changed];
+  return changed;
 }
 
 async function markDeleted(em: EntityManager, table: string, where: Sql, runTime: string): Promise<string[]> {
@@ -144,8 +140,13 @@ export async function applyBatch(em: EntityManager, source: string, batch: Batch
     result.changed += changed;
     result.deleted += deleted;
   };
-  // Users whose embedded roles, profiles or agents changed: the user itself changed.
-  const touchedUsers = new Set<string>();
+  // Owners whose parts (roles, profiles, score-scale links, objectives, resource links) or agents changed: the owner itself changed.
+  const touched = new Map<EntityName, Set<string>>();
+  const touch = (entity: EntityName, id: string) => {
+    const set = touched.get(entity) ?? new Set<string>();
+    set.add(id);
+    touched.set(entity, set);
+  };
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
     const rows = batch.rows.get(entity) ?? [];
@@ -161,30 +162,33 @@ export async function applyBatch(em: EntityManager, source: string, batch: Batch
       deleted.push(...await markDeleted(em, table, sql`t.sourced_id in (select r.sourced_id from source_records r
         where r.source_name = ${source} and r.table_name = ${table}) and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
     }
-    if ((entity === 'UserRole' || entity === 'UserProfile') && batch.users.length) {
-      // Roles and profiles a listed user no longer has.
-      deleted.push(...await markDeleted(em, table, sql`t.user_sourced_id in (select unnest(${textArray(batch.users)}))
-        and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
-    }
-    if (entity === 'UserRole' || entity === 'UserProfile') {
+    const part = PART_OWNERS.get(entity);
+    if (part) {
+      const ownerColumn = sql.ref(`t.${columnOf(part.ownerField, entityDef(entity).fields[part.ownerField]!)}`);
+      const owners = batch.partOwners.get(entity) ?? [];
+      // Parts a delivered owner no longer has.
+      if (owners.length) {
+        deleted.push(...await markDeleted(em, table, sql`${ownerColumn} in (select unnest(${textArray(owners)}))
+          and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
+      }
       const changedIds = [...changed, ...deleted];
       if (changedIds.length) {
-        const owners = await run(em, sql`select distinct user_sourced_id as id from ${sql.table(table)} where sourced_id in (select unnest(${textArray(changedIds)}))`);
-        for (const o of owners) touchedUsers.add(String(o.id));
+        const rows = await run(em, sql`select distinct ${ownerColumn} as id from ${sql.table(table)} t where t.sourced_id in (select unnest(${textArray(changedIds)}))`);
+        for (const o of rows) touch(part.owner, String(o.id));
       }
     }
     count(table, changed.length, deleted.length);
   }
   const termsChanged = await replaceLinks(em, 'class_terms', 'class_sourced_id', 'term_sourced_id', batch.classes, batch.classTerms);
-  for (const id of await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', batch.users, batch.userAgents)) touchedUsers.add(id);
+  for (const id of await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', batch.users, batch.userAgents)) touch('User', id);
+  for (const id of termsChanged) touch('Class', id);
   const bump = async (table: string, ids: string[]) => {
     if (!ids.length) return;
     const rows = await run(em, sql`update ${sql.table(table)} set date_last_modified = ${runTime}::timestamptz
       where sourced_id in (select unnest(${textArray(ids)})) and date_last_modified <> ${runTime}::timestamptz returning sourced_id`);
     count(table, rows.length, 0);
   };
-  await bump('classes', termsChanged);
-  await bump('users', [...touchedUsers]);
+  for (const [entity, ids] of touched) await bump(entityDef(entity).table, [...ids]);
   return result;
 }
 

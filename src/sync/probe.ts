@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ROSTERING_COLLECTIONS } from './records.js';
+import { collectionsOf } from './records.js';
 import { loadSource } from './sources.js';
 import { Upstream, type UpstreamOptions } from './upstream.js';
 
@@ -19,6 +19,6 @@ export async function probeSource(em: EntityManager, key: Buffer, name: string, 
   const upstream = new Upstream(source, { pageSize: 100, ...opts });
   if (source.auth === 'oauth2') await upstream.accessToken();
   const report: ProbeReport = { source: name, auth: source.auth, collections: [] };
-  for (const c of ROSTERING_COLLECTIONS) report.collections.push({ collection: c.wrapper, ...await upstream.firstPage('rostering', c.path, c.wrapper) });
+  for (const c of collectionsOf(source.services)) report.collections.push({ collection: c.wrapper, ...await upstream.firstPage(c.service, c.path, c.wrapper) });
   return report;
 }

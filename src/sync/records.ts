@@ -1,13 +1,15 @@
 /**
  * Upstream OneRoster 1.2 JSON records → rows of this database, checked field by field as the CSV
  * import checks cells (required values, formats, vocabularies, sourcedIds). Embedded lists become
- * rows of their own tables: a user's roles and profiles, its agents, a class's terms.
+ * rows of their own tables: a user's roles and profiles, its agents, a class's terms, and the parts
+ * of `PARTS` (score-scale links and learning objectives of line items and results, resource links).
  */
 import { validDate } from '../csv/cells.js';
 import { isRef, isValidToken, type EntityDef, type EntityName, type FieldDef } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { sourcedIdOfProfileUri } from '../shared/profile-id.js';
 import { isValidSourcedId, quoteId } from '../shared/sourced-id.js';
+import type { Service } from '../rest/openapi.js';
 import type { Fetched } from './upstream.js';
 
 type Json = Record<string, unknown>;
@@ -16,16 +18,84 @@ export type Row = Record<string, unknown>;
 /** A problem with one upstream record: where it came from, which record, which field. */
 export interface SyncIssue { url: string; sourcedId: string; field: string; reason: string }
 
-/** The root collections of the rostering service that hold whole tables, in reference order. */
-export const ROSTERING_COLLECTIONS: readonly { path: string; wrapper: string; entity: EntityName }[] = [
-  { path: '/orgs', wrapper: 'orgs', entity: 'Org' },
-  { path: '/academicSessions', wrapper: 'academicSessions', entity: 'AcademicSession' },
-  { path: '/courses', wrapper: 'courses', entity: 'Course' },
-  { path: '/classes', wrapper: 'classes', entity: 'Class' },
-  { path: '/users', wrapper: 'users', entity: 'User' },
-  { path: '/enrollments', wrapper: 'enrollments', entity: 'Enrollment' },
-  { path: '/demographics', wrapper: 'demographics', entity: 'Demographics' },
+export interface SyncCollection { service: Service; path: string; wrapper: string; entity: EntityName }
+
+const collection = (service: Service, wrapper: string, entity: EntityName): SyncCollection => ({ service, path: `/${wrapper}`, wrapper, entity });
+
+/** The root collections that hold whole tables, per service, in reference order. */
+export const SYNC_COLLECTIONS: readonly SyncCollection[] = [
+  collection('rostering', 'orgs', 'Org'),
+  collection('rostering', 'academicSessions', 'AcademicSession'),
+  collection('rostering', 'courses', 'Course'),
+  collection('rostering', 'classes', 'Class'),
+  collection('rostering', 'users', 'User'),
+  collection('rostering', 'enrollments', 'Enrollment'),
+  collection('rostering', 'demographics', 'Demographics'),
+  collection('gradebook', 'categories', 'Category'),
+  collection('gradebook', 'scoreScales', 'ScoreScale'),
+  collection('gradebook', 'lineItems', 'LineItem'),
+  collection('gradebook', 'results', 'Result'),
+  collection('gradebook', 'assessmentLineItems', 'AssessmentLineItem'),
+  collection('gradebook', 'assessmentResults', 'AssessmentResult'),
+  collection('resources', 'resources', 'Resource'),
 ];
+
+export const ROSTERING_COLLECTIONS = SYNC_COLLECTIONS.filter((c) => c.service === 'rostering');
+
+/** The collections a source with these services reads. */
+export const collectionsOf = (services: readonly Service[]) => SYNC_COLLECTIONS.filter((c) => services.includes(c.service));
+
+/**
+ * A list carried inside a record that this database keeps as rows of another table (`entity`), each
+ * pointing back to its owner through `ownerField`. A run replaces the parts of every owner it
+ * delivers. `items` turns the JSON value into objects keyed by the part's field names; `service` is
+ * the service the parts reference, read only when the source syncs it.
+ */
+export interface Part {
+  owner: EntityName;
+  property: string;
+  entity: EntityName;
+  ownerField: string;
+  /** One part (`scoreScale`: sourcedId `<owner>:scoreScale`) or a list (`<owner>:<property>:<position>`). */
+  single?: boolean;
+  service?: Service;
+  items: (raw: unknown, bad: (path: string, reason: string) => void) => Json[];
+}
+
+const refList = (field: string) => (raw: unknown, bad: (path: string, reason: string) => void): Json[] => {
+  if (!Array.isArray(raw)) return (bad('', 'expected a list'), []);
+  return raw.map((r) => ({ [field]: r }));
+};
+
+/** learningObjectiveSet: sets by source, each a list of ids (line items) or of scored results (results). */
+const objectiveSets = (list: 'learningObjectiveIds' | 'learningObjectiveResults') => (raw: unknown, bad: (path: string, reason: string) => void): Json[] => {
+  if (!Array.isArray(raw)) return (bad('', 'expected a list'), []);
+  return raw.flatMap((set, i) => {
+    const items: unknown = isObject(set) ? set[list] : undefined;
+    if (!isObject(set) || !Array.isArray(items)) return (bad(`[${i}]`, `expected an object with source and ${list}`), []);
+    return items.map((item, k) => {
+      if (list === 'learningObjectiveIds') return { source: set.source, learningObjectiveId: item };
+      if (!isObject(item)) return (bad(`[${i}].${list}[${k}]`, 'expected an object'), { source: set.source });
+      return { source: set.source, learningObjectiveId: item.learningObjectiveId, score: item.score, textScore: item.textScore };
+    });
+  });
+};
+
+export const PARTS: readonly Part[] = [
+  { owner: 'LineItem', property: 'scoreScale', entity: 'LineItemScoreScale', ownerField: 'lineItem', single: true, items: (raw) => [{ scoreScale: raw }] },
+  { owner: 'LineItem', property: 'learningObjectiveSet', entity: 'LineItemLearningObjective', ownerField: 'lineItem', items: objectiveSets('learningObjectiveIds') },
+  { owner: 'Result', property: 'scoreScale', entity: 'ResultScoreScale', ownerField: 'result', single: true, items: (raw) => [{ scoreScale: raw }] },
+  { owner: 'Result', property: 'learningObjectiveSet', entity: 'ResultLearningObjective', ownerField: 'result', items: objectiveSets('learningObjectiveResults') },
+  { owner: 'Course', property: 'resources', entity: 'CourseResource', ownerField: 'course', service: 'resources', items: refList('resource') },
+  { owner: 'Class', property: 'resources', entity: 'ClassResource', ownerField: 'class', service: 'resources', items: refList('resource') },
+  { owner: 'User', property: 'resources', entity: 'UserResource', ownerField: 'user', service: 'resources', items: refList('resource') },
+];
+
+/** Every entity kept as parts of an owner (the user's roles and profiles too): what the run replaces per owner. */
+export const PART_OWNERS: ReadonlyMap<EntityName, { owner: EntityName; ownerField: string }> = new Map([
+  ['UserRole', { owner: 'User', ownerField: 'user' }], ['UserProfile', { owner: 'User', ownerField: 'user' }],
+  ...PARTS.map((p): [EntityName, { owner: EntityName; ownerField: string }] => [p.entity, { owner: p.owner, ownerField: p.ownerField }]),
+]);
 
 /** Link lists (no sourcedId of their own) delivered inside a record: owner → other. */
 export interface Link { owner: string; other: string }
@@ -36,16 +106,18 @@ export interface Batch {
   tombstones: Map<EntityName, string[]>;
   classTerms: Link[];
   userAgents: Link[];
-  /** Owners whose link lists (and embedded roles/profiles) the batch replaces. */
+  /** Owners whose link lists the batch replaces. */
   classes: string[];
   users: string[];
+  /** Per part entity (PART_OWNERS): the owners whose parts the batch replaces. */
+  partOwners: Map<EntityName, string[]>;
   /** Every reference to check: target entity → sourcedId → where it was first seen. */
   references: Map<EntityName, Map<string, SyncIssue>>;
   issues: SyncIssue[];
 }
 
 export const emptyBatch = (): Batch => ({
-  rows: new Map(), tombstones: new Map(), classTerms: [], userAgents: [], classes: [], users: [], references: new Map(), issues: [],
+  rows: new Map(), tombstones: new Map(), classTerms: [], userAgents: [], classes: [], users: [], partOwners: new Map(), references: new Map(), issues: [],
 });
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -56,7 +128,13 @@ export const MAX_ISSUES = 100;
 
 /** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source. */
 export class RecordReader {
-  constructor(private readonly batch: Batch, private readonly prefix = '') {}
+  constructor(private readonly batch: Batch, private readonly prefix = '', private readonly services: readonly Service[] = ['rostering']) {}
+
+  private owns(part: EntityName, owner: string) {
+    const list = this.batch.partOwners.get(part) ?? [];
+    list.push(owner);
+    this.batch.partOwners.set(part, list);
+  }
 
   private issue(i: SyncIssue) {
     if (this.batch.issues.length < MAX_ISSUES) this.batch.issues.push(i);
@@ -91,13 +169,13 @@ export class RecordReader {
   }
 
   /**
-   * The fields of an object embedded in a user (a role, a profile) into `row`, every field but the owning
-   * `user`; `special` may read a field its own way (undefined: the usual rule).
+   * The fields of an object embedded in a record (a role, a profile, a part) into `row`, every field but
+   * the owning one; `special` may read a field its own way (undefined: the usual rule).
    */
   private fieldsOf(def: EntityDef, source: Record<string, unknown>, row: Row, at: (field: string) => Omit<SyncIssue, 'reason'>,
-    special: (name: string, raw: unknown) => { value: unknown } | undefined = () => undefined): Row {
+    special: (name: string, raw: unknown) => { value: unknown } | undefined = () => undefined, ownerField = 'user'): Row {
     for (const [name, f] of Object.entries(def.fields)) {
-      if (name === 'user') continue;
+      if (name === ownerField) continue;
       const raw = source[name];
       if (missing(raw)) {
         if (f.required) this.issue({ ...at(name), reason: 'required value is missing' });
@@ -129,7 +207,11 @@ export class RecordReader {
         if (raw === true || raw === 'true') return true;
         if (raw === false || raw === 'false') return false;
         return bad(`${JSON.stringify(raw)} is not "true" or "false"`);
-      case 'strings': return Array.isArray(raw) && raw.every((s) => typeof s === 'string') ? raw : bad('expected a list of strings');
+      case 'strings': {
+        if (!Array.isArray(raw) || !raw.every((s) => typeof s === 'string')) return bad('expected a list of strings');
+        const wrong = f.vocab && raw.find((s) => !isValidToken(f.vocab!, s));
+        return wrong === undefined ? raw : bad(`${JSON.stringify(wrong)} is not one of ${f.vocab!.values.join(', ')} or ext:<token>`);
+      }
       case 'json': return Array.isArray(raw) || isObject(raw) ? raw : bad('expected an object or a list');
     }
   }
@@ -176,7 +258,46 @@ export class RecordReader {
       }
     }
     if (entity === 'User') this.readUserLists(sourcedId, record, at);
+    for (const part of PARTS) {
+      if (part.owner === entity && (!part.service || this.services.includes(part.service))) this.readPart(part, sourcedId, record, at);
+    }
     if (this.batch.issues.length === before) this.push(entity, row);
+  }
+
+  /**
+   * Drops what an earlier copy of a record delivered (the upstream sent it twice): its row or
+   * tombstone, its parts, roles, profiles and links. Rare, so a pass over the lists is fine.
+   */
+  forget(entity: EntityName, rawId: unknown): void {
+    if (typeof rawId !== 'string') return;
+    const id = this.prefix + rawId;
+    const keep = <T>(list: T[] | undefined, drop: (x: T) => boolean) => list?.filter((x) => !drop(x));
+    const rows = keep(this.batch.rows.get(entity), (r) => r.sourcedId === id);
+    if (rows) this.batch.rows.set(entity, rows);
+    const tombstones = keep(this.batch.tombstones.get(entity), (t) => t === id);
+    if (tombstones) this.batch.tombstones.set(entity, tombstones);
+    for (const [part, { owner, ownerField }] of PART_OWNERS) {
+      const parts = owner === entity ? keep(this.batch.rows.get(part), (r) => r[ownerField] === id) : undefined;
+      if (parts) this.batch.rows.set(part, parts);
+    }
+    if (entity === 'Class') this.batch.classTerms = this.batch.classTerms.filter((l) => l.owner !== id);
+    if (entity === 'User') this.batch.userAgents = this.batch.userAgents.filter((l) => l.owner !== id);
+  }
+
+  /** The parts of one owner record; a missing property is an empty list. */
+  private readPart(part: Part, owner: string, record: Json, at: (field: string) => Omit<SyncIssue, 'reason'>) {
+    this.owns(part.entity, owner);
+    const raw = record[part.property];
+    if (missing(raw)) return;
+    const def = entityDef(part.entity);
+    const items = part.items(raw, (path, reason) => this.issue({ ...at(`${part.property}${path}`), reason }));
+    items.forEach((item, i) => {
+      const where = part.single ? part.property : `${part.property}[${i}]`;
+      const sourcedId = part.single ? `${owner}:${part.property}` : `${owner}:${part.property}:${String(i).padStart(3, '0')}`;
+      // Parts stay active with a deleted owner, as the upstream keeps them; the owner's status is what readers see.
+      const row: Row = { sourcedId, status: 'active', metadata: null, [part.ownerField]: owner };
+      this.push(part.entity, this.fieldsOf(def, item, row, (name) => at(`${where}.${name}`), undefined, part.ownerField));
+    });
   }
 
   private list(raw: unknown, at: Omit<SyncIssue, 'reason'>): unknown[] {
@@ -194,6 +315,8 @@ export class RecordReader {
    */
   private readUserLists(user: string, record: Json, at: (field: string) => Omit<SyncIssue, 'reason'>) {
     this.batch.users.push(user);
+    this.owns('UserRole', user);
+    this.owns('UserProfile', user);
     const roleDef = entityDef('UserRole');
     this.list(record.roles, at('roles')).forEach((role, i) => {
       const where = at(`roles[${i}]`);

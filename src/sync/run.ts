@@ -9,9 +9,9 @@ import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
 import { reportSync } from '../ops/job-events.js';
 import { applyBatch, type TableCount } from './apply.js';
-import { emptyBatch, RecordReader, ROSTERING_COLLECTIONS, type SyncIssue } from './records.js';
+import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
-import { Upstream, type Fetched, type UpstreamOptions } from './upstream.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 import { V1p1Reader } from './v1p1.js';
 
 export interface SyncOptions {
@@ -102,21 +102,29 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
   try {
     const batch = emptyBatch();
-    // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts).
-    const reader = source.version === '1.1' ? new V1p1Reader(batch, source.prefix ?? '') : new RecordReader(batch, source.prefix ?? '');
+    // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts); 1.1 sources sync rostering only.
+    const reader = source.version === '1.1' ? new V1p1Reader(batch, source.prefix ?? '') : new RecordReader(batch, source.prefix ?? '', source.services);
     const upstream = new Upstream(source, {
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
     const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
-    for (const c of ROSTERING_COLLECTIONS) {
-      const fetched = await upstream.collection('rostering', c.path, c.wrapper, filter, (n, total) => opts.onPage?.(c.wrapper, n, total));
+    for (const c of collectionsOf(source.services)) {
+      // Each page is read as it arrives, so that only the checked rows are held, not the upstream's JSON.
       // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
-      const unique = new Map<unknown, Fetched>();
-      for (const f of fetched) unique.set(f.record.sourcedId, f);
-      for (const f of unique.values()) reader.read(c.entity, f);
-      report.fetched[c.wrapper] = unique.size;
-      opts.onProgress?.(`fetched ${c.wrapper}: ${unique.size}`);
+      const seen = new Set<unknown>();
+      let fetched = 0;
+      for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
+        for (const record of page.records) {
+          if (seen.has(record.sourcedId)) reader.forget(c.entity, record.sourcedId);
+          seen.add(record.sourcedId);
+          reader.read(c.entity, { url: page.url, record });
+        }
+        fetched += page.records.length;
+        opts.onPage?.(c.wrapper, fetched, page.total);
+      }
+      report.fetched[c.wrapper] = seen.size;
+      opts.onProgress?.(`fetched ${c.wrapper}: ${seen.size}`);
     }
     if (batch.issues.length) {
       report.errors = batch.issues;

@@ -86,30 +86,47 @@ export class Upstream {
   async collection(service: Service, path: string, wrapper: string, filter?: string,
     onPage?: (fetched: number, total?: number) => void): Promise<Fetched[]> {
     const out: Fetched[] = [];
+    for await (const page of this.pages(service, path, wrapper, filter)) {
+      for (const record of page.records) out.push({ url: page.url, record });
+      onPage?.(out.length, page.total);
+    }
+    return out;
+  }
+
+  /**
+   * The pages of a collection as they arrive (see `collection`), so that a caller need not hold them all.
+   * The next page is requested before the current one is handed over: the upstream prepares it while the
+   * caller checks this one.
+   */
+  async *pages(service: Service, path: string, wrapper: string, filter?: string):
+    AsyncGenerator<{ url: string; records: Record<string, unknown>[]; total?: number }> {
     const visited = new Set<string>();
     let offset = 0;
     let url = this.collectionUrl(service, path, 0, filter);
+    visited.add(url);
+    let pending = this.get(url);
     for (;;) {
-      if (visited.has(url)) throw new UpstreamError(`upstream paging loops back to ${url}`, url, false);
-      visited.add(url);
-      const page = await this.get(url);
+      const page = await pending;
       const records = page.body[wrapper];
       if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
       for (const record of records) {
         if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new UpstreamError(`upstream "${wrapper}" holds a non-object: ${url}`, url, false);
-        out.push({ url, record: record as Record<string, unknown> });
       }
       offset += records.length;
-      onPage?.(out.length, page.total);
-      if (records.length === 0) break;
-      if (page.next) {
-        url = this.sameOrigin(page.next, url);
-        continue;
+      let next: string | undefined;
+      if (records.length === 0) next = undefined;
+      else if (page.next) next = this.sameOrigin(page.next, url);
+      else if (!(page.total !== undefined ? offset >= page.total : page.hasLinks)) next = this.collectionUrl(service, path, offset, filter);
+      if (next !== undefined) {
+        if (visited.has(next)) throw new UpstreamError(`upstream paging loops back to ${next}`, next, false);
+        visited.add(next);
+        pending = this.get(next);
+        pending.catch(() => undefined); // awaited on the next turn; a caller that stops early leaves no unhandled rejection
       }
-      if (page.total !== undefined ? offset >= page.total : page.hasLinks) break;
-      url = this.collectionUrl(service, path, offset, filter);
+      yield { url, records: records as Record<string, unknown>[], total: page.total };
+      if (next === undefined) break;
+      url = next;
     }
-    return out;
   }
 
   /** The first page of a collection: how many records it held and the total the upstream announced, if any. */

@@ -77,6 +77,11 @@ export class V1p1Reader {
     this.reader = new RecordReader(batch, prefix);
   }
 
+  /** Drops what an earlier copy of this record added (it arrived again on a later page). */
+  forget(entity: EntityName, rawId: unknown): void {
+    this.reader.forget(entity, rawId);
+  }
+
   read(entity: EntityName, { url, record }: Fetched): void {
     const converted = fromV1p1(entity, record);
     const sourcedId = typeof record.sourcedId === 'string' ? record.sourcedId : '';

@@ -22,7 +22,7 @@ describe('sync through faults', () => {
     credentials = await upstreamClient(upstream.db);
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
       name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
     });
   });
   afterAll(async () => {
@@ -147,6 +147,28 @@ describe('sync through faults', () => {
     expect(report.tables.enrollments).toEqual({ changed: 0, deleted: 1 });
     const after = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
     expect(withoutStamp([after])).toEqual(withoutStamp([{ ...before, status: 'tobedeleted' }]));
+  });
+
+  it('a record sent twice across pages (the upstream changed while paging) is taken once, as its last copy', async () => {
+    const users = await collection(upstream, 'users');
+    const twice = users.find((u) => u.roles.length > 1 && u.sourcedId < users[10]!.sourcedId)!;
+    // The second page carries again a user of the first page, since edited upstream: another name and one role fewer.
+    proxy.faults.push(async (req, _res, forward) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      if (!on('/users')(req) || url.searchParams.get('offset') !== '10') return false;
+      await forward((body) => ({ users: [...body.users, { ...twice, givenName: 'Second copy', roles: twice.roles.slice(0, 1) }] }));
+      return true;
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
+    expect(report.error).toBeUndefined();
+    expect(report.fetched.users).toBe(users.length);
+    const here = (await collection(gateway, 'users')).find((u) => u.sourcedId === twice.sourcedId)!;
+    expect(here.givenName).toBe('Second copy');
+    expect(here.roles).toEqual(twice.roles.slice(0, 1));
+
+    const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
+    expect(again.error).toBeUndefined();
+    await expectConverged();
   });
 
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { ClientStore } from '../../src/auth/clients.js';
 import { SCOPES } from '../../src/auth/scopes.js';
+import { V1P2_ENDPOINTS, basePath, type Endpoint } from '../../src/rest/endpoints.js';
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
@@ -13,18 +14,19 @@ import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 
 export const SOURCES_KEY = Buffer.alloc(32, 7);
-export const ROSTER_SCOPES = [SCOPES['roster.readonly'], SCOPES['roster-demographics.readonly']];
+const READ_SCOPES = ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly', 'assessment.readonly', 'resource.readonly'] as const;
+export const READ_SCOPE_URIS = READ_SCOPES.map((s) => SCOPES[s]);
 export const COLLECTIONS = ['orgs', 'academicSessions', 'courses', 'classes', 'users', 'enrollments', 'demographics'];
 
 export interface Instance { db: Database; app: FastifyInstance; auth: string }
 
 /** The real app on its own fresh database; `seed` loads the generated demo district into it. */
-export async function instance(seed?: { schools: number; students: number; seed: number }): Promise<Instance> {
+export async function instance(seed?: { schools: number; students: number; seed: number; lineItemsPerClass?: number }): Promise<Instance> {
   const db = await testDatabase();
-  if (seed) await seedDistrict(db.orm.em.fork(), { ...seed, classesPerStudent: 2, classSize: 8, lineItemsPerClass: 0 });
+  if (seed) await seedDistrict(db.orm.em.fork(), { classesPerStudent: 2, classSize: 8, lineItemsPerClass: 0, ...seed });
   const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv });
   const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
-  return { db, app, auth: await bearer(keys, ROSTER_SCOPES) };
+  return { db, app, auth: await bearer(keys, READ_SCOPE_URIS) };
 }
 
 /** Listens on a free loopback port; the base URL. */
@@ -34,22 +36,23 @@ export async function listen(app: FastifyInstance): Promise<string> {
 }
 
 export async function upstreamClient(db: Database) {
-  return new ClientStore(db.orm.em.fork()).add('gateway', ['roster.readonly', 'roster-demographics.readonly']);
+  return new ClientStore(db.orm.em.fork()).add('gateway', [...READ_SCOPES]);
 }
 
-/** Every record of a root collection, sorted by sourcedId. */
-export async function collection(i: Instance, name: string): Promise<Record<string, any>[]> {
-  const res = await i.app.inject({ method: 'GET', url: `/ims/oneroster/rostering/v1p2/${name}?limit=10000`, headers: { authorization: i.auth } });
-  expect(res.statusCode, `${name}: ${res.body.slice(0, 300)}`).toBe(200);
-  const list = res.json()[name] as Record<string, any>[];
+/** Every record of a root collection (a rostering one by its wrapper name, or any endpoint), sorted by sourcedId. */
+export async function collection(i: Instance, name: string | Endpoint): Promise<Record<string, any>[]> {
+  const [url, wrapper] = typeof name === 'string' ? [`/ims/oneroster/rostering/v1p2/${name}`, name] : [`${basePath(name.service, 'v1p2')}${name.path}`, name.wrapper];
+  const res = await i.app.inject({ method: 'GET', url: `${url}?limit=10000`, headers: { authorization: i.auth } });
+  expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
+  const list = res.json()[wrapper] as Record<string, any>[];
   return list.sort((a, b) => (a.sourcedId < b.sourcedId ? -1 : 1));
 }
 
-/**
- * Records without dateLastModified (the gateway stamps its own change time, README: Aggregator) and
- * without `resources` (references into the resources service, which is not synchronised yet).
- */
-export const withoutStamp = (records: Record<string, any>[]) => records.map(({ dateLastModified: _, resources: __, ...rest }) => rest);
+/** Every root collection of the endpoint table (rostering, gradebook, resources): `/orgs`, `/schools`, `/lineItems`, ... */
+export const ROOT_COLLECTIONS = V1P2_ENDPOINTS.filter((e) => e.list?.from === 'root' && !e.parents.length);
+
+/** Records without dateLastModified (the gateway stamps its own change time, README: Aggregator). */
+export const withoutStamp = (records: Record<string, any>[]) => records.map(({ dateLastModified: _, ...rest }) => rest);
 
 /** sourcedId → dateLastModified of every record of every rostering collection. */
 export async function stamps(i: Instance): Promise<Map<string, string>> {

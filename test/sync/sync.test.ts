@@ -22,7 +22,7 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
     credentials = await upstreamClient(upstream.db);
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
       name: 'district', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
     });
   });
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
 
   it('sources test: a token and the first page of each collection; wrong credentials fail naming the token URL', async () => {
     const probe = await probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'district', { pageSize: 5 });
-    expect(probe.collections.map((c) => c.collection)).toEqual(COLLECTIONS);
+    expect(probe.collections.map((c) => c.collection)).toEqual([...COLLECTIONS, 'resources']);
     const users = probe.collections.find((c) => c.collection === 'users')!;
     expect(users).toMatchObject({ records: 5, total: (await collection(upstream, 'users')).length });
     expect(users.url).toBe(`${base}/ims/oneroster/rostering/v1p2/users?limit=5&offset=0`);

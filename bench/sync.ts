@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:sync`: the aggregator against a CSV import of the same data, on the PostgreSQL server.
+ *
+ * 1. Upstream: a scratch database seeded with the bench district (`seedDistrict`, 20 schools, 20,000 students,
+ *    seed 1, the district of bench:graph and bench:load), served by this server on a free loopback port.
+ * 2. Full sync of all three services (rostering, gradebook, resources) into a fresh gateway database, in a
+ *    child process (its peak RSS is the sync's own).
+ * 3. A 1 % change upstream: direct updates that bump dateLastModified on one record in a hundred of every
+ *    synced table; then an incremental sync (margin 0: the seed's own dateLastModified are older than the full run).
+ * 4. CSV: the upstream exported to a folder by the export code, imported into another fresh database (a child).
+ * Prints the figures as a Markdown section (also written to tmp/bench-sync/section.md).
+ *
+ * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SCHOOLS (20), BENCH_STUDENTS (20000).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { scratchDatabase } from './scratch-database.js';
+
+const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const SCHOOLS = Number(process.env.BENCH_SCHOOLS || 20);
+const STUDENTS = Number(process.env.BENCH_STUDENTS || 20_000);
+const WORK = path.resolve('tmp/bench-sync');
+const SELF = fileURLToPath(import.meta.url);
+const SIGNING_KEY = 'bench-sync-signing-key-'.padEnd(48, 'x');
+const SOURCE = 'upstream';
+/** Tables the 1 % change touches (all synced root tables). */
+const CHANGED_TABLES = ['orgs', 'academic_sessions', 'courses', 'classes', 'users', 'enrollments', 'demographics', 'categories',
+  'score_scales', 'line_items', 'results', 'assessment_line_items', 'assessment_results', 'resources'];
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+interface ChildResult { seconds: number; maxRssBytes: number; result: any }
+
+async function openAt(url: string) {
+  const { openDatabase } = await import('../src/db/orm.js');
+  return openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
+}
+
+/** Child mode: one sync run or one CSV import in this process; prints the timing and this process's peak RSS. */
+async function child(mode: string, arg: string) {
+  const db = await openAt(process.env.DATABASE_URL!);
+  const t0 = performance.now();
+  let result: unknown;
+  if (mode === 'import') {
+    const { importPackage } = await import('../src/csv/import.js');
+    result = await importPackage(db, arg);
+  } else {
+    const { syncSource } = await import('../src/sync/run.js');
+    result = await syncSource(db, Buffer.from(process.env.SOURCES_KEY!, 'base64'), SOURCE,
+      { full: arg === 'full', marginMs: 0, upstream: { pageSize: 10_000 },
+        // Where the time goes: each collection's fetch, then the write (the rest of the run).
+        onProgress: (m) => process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(1)} s ${m}\n`) });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await db.close();
+  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, result }));
+}
+
+function runChild(mode: string, arg: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', SELF, `--child-${mode}`, arg], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${mode} child exited ${code}`))));
+  });
+}
+
+async function main() {
+  const { run, sql } = await import('../src/db/sql.js');
+  const { seedDistrict } = await import('../src/seed/seed.js');
+  const { buildApp } = await import('../src/app.js');
+  const { loadConfig } = await import('../src/db/config.js');
+  const { loadSigningKeys } = await import('../src/auth/signing-keys.js');
+  const { ClientStore } = await import('../src/auth/clients.js');
+  const { addSource } = await import('../src/sync/sources.js');
+  const { exportPackage } = await import('../src/csv/export.js');
+  const { folderSink } = await import('../src/csv/sinks.js');
+
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  const up = await scratchDatabase(SERVER, 'bench_sync_up');
+  const gw = await scratchDatabase(SERVER, 'bench_sync_gw');
+  const csv = await scratchDatabase(SERVER, 'bench_sync_csv');
+  const upDb = await openAt(up.url);
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    const seeded = await seedDistrict(upDb.orm.em.fork(), { schools: SCHOOLS, students: STUDENTS, seed: 1 });
+    await run(upDb.orm.em.fork(), sql`vacuum analyze`);
+    console.log(`upstream: seeded ${seeded.total.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s`);
+    const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });
+    app = await buildApp({ db: upDb, config: loadConfig({ ...process.env, DATABASE_URL: up.url, LOG_LEVEL: 'silent' }), keys });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const client = await new ClientStore(upDb.orm.em.fork()).add('gateway',
+      ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly', 'assessment.readonly', 'resource.readonly']);
+
+    const sourcesKey = randomBytes(32).toString('base64');
+    for (const url of [gw.url, csv.url]) await (await openAt(url)).close(); // migrate
+    const gwDb = await openAt(gw.url);
+    await addSource(gwDb.orm.em.fork(), Buffer.from(sourcesKey, 'base64'), {
+      name: SOURCE, baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: client.client_id, clientSecret: client.client_secret, services: 'rostering,gradebook,resources',
+    });
+    await gwDb.close();
+
+    const env = { DATABASE_URL: gw.url, SOURCES_KEY: sourcesKey };
+    const full = await runChild('sync', 'full', env);
+    if (!full.result.ok) throw new Error(`full sync failed: ${full.result.error} ${JSON.stringify(full.result.errors.slice(0, 3))}`);
+    const fetched = Object.values(full.result.fetched as Record<string, number>).reduce((a, b) => a + b, 0);
+    console.log(`full sync: ${full.seconds.toFixed(1)} s, ${fetched.toLocaleString('en-US')} records fetched, ${full.result.changed.toLocaleString('en-US')} rows written, peak RSS ${mb(full.maxRssBytes)}`);
+
+    let touched = 0;
+    for (const table of CHANGED_TABLES) {
+      const rows = await run(upDb.orm.em.fork(), sql`with u as (update ${sql.table(table)} set date_last_modified = now(),
+          metadata = coalesce(metadata, '{}'::jsonb) || ${JSON.stringify({ benchTouched: true })}::jsonb
+        where abs(hashtext(sourced_id)) % 100 = 0 returning 1) select count(*)::int as n from u`);
+      touched += Number(rows[0]!.n);
+    }
+    console.log(`upstream: ${touched.toLocaleString('en-US')} records changed (1 %)`);
+    const inc = await runChild('sync', 'incremental', env);
+    if (!inc.result.ok) throw new Error(`incremental sync failed: ${inc.result.error}`);
+    console.log(`incremental sync: ${inc.seconds.toFixed(1)} s, ${inc.result.changed} changed, peak RSS ${mb(inc.maxRssBytes)}`);
+
+    const dir = path.join(WORK, 'export');
+    const exported = await exportPackage(upDb, await folderSink(dir));
+    const imp = await runChild('import', dir, { DATABASE_URL: csv.url });
+    if (!imp.result.ok) throw new Error(`import failed: ${JSON.stringify(imp.result.errors.slice(0, 3))}`);
+    const csvRows = Object.values(imp.result.written as Record<string, { upserted: number }>).reduce((a, b) => a + b.upserted, 0);
+    console.log(`CSV import of the upstream's export: ${imp.seconds.toFixed(1)} s, ${csvRows.toLocaleString('en-US')} rows, peak RSS ${mb(imp.maxRssBytes)}`);
+    void exported;
+
+    const ratio = full.seconds / imp.seconds;
+    const share = inc.seconds / full.seconds;
+    const peak = Math.max(full.maxRssBytes, inc.maxRssBytes);
+    const section = [
+      '## bench:sync', '',
+      `\`npm run bench:sync\` (${new Date().toISOString().slice(0, 10)}, PostgreSQL server, ${SCHOOLS} schools, ${STUDENTS.toLocaleString('en-US')} students, `
+        + `${seeded.total.toLocaleString('en-US')} rows upstream; upstream served by this server on a loopback port, pages of 10,000):`, '',
+      '| | seconds | target | peak RSS |', '|---|---:|---|---:|',
+      `| full sync (${fetched.toLocaleString('en-US')} records, ${full.result.changed.toLocaleString('en-US')} rows written) | ${full.seconds.toFixed(1)} | | ${mb(full.maxRssBytes)} |`,
+      `| CSV import of the upstream's export (${csvRows.toLocaleString('en-US')} rows) | ${imp.seconds.toFixed(1)} | | ${mb(imp.maxRssBytes)} |`,
+      `| ratio full sync ÷ CSV import | ${ratio.toFixed(2)} | ≤ 2 | |`,
+      `| incremental sync after a 1 % change (${touched.toLocaleString('en-US')} records) | ${inc.seconds.toFixed(1)} | | ${mb(inc.maxRssBytes)} |`,
+      `| incremental ÷ full | ${share.toFixed(3)} | < 0.10 | |`,
+      `| peak RSS of the sync process | | < 400 MB | ${mb(peak)} |`, '',
+    ].join('\n');
+    fs.writeFileSync(path.join(WORK, 'section.md'), section);
+    console.log(`\n${section}`);
+  } finally {
+    await app?.close();
+    await upDb.close();
+    await up.drop();
+    await gw.drop();
+    await csv.drop();
+  }
+}
+
+const childMode = process.argv.find((a) => a.startsWith('--child-'));
+if (childMode) await child(childMode.slice('--child-'.length), process.argv[process.argv.indexOf(childMode) + 1]!);
+else await main();
