@@ -18,6 +18,7 @@ import { run, sql } from './db/sql.js';
 import { createContext, type Context } from './graph/context.js';
 import type { ExecutorName } from './graph/executor.js';
 import { readTableStats, TableStatsCache } from './graph/cost.js';
+import { schema } from './graph/schema.js';
 import { createGraphQLServer } from './graph/yoga.js';
 import { installOps } from './ops/index.js';
 import { csvRoutes } from './csv/routes.js';
@@ -81,7 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // What a caller reads follows its client's sharing rules (src/auth/sharing/), unless readPolicyFor says otherwise.
   const contextFor = async (principal = ANONYMOUS, stats?: RequestStats): Promise<Context> => createContext({
     em: db.orm.em, scopes: principal.scopes, clientId: principal.clientId, limits, costStats: await costStats.current(),
-    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas, stats,
+    sharing: await sharingRules.for(principal.clientId), policy: opts.readPolicyFor?.(principal), replicas, stats, schema,
   });
   app.decorate('graphContext', contextFor);
   const clients = new ClientStore(db.orm.em);

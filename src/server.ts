@@ -28,10 +28,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   // The HTTP layer and the graph load while the database opens (the embedded one boots in a thread of its
   // own), rather than before: these modules are imported here, not at the top of the file.
   const loading = Promise.all([import('./app.js'), import('./auth/clients.js'), import('./auth/demo.js'), import('./seed/seed.js'),
-    import('./sync/schedule.js')]);
+    import('./sync/schedule.js'), import('./sync/outbox-schedule.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }] =
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }, { startGradePush }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
   const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: {
@@ -52,6 +52,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   await app.listen({ port: config.port, host });
   // Sources added with --every are synced from here.
   const schedule = startSyncSchedule(db, config, app.log);
+  // Grades written for --push-grades sources leave the outbox from here.
+  const gradePush = startGradePush(db, config, app.log);
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${config.port}`;
   print(`Data: ${db.location}`);
   print(`Listening on ${host}:${config.port}${host === '127.0.0.1' ? ' (this machine only; set HOST=0.0.0.0 to serve the network)' : ''}`);
@@ -59,7 +61,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   print(`REST: ${url}/ims/oneroster/rostering/v1p2/ (gradebook, resources and v1p1 alike)`);
   print(`Tokens: POST ${url}/oauth/token   Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => { keys.close?.(); await schedule.stop(); await closeHttp(app, config.shutdownTimeoutMs); await db.close(); })());
+  const close = () => (closing ??= (async () => { keys.close?.(); await schedule.stop(); await gradePush.stop(); await closeHttp(app, config.shutdownTimeoutMs); await db.close(); })());
   return { app, db, url, close };
 }
 

@@ -7,6 +7,7 @@ import type { Context } from '../graph/context.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { notFound, validationFailed } from '../shared/errors.js';
+import { enqueueGradeWrites } from '../sync/outbox-enqueue.js';
 import type { RecordInput } from './inputs.js';
 import { foundKey, lookup, requireAll, type Found } from './references.js';
 import { toRecord, type RefCheck, type Row, type WritableType, type WriteRecord } from './records.js';
@@ -98,6 +99,8 @@ export async function putRecord(ctx: Context, type: WritableType, sourcedId: str
     const isNew = await upsert(tx, record);
     await writeSideRows(tx, [record], true);
     await requireWithinOrgs(tx, ctx.sharing, type, [sourcedId]);
+    // Grades of a --push-grades source's classes go back to it: the outbox row commits with the write.
+    await enqueueGradeWrites(ctx, tx, [{ type, sourcedId, method: 'PUT' }]);
     return isNew;
   });
   forget(ctx, type, [sourcedId]);
@@ -130,6 +133,8 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
       if (cascade) {
         cascaded.push(...await tombstone(session, entityDef(cascade.type).table, sql`${sql.ref(`t.${cascade.column}`)} = ${sourcedId}`, at(now)));
       }
+      // The cascade is not sent: the upstream's own DELETE of a line item takes its results with it.
+      await enqueueGradeWrites(ctx, tx, [{ type, sourcedId, method: 'DELETE' }]);
       return { sourcedId, dateLastModified: now, deleted: true };
     }
     const [existing] = await run(tx, sql`select date_last_modified from ${sql.table(table)} where sourced_id = ${sourcedId}`);
@@ -186,6 +191,7 @@ async function insertBatch(ctx: Context, type: WritableType, batch: Array<{ supp
     await upsertRows(emSession(tx), type, records.map((r) => r.row));
     await writeSideRows(tx, records, false);
     await requireWithinOrgs(tx, ctx.sharing, type, records.map((r) => String(r.row.sourcedId)));
+    await enqueueGradeWrites(ctx, tx, records.map((r) => ({ type, sourcedId: String(r.row.sourcedId), method: 'PUT' as const })));
   });
   forget(ctx, type, records.map((r) => String(r.row.sourcedId)));
   return batch.map((b) => ({ suppliedSourcedId: b.supplied, allocatedSourcedId: String(b.record.row.sourcedId) }));

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WHOLE_DISTRICT, type Sharing } from '../auth/sharing/rules.js';
 import type { Exec, Reader } from '../data/queries.js';
 import type { ReadPolicy } from '../data/read-policy.js';
-import type { OperationTypeNode } from 'graphql';
+import type { GraphQLSchema, OperationTypeNode } from 'graphql';
 import { readFromReplica } from '../db/replica-reads.js';
 import type { ReplicaRouting } from '../db/replica-routing.js';
 import { run } from '../db/sql.js';
@@ -35,6 +35,12 @@ export interface Context extends Reader {
    * replica, a mutation marks the client as a recent writer (src/db/replica-reads.ts).
    */
   readonly operationStarting: (kind: OperationTypeNode | 'query' | 'mutation' | 'subscription') => void;
+  /**
+   * The schema this context's operations run on, for a write that must read a record back as REST
+   * serves it (the grade outbox, src/sync/outbox-body.ts). The write service cannot import the schema:
+   * the schema imports it.
+   */
+  readonly schema?: GraphQLSchema;
 }
 
 /** Size of filters, checked by src/graph/filter-guard.ts before any SQL is built. */
@@ -61,10 +67,13 @@ export interface ContextOptions {
   replicas?: ReplicaRouting;
   /** The request's counters, which this context's statements add to. */
   stats?: RequestStats;
+  schema?: GraphQLSchema;
+  /** Every statement on `em` itself, a transaction's EntityManager: a fork would run outside the transaction. */
+  inTransaction?: boolean;
 }
 
 export function createContext(opts: ContextOptions): Context {
-  const em = opts.em.fork();
+  const em = opts.inTransaction ? opts.em : opts.em.fork();
   const stats = opts.stats ?? { statements: 0, rows: 0 };
   const exec: Exec = async (statement) => {
     stats.statements++;
@@ -83,5 +92,5 @@ export function createContext(opts: ContextOptions): Context {
     if (kind === 'mutation') void opts.replicas?.noteWrite(opts.clientId); // sent long before the mutation answers
     else if (kind === 'query' && opts.replicas?.mayRead(opts.clientId)) readFromReplica(em);
   };
-  return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats };
+  return { em, ...reader, operationStarting, scopes: opts.scopes, clientId: opts.clientId, sharing, loaders: new Loaders(reader), stats, limits: opts.limits, costStats: opts.costStats, schema: opts.schema };
 }

@@ -5,7 +5,8 @@ import { withDatabase } from '../db/orm.js';
 import { probeSource } from './probe.js';
 import { syncSource, type SyncOptions, type SyncReport } from './run.js';
 import { sourcesKey } from './source-secrets.js';
-import { addSource, listSources, removeSource, sourceNames } from './sources.js';
+import { pushGrades } from './outbox-deliver.js';
+import { addSource, listSources, removeSource, setPushGrades, sourceNames } from './sources.js';
 
 export async function addSourceCommand(name: string, opts: Record<string, string>) {
   const key = sourcesKey(loadConfig().sourcesKey); // before the (slow to open) database
@@ -13,8 +14,31 @@ export async function addSourceCommand(name: string, opts: Record<string, string
     await addSource(db.orm.em.fork(), key, {
       name, baseUrl: opts.baseUrl, version: opts.version, auth: opts.auth, tokenUrl: opts.tokenUrl, clientId: opts.clientId,
       clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix, every: opts.every,
+      pushGrades: (opts as Record<string, unknown>).pushGrades === true,
     });
     console.log(`added source ${name}; run \`oneroster-graph sync ${name}\` to pull it`);
+  });
+}
+
+export async function updateSourceCommand(name: string, opts: { pushGrades?: boolean }) {
+  if (opts.pushGrades === undefined) throw new Error('nothing to change: give --push-grades or --no-push-grades');
+  await withDatabase(async (db) => {
+    await setPushGrades(db.orm.em.fork(), name, opts.pushGrades!);
+    console.log(`source ${name}: grades are ${opts.pushGrades ? 'sent back' : 'no longer sent back'}`);
+  });
+}
+
+/** One delivery pass, as `serve` runs every few seconds; exit 1 when a source's grades must wait or were refused. */
+export async function pushGradesCommand(name: string | undefined, opts: { json?: boolean }) {
+  const key = sourcesKey(loadConfig().sourcesKey);
+  await withDatabase(async (db) => {
+    const reports = await pushGrades(db, key, { source: name });
+    if (opts.json) console.log(JSON.stringify(reports, null, 2));
+    else if (!reports.length) console.log('no grades waiting');
+    for (const r of opts.json ? [] : reports) {
+      console.log(`${r.source}: ${r.delivered} delivered, ${r.failed} refused by the source, ${r.pending} waiting${r.waiting ? ` (${r.waiting})` : ''}`);
+    }
+    if (reports.some((r) => r.failed || r.waiting)) process.exitCode = 1;
   });
 }
 

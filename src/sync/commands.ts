@@ -17,10 +17,15 @@ export function registerSyncCommands(program: Command) {
     .option('--services <list>', 'comma-separated: rostering, gradebook, resources', 'rostering')
     .option('--prefix <prefix>', 'prepended to every sourcedId of this source, so two sources cannot collide')
     .option('--every <interval>', 'serve syncs the source this often: 30s, 15m, 2h, 1d')
+    .option('--push-grades', 'send line items and results written here for this source\'s classes back to its gradebook service')
     .action(async (name: string, opts: Record<string, string>) => {
       const { addSourceCommand } = await import('./cli-actions.js');
       await addSourceCommand(name, opts);
     });
+  sources.command('update <name>').description('change a source: turn sending grades back on or off')
+    .option('--push-grades', 'send line items and results written here for its classes back to it')
+    .option('--no-push-grades', 'stop sending grades back (rows waiting in the outbox stay)')
+    .action(async (name: string, opts: { pushGrades?: boolean }) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
   sources.command('list').description('list sources with their last sync (never their secrets)')
     .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
   sources.command('test <name>').description('fetch a token (oauth2; oauth1 sources sign each request) and the first page of each collection the sync reads; print what was found')
@@ -34,4 +39,8 @@ export function registerSyncCommands(program: Command) {
     .option('--json', 'print the report as JSON')
     .action(async (name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) =>
       (await import('./cli-actions.js')).syncCommand(name, opts));
+
+  program.command('push-grades [name]').description('send the grades waiting in the outbox to every --push-grades source (or one) now, once')
+    .option('--json', 'print the report as JSON')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => (await import('./cli-actions.js')).pushGradesCommand(name, opts));
 }

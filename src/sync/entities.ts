@@ -20,6 +20,8 @@ export const Source = new EntitySchema({
     prefix: { type: 'string', columnType: 'text', nullable: true },
     /** `--every`: `serve` syncs the source this often (src/sync/schedule.ts); null: only on demand. */
     everySeconds: { type: 'integer', nullable: true },
+    /** `--push-grades`: line items and results written here for this source's classes go back to it (src/sync/outbox-*.ts). */
+    pushGrades: { type: 'boolean', default: false },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   },
 });
@@ -64,4 +66,37 @@ export const SyncRun = new EntitySchema<SyncRunRow>({
   indexes: [{ properties: ['source', 'startedAt'] }],
 });
 
-export const syncEntitySchemas = [Source, SourceRecord, SyncRun];
+/**
+ * The grade outbox: one row per line item or result written here that must reach its source's
+ * gradebook, inserted in the write's own transaction (src/sync/outbox-enqueue.ts) and sent by
+ * src/sync/outbox-deliver.ts. Rows are kept after delivery (delivered_at) or permanent failure (failed_at).
+ */
+interface GradeOutboxRow {
+  id: number; source: string; recordType: string; sourcedId: string; method: string; body?: unknown; createdAt: Date;
+  attempts: number; nextAttemptAt: Date; claimedUntil?: Date; lastError?: string; deliveredAt?: Date; failedAt?: Date;
+}
+export const GradeOutbox = new EntitySchema<GradeOutboxRow>({
+  name: 'GradeOutbox',
+  tableName: 'grade_outbox',
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    source: { kind: ReferenceKind.MANY_TO_ONE, entity: () => 'Source', deleteRule: 'cascade', updateRule: 'cascade' },
+    /** `LineItem` or `Result`; with sourcedId (as stored here), the record whose rows are delivered in order. */
+    recordType: { type: 'string', columnType: 'text' },
+    sourcedId: { type: 'string', columnType: 'text' },
+    method: { type: 'string', columnType: 'text' },
+    /** The OneRoster 1.2 JSON of a PUT (null for a DELETE), with the upstream's own sourcedIds. */
+    body: { type: 'json', columnType: 'jsonb', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' },
+    attempts: { type: 'integer', default: 0 },
+    nextAttemptAt: { type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' },
+    /** A worker sending the row holds it until then; a crashed worker's claim simply runs out. */
+    claimedUntil: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    lastError: { type: 'string', columnType: 'text', nullable: true },
+    deliveredAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    failedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+  },
+  indexes: [{ properties: ['source', 'deliveredAt', 'failedAt', 'id'] }],
+});
+
+export const syncEntitySchemas = [Source, SourceRecord, SyncRun, GradeOutbox];

@@ -20,6 +20,8 @@ export interface SourceInput {
   prefix?: string;
   /** `15m`, `1h`, `30s`: how often `serve` syncs the source. */
   every?: string;
+  /** Send line items and results written here for this source's classes back to it (src/sync/outbox-*.ts). */
+  pushGrades?: boolean;
 }
 
 export type SourceVersion = '1.1' | '1.2';
@@ -53,6 +55,10 @@ export function parseEvery(value: string): number {
 }
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
+// The outbox holds 1.2 JSON for 1.2 paths; a 1.1 gradebook takes other bodies.
+const PUSH_1P2_ONLY = '--push-grades is for OneRoster 1.2 sources only so far';
+// Grades pushed to a source whose gradebook is also pulled would come back as records of the source, next to ours.
+const PUSH_NOT_PULLED = '--push-grades cannot be combined with --services gradebook yet: the grades sent would come back as records of the source';
 
 function httpUrl(option: string, value: string | undefined): string {
   let url: URL;
@@ -89,7 +95,7 @@ function checkVersionAndAuth(input: SourceInput): { version: SourceVersion; auth
 }
 
 /** Checks every option before anything is stored; a specific message per mistake. */
-export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number } {
+export function checkSourceInput(input: SourceInput): Source & { everySeconds?: number; pushGrades: boolean } {
   if (!NAME.test(input.name)) throw new Error('source name must be 1-64 of A-Z a-z 0-9 . _ -');
   const { version, auth, tokenUrl } = checkVersionAndAuth(input);
   if (!input.clientId) throw new Error('--client-id is required');
@@ -99,12 +105,15 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
   if (!services.length) throw new Error('--services names no service');
   const notRostering = services.filter((s) => s !== 'rostering');
   if (version === '1.1' && notRostering.length) throw new Error(`--services ${notRostering.join(',')}: a 1.1 source synchronises rostering only`);
+  if (input.pushGrades && version === '1.1') throw new Error(PUSH_1P2_ONLY);
+  if (input.pushGrades && services.includes('gradebook')) throw new Error(PUSH_NOT_PULLED);
   if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
   return {
     name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version, auth,
     tokenUrl, clientId: input.clientId, clientSecret: input.clientSecret,
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
+    pushGrades: input.pushGrades === true,
   };
 }
 
@@ -112,9 +121,9 @@ export async function addSource(em: EntityManager, key: Buffer, input: SourceInp
   const s = checkSourceInput(input);
   const sealed = sealSecret(key, s.clientSecret, s.name);
   const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
-      every_seconds, created_at)
+      every_seconds, push_grades, created_at)
     values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl ?? null}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
-      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, now())
+      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
 }
@@ -142,7 +151,10 @@ export async function sourceNames(em: EntityManager): Promise<string[]> {
   return (await run(em, sql`select name from sources order by name`)).map((r) => String(r.name));
 }
 
-/** Every source with its last runs; never the secret, sealed or not. */
+/** The outbox row a source's grades last failed on: waiting for a retry (`gaveUp: false`, `at` its next attempt) or refused for good. */
+export interface PushFailure { recordType: string; sourcedId: string; method: string; attempts: number; error: string; at: string; gaveUp: boolean }
+
+/** Every source with its last runs and its grade outbox; never the secret, sealed or not. */
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
       s.created_at,
@@ -150,14 +162,35 @@ export async function listSources(em: EntityManager) {
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
       (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,
-      (select count(*)::int from source_records where source_name = s.name) as records
+      (select count(*)::int from source_records where source_name = s.name) as records,
+      s.push_grades,
+      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.delivered_at is null and o.failed_at is null) as push_pending,
+      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.failed_at is not null) as push_failed,
+      (select row_to_json(f) from (select o.record_type as "recordType", o.sourced_id as "sourcedId", o.method, o.attempts, o.last_error as error,
+         coalesce(o.failed_at, o.next_attempt_at) as at, o.failed_at is not null as "gaveUp"
+         from grade_outbox o where o.source_name = s.name and o.last_error is not null and o.delivered_at is null
+         order by o.failed_at is null desc, o.id desc limit 1) f) as push_last_failure
     from sources s order by s.name`);
   return rows.map((r) => ({
     name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
     scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
     records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
+    pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: (r.push_last_failure ?? null) as PushFailure | null },
   }));
 }
+
+/**
+ * `sources update NAME --push-grades / --no-push-grades`. Turning it off stops deliveries; rows already
+ * in the outbox stay and go out if it is turned on again. Only writes made while it is on are enqueued.
+ */
+export async function setPushGrades(em: EntityManager, name: string, on: boolean): Promise<void> {
+  const [source] = await run(em, sql`select version, services from sources where name = ${name}`);
+  if (!source) throw new Error(`no source ${name}`);
+  if (on && source.version !== '1.2') throw new Error(PUSH_1P2_ONLY);
+  if (on && (source.services as string[]).includes('gradebook')) throw new Error(PUSH_NOT_PULLED);
+  await run(em, sql`update sources set push_grades = ${on} where name = ${name}`);
+}
+
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
 export async function removeSource(em: EntityManager, name: string): Promise<boolean> {

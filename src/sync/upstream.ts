@@ -181,6 +181,44 @@ export class Upstream {
     });
   }
 
+  // --- grade outbox (src/sync/outbox-deliver.ts) ---
+  /**
+   * One PUT (JSON body) or DELETE, with no retry of its own: the outbox keeps the schedule. A 401 renews
+   * the token once. A failure is an UpstreamError, retryable for 401 (after the renewal), 408, 429, 5xx,
+   * transport faults and token-endpoint faults (those belong to the source, not to the record); its message carries the
+   * upstream's imsx description, never the token. A 404 to a DELETE counts as done.
+   */
+  async send(method: 'PUT' | 'DELETE', url: string, body?: unknown): Promise<number> {
+    for (let renewed = false; ; renewed = true) {
+      let authorization: string;
+      try {
+        authorization = await this.authorization(method, url);
+      } catch (err) {
+        throw new UpstreamError(`token: ${(err as Error).message}`, url, true);
+      }
+      const res = await this.request(url, {
+        method, body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      });
+      const text = await res.text().catch(() => '');
+      if (res.status === 401 && !renewed) {
+        this.token = undefined;
+        continue;
+      }
+      // A DELETE of a record the upstream does not have leaves it as the DELETE would: done.
+      if (res.ok || (method === 'DELETE' && res.status === 404)) return res.status;
+      let detail = '';
+      try {
+        const description = (JSON.parse(text) as { imsx_description?: unknown }).imsx_description;
+        if (typeof description === 'string') detail = `: ${description.slice(0, 300)}`;
+      } catch { /* not an imsx body: the status says enough */ }
+      // A 401 to a fresh token is the source's credentials, not the record: every row would fail alike.
+      const retryable = res.status === 401 || res.status === 408 || res.status === 429 || res.status >= 500;
+      throw new UpstreamError(`upstream answered ${res.status} to ${method} ${url}${detail}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
+    }
+  }
+  // --- end grade outbox ---
+
   /** The cached token, or a new one from the token endpoint (client_secret_basic, RFC 6749 §2.3.1). */
   async accessToken(): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return this.token.value;

@@ -1,0 +1,63 @@
+/**
+ * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}` or
+ * `GET /results/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
+ * write's transaction, then addressed to the upstream: the source's `--prefix` comes off every
+ * sourcedId (the upstream knows its own ids) and every href points at the upstream.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { GraphQLSchema } from 'graphql';
+import { WHOLE_DISTRICT } from '../auth/sharing/rules.js';
+import { createContext } from '../graph/context.js';
+import { graphqlJsExecutor } from '../graph/executor.js';
+import { readScopes } from '../graph/scopes.js';
+import { ENDPOINTS, type Endpoint } from '../rest/endpoints.js';
+import { RefMaker, type GuidRef } from '../rest/serialize.js';
+import type { RefType } from '../rest/shapes.js';
+import { Translator } from '../rest/translate.js';
+
+export type PushedType = 'LineItem' | 'Result';
+
+/** A source's view of our sourcedIds: its prefix removed where present. */
+export const upstreamId = (prefix: string | null | undefined, sourcedId: string) =>
+  prefix && sourcedId.startsWith(prefix) ? sourcedId.slice(prefix.length) : sourcedId;
+
+/** GUIDRefs with the upstream's ids and hrefs (RefMaker joins its origin and the 1.2 path as text, so a base URL with a path works). */
+class UpstreamRefs extends RefMaker {
+  constructor(baseUrl: string, private readonly prefix: string | null) {
+    super(baseUrl, 'v1p2');
+  }
+
+  override ref(type: RefType, sourcedId: string): GuidRef {
+    return super.ref(type, upstreamId(this.prefix, sourcedId));
+  }
+}
+
+const SINGLE: Record<PushedType, string> = { LineItem: 'getLineItem', Result: 'getResult' };
+const endpointOf = (type: PushedType): Endpoint =>
+  ENDPOINTS.find((e) => e.version === 'v1p2' && e.operationId === SINGLE[type])!;
+
+const ALL_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
+const REF_LIMIT = 10_000;
+
+const translators = new WeakMap<GraphQLSchema, Translator>();
+
+/** The record's 1.2 JSON for the upstream's PUT, read on the transaction `tx` (it sees the write being made). */
+export async function pushBody(schema: GraphQLSchema, tx: EntityManager, type: PushedType, sourcedId: string,
+  source: { baseUrl: string; prefix: string | null }): Promise<Record<string, unknown>> {
+  let translator = translators.get(schema);
+  if (!translator) translators.set(schema, (translator = new Translator({ schema })));
+  const endpoint = endpointOf(type);
+  const request = { endpoint, params: [sourcedId], query: {} };
+  const translation = translator.translate(request, REF_LIMIT);
+  const ctx = createContext({
+    em: tx, inTransaction: true, scopes: ALL_READ_SCOPES, sharing: WHOLE_DISTRICT,
+    limits: { maxLimit: REF_LIMIT, maxDepth: Infinity, maxComplexity: Infinity },
+  });
+  const result = await graphqlJsExecutor(schema).execute(translation.document, translation.variables, ctx);
+  if (result.errors?.length) throw new Error(`reading ${type} ${sourcedId} for its source: ${result.errors[0]!.message}`);
+  const item = (result.data as Record<string, any> | null | undefined)?.item;
+  if (!item) throw new Error(`reading ${type} ${sourcedId} for its source: not found`);
+  const body = translation.prepared.serialise(item, new UpstreamRefs(source.baseUrl, source.prefix));
+  body.sourcedId = upstreamId(source.prefix, sourcedId);
+  return { [endpoint.wrapper]: body };
+}

@@ -1,0 +1,259 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { ClientStore } from '../../src/auth/clients.js';
+import { SCOPES } from '../../src/auth/scopes.js';
+import { loadSigningKeys } from '../../src/auth/signing-keys.js';
+import { insertRows } from '../../src/db/bulk.js';
+import { loadConfig } from '../../src/db/config.js';
+import type { Database } from '../../src/db/orm.js';
+import { run, sql } from '../../src/db/sql.js';
+import { seedDistrict } from '../../src/seed/seed.js';
+import { pushGrades } from '../../src/sync/outbox-deliver.js';
+import { startGradePush } from '../../src/sync/outbox-schedule.js';
+import { syncSource } from '../../src/sync/run.js';
+import { addSource, checkSourceInput, listSources, setPushGrades } from '../../src/sync/sources.js';
+import { bearer, graphql, TEST_SIGNING_KEY } from '../support/app.js';
+import { testDatabase } from '../support/db.js';
+import { collection, instance, SOURCES_KEY, type Instance } from './support.js';
+
+const G = '/ims/oneroster/gradebook/v1p2';
+const GRADEBOOK = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.createpost'], SCOPES['gradebook.delete']];
+const PREFIX = 'sis-';
+const FAST = { minDelayMs: 50, maxDelayMs: 200 };
+
+const ref = (type: string, sourcedId: string) => ({ sourcedId, type });
+const strip = (id: string) => (id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id);
+/** A record as the upstream should hold it: our ids without the source's prefix; hrefs and change times are each server's own. */
+const asUpstream = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(asUpstream);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'href' && k !== 'dateLastModified')
+    .map(([k, v]) => [k, k === 'sourcedId' ? strip(String(v)) : asUpstream(v)]));
+};
+
+/**
+ * Upstream: a second instance of this server with the demo district, over real HTTP, whose client for the
+ * gateway may write grades; every gradebook write it answers is logged. Gateway: an instance that syncs
+ * the upstream's rosters as source `sis` (with a prefix, so ids differ) and sends grades back.
+ */
+describe('grades back to the SIS (--push-grades)', () => {
+  let upstreamDb: Database;
+  let upstream: FastifyInstance;
+  let port = 0;
+  let gateway: Instance;
+  let auth: string;
+  const writes: string[] = [];
+  /** Milliseconds the upstream takes over each gradebook write, so that concurrent passes overlap. */
+  let slow = 0;
+  let classId: string;
+  let school: string;
+  let students: string[];
+
+  const startUpstream = async () => {
+    const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv });
+    const app = await buildApp({ db: upstreamDb, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
+    app.addHook('onRequest', async (req) => {
+      if (slow && req.method !== 'GET' && req.url.startsWith(G)) await new Promise((r) => setTimeout(r, slow));
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.method !== 'GET' && req.url.startsWith(G)) writes.push(`${req.method} ${req.url.slice(G.length)} ${reply.statusCode}`);
+    });
+    await app.listen({ port, host: '127.0.0.1' });
+    port = (app.server.address() as AddressInfo).port;
+    return app;
+  };
+  const put = async (path: string, body: unknown) =>
+    gateway.app.inject({ method: 'PUT', url: `${G}${path}`, headers: { authorization: auth }, payload: body as Record<string, unknown> });
+  const get = async (app: FastifyInstance, path: string) => {
+    const res = await app.inject({ method: 'GET', url: `${G}${path}`, headers: { authorization: auth } });
+    expect(res.statusCode, `${path}: ${res.body.slice(0, 300)}`).toBe(200);
+    return res.json();
+  };
+  const result = (sourcedId: string, student: string, score: number, lineItem = 'li-push-1') => ({ result: {
+    sourcedId, status: 'active', lineItem: ref('lineItem', lineItem), student: ref('user', student), scoreStatus: 'fully graded', score, scoreDate: '2026-11-20',
+  } });
+  const lineItem = (sourcedId: string, category = 'cat-homework', cls = classId, sch = school) => ({ lineItem: {
+    sourcedId, status: 'active', title: 'Lab report', assignDate: '2026-11-01T08:00:00.000Z', dueDate: '2026-11-08T08:00:00.000Z',
+    class: ref('class', cls), school: ref('org', sch), category: ref('category', category), resultValueMin: 0, resultValueMax: 100,
+  } });
+  const outbox = async (): Promise<Record<string, any>[]> => run(gateway.db.orm.em.fork(), sql`select id, record_type, sourced_id, method, body, attempts, last_error,
+    delivered_at is not null as delivered, failed_at is not null as failed from grade_outbox order by id`);
+  const pending = async () => (await outbox()).filter((r) => !r.delivered && !r.failed);
+  const pushInfo = async () => (await listSources(gateway.db.orm.em.fork())).find((s) => s.name === 'sis')!.pushGrades;
+
+  beforeAll(async () => {
+    upstreamDb = await testDatabase();
+    await seedDistrict(upstreamDb.orm.em.fork(), { schools: 1, students: 24, seed: 5, classesPerStudent: 2, classSize: 8, lineItemsPerClass: 0 });
+    const credentials = await new ClientStore(upstreamDb.orm.em.fork()).add('gateway',
+      ['roster.readonly', 'roster-demographics.readonly', 'gradebook.createput', 'gradebook.delete']);
+    upstream = await startUpstream();
+    const base = `http://127.0.0.1:${port}`;
+    gateway = await instance();
+    auth = await bearer(await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv }), GRADEBOOK);
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+      name: 'sis', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, prefix: PREFIX, pushGrades: true,
+    });
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'sis');
+    expect(report.error).toBeUndefined();
+    const cls = (await collection(gateway, 'classes'))[0]!;
+    classId = cls.sourcedId;
+    school = cls.school.sourcedId;
+    students = (await collection(gateway, 'enrollments')).filter((e) => e.class.sourcedId === classId && e.role === 'student').map((e) => e.user.sourcedId);
+    expect(classId.startsWith(PREFIX) && students.length >= 3).toBe(true);
+    // The gateway's own category (categories are not synchronised); the upstream has one of the same id from its seed.
+    expect((await put('/categories/cat-homework', { category: { sourcedId: 'cat-homework', status: 'active', title: 'Homework' } })).statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await upstream?.close();
+    await gateway?.app.close();
+    await upstreamDb?.close();
+    await gateway?.db.close();
+  });
+
+  it('a PUT line item and result on the gateway reach the upstream as our GET serves them, with the upstream\'s own ids', async () => {
+    expect((await put('/lineItems/li-push-1', lineItem('li-push-1'))).statusCode).toBe(201);
+    expect((await put('/results/res-push-1', result('res-push-1', students[0]!, 81))).statusCode).toBe(201);
+    const queued = await pending();
+    expect(queued.map((r) => `${r.method} ${r.record_type} ${r.sourced_id}`)).toEqual(['PUT LineItem li-push-1', 'PUT Result res-push-1']);
+    expect(queued[1]!.body.result.student.sourcedId).toBe(strip(students[0]!));
+    expect(queued[1]!.body.result.student.href).toBe(`http://127.0.0.1:${port}/ims/oneroster/rostering/v1p2/users/${strip(students[0]!)}`);
+    expect(await pushInfo()).toMatchObject({ on: true, pending: 2, failed: 0 });
+
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /lineItems/li-push-1 201', 'PUT /results/res-push-1 201']);
+    const there = (await get(upstream, '/results/res-push-1')).result;
+    expect(there.class?.sourcedId ?? strip(classId)).toBe(strip(classId));
+    expect(asUpstream(there)).toEqual(asUpstream((await get(gateway.app, '/results/res-push-1')).result));
+    expect(asUpstream((await get(upstream, '/lineItems/li-push-1')).lineItem)).toEqual(asUpstream((await get(gateway.app, '/lineItems/li-push-1')).lineItem));
+    expect((await get(upstream, '/lineItems/li-push-1')).lineItem.class.sourcedId).toBe(strip(classId));
+    expect(await pushInfo()).toMatchObject({ pending: 0, failed: 0, lastFailure: null });
+    // Nothing left to send: a second pass sends nothing.
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
+    expect(writes).toHaveLength(2);
+  });
+
+  it('with the upstream down, PUTs succeed here and wait in the outbox; once it is back they arrive, once each and in order', async () => {
+    await upstream.close();
+    writes.length = 0;
+    expect((await put('/results/res-push-1', result('res-push-1', students[0]!, 50))).statusCode).toBe(201);
+    expect((await put('/results/res-push-1', result('res-push-1', students[0]!, 60))).statusCode).toBe(201);
+    expect((await put('/results/res-push-2', result('res-push-2', students[1]!, 70))).statusCode).toBe(201);
+
+    const [report] = await pushGrades(gateway.db, SOURCES_KEY, FAST);
+    expect(report).toMatchObject({ source: 'sis', delivered: 0, failed: 0, pending: 3 });
+    expect(report!.waiting).toMatch(/connection failed/);
+    const info = await pushInfo();
+    expect(info).toMatchObject({ on: true, pending: 3, failed: 0, lastFailure: { recordType: 'Result', sourcedId: 'res-push-1', method: 'PUT', attempts: 1, gaveUp: false } });
+    expect(info.lastFailure?.error).toMatch(/connection failed/);
+    expect(JSON.stringify(info)).not.toMatch(/Bearer|access_token/);
+
+    upstream = await startUpstream(); // the same port
+    const push = startGradePush(gateway.db, { sourcesKey: SOURCES_KEY.toString('base64') }, gateway.app.log, { tickMs: 100, ...FAST });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await pending()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await push.stop();
+    }
+    expect(await pending()).toEqual([]);
+    expect(writes).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-2 201']);
+    expect((await get(upstream, '/results/res-push-1')).result.score).toBe(60);
+    expect((await get(upstream, '/results/res-push-2')).result.score).toBe(70);
+    expect(await pushInfo()).toMatchObject({ pending: 0, failed: 0, lastFailure: null });
+  });
+
+  it('the outbox row and the write commit together: a refused write leaves no row; classes of no push source enqueue nothing', async () => {
+    const before = (await outbox()).length;
+    const bad = await put('/results/res-bad', result('res-bad', 'sis-nobody', 10));
+    expect(bad.statusCode).toBe(422);
+    expect((await outbox()).length).toBe(before);
+
+    const em = gateway.db.orm.em.fork();
+    await insertRows(em, 'Org', [{ sourcedId: 'local-school', status: 'active', name: 'Local', type: 'school' }]);
+    await insertRows(em, 'Course', [{ sourcedId: 'local-course', status: 'active', title: 'Local course', org: 'local-school' }]);
+    await insertRows(em, 'Class', [{ sourcedId: 'local-class', status: 'active', title: 'Local class', course: 'local-course', school: 'local-school' }]);
+    expect((await put('/lineItems/li-local', lineItem('li-local', 'cat-homework', 'local-class', 'local-school'))).statusCode).toBe(201);
+    expect((await outbox()).length).toBe(before);
+
+    // Turned off, the source's classes enqueue nothing either; turned on again, they do.
+    await setPushGrades(em, 'sis', false);
+    expect((await pushInfo()).on).toBe(false);
+    expect((await put('/results/res-push-3', result('res-push-3', students[2]!, 88))).statusCode).toBe(201);
+    expect((await outbox()).length).toBe(before);
+    await setPushGrades(em, 'sis', true);
+    // A GraphQL mutation goes through the same write service as REST.
+    const mutation = await graphql(gateway.app, `mutation($id: ID!, $input: ResultInput!) { putResult(sourcedId: $id, input: $input) { created } }`, auth, {
+      id: 'res-push-3', input: { lineItem: { sourcedId: 'li-push-1' }, student: { sourcedId: students[2] }, scoreStatus: 'fully graded', score: 89, scoreDate: '2026-11-20' },
+    });
+    expect(mutation.body.errors).toBeUndefined();
+    expect((await pending()).map((r) => `${r.method} ${r.sourced_id} ${r.body.result.score}`)).toEqual(['PUT res-push-3 89']);
+  });
+
+  it('a DELETE goes upstream; a record the upstream refuses is marked failed with its reason and does not hold back the rows behind it', async () => {
+    writes.length = 0;
+    // A category only the gateway has: the upstream answers 422 for the line item that names it.
+    expect((await put('/categories/cat-local', { category: { sourcedId: 'cat-local', status: 'active', title: 'Local only' } })).statusCode).toBe(201);
+    expect((await put('/lineItems/li-refused', lineItem('li-refused', 'cat-local'))).statusCode).toBe(201);
+    const del = await gateway.app.inject({ method: 'DELETE', url: `${G}/results/res-push-2`, headers: { authorization: auth } });
+    expect(del.statusCode).toBe(204);
+    // A POST's records go as PUTs under the sourcedIds allocated here.
+    const posted = await gateway.app.inject({ method: 'POST', url: `${G}/lineItems/li-push-1/results`, headers: { authorization: auth },
+      payload: { results: [{ ...result('supplied-1', students[1]!, 66).result, sourcedId: 'supplied-1' }] } });
+    expect(posted.statusCode, posted.body).toBe(201);
+    const allocated = posted.json().sourcedIdPairs[0].allocatedSourcedId as string;
+
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 3, failed: 1, pending: 0 }]);
+    expect(writes).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422', 'DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`]);
+    expect((await get(upstream, `/results/${allocated}`)).result.score).toBe(66);
+    expect((await get(upstream, '/results/res-push-2')).result.status).toBe('tobedeleted');
+    expect((await get(upstream, '/results/res-push-3')).result.score).toBe(89);
+    const info = await pushInfo();
+    expect(info).toMatchObject({ pending: 0, failed: 1, lastFailure: { sourcedId: 'li-refused', gaveUp: true, attempts: 1 } });
+    expect(info.lastFailure?.error).toMatch(/422 to PUT .*lineItems\/li-refused.*cat-local/);
+    // Failed for good: not sent again.
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
+    expect(writes).toHaveLength(4);
+  });
+
+  it('two passes at once send every row once, in order', async () => {
+    writes.length = 0;
+    for (const score of [71, 72, 73]) expect((await put('/results/res-push-1', result('res-push-1', students[0]!, score))).statusCode).toBe(201);
+    expect((await put('/results/res-push-3', result('res-push-3', students[2]!, 74))).statusCode).toBe(201);
+    slow = 150;
+    const pass = () => pushGrades(gateway.db, SOURCES_KEY, FAST);
+    // The second pass starts while the first waits for the upstream's answer about the head row.
+    const reports = (await Promise.all([pass(), new Promise((r) => setTimeout(r, 50)).then(pass)])).flat();
+    slow = 0;
+    expect(reports.reduce((n, r) => n + r.delivered, 0)).toBe(4);
+    expect(writes).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-3 201']);
+    expect((await get(upstream, '/results/res-push-1')).result.score).toBe(73);
+  });
+
+  it('a row claimed by a worker that died is sent again once its claim runs out', async () => {
+    writes.length = 0;
+    expect((await put('/results/res-push-3', result('res-push-3', students[2]!, 95))).statusCode).toBe(201);
+    // What a worker killed between claiming the row and marking it delivered leaves behind.
+    await run(gateway.db.orm.em.fork(), sql`update grade_outbox set claimed_until = now() + interval '1 second' where delivered_at is null`);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, { ...FAST, source: 'sis' })).toEqual([{ source: 'sis', delivered: 0, failed: 0, pending: 1 }]);
+    expect(writes).toEqual([]);
+    expect(await pushInfo()).toMatchObject({ pending: 1 });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 1, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /results/res-push-3 201']);
+    expect((await get(upstream, '/results/res-push-3')).result.score).toBe(95);
+  });
+
+  it('is refused for a 1.1 source, whose gradebook takes other bodies, and for a source whose gradebook is pulled', async () => {
+    expect(() => checkSourceInput({ name: 'old', baseUrl: 'https://sis.example.org', version: '1.1', auth: '', clientId: 'c', clientSecret: 's', pushGrades: true }))
+      .toThrow('--push-grades is for OneRoster 1.2 sources only so far');
+    const pulled = { name: 'pulled', baseUrl: 'https://sis.example.org', tokenUrl: 'https://sis.example.org/token', version: '1.2', auth: 'oauth2',
+      clientId: 'c', clientSecret: 's', services: 'rostering,gradebook' };
+    expect(() => checkSourceInput({ ...pulled, pushGrades: true })).toThrow(/--push-grades cannot be combined with --services gradebook/);
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, pulled);
+    await expect(setPushGrades(gateway.db.orm.em.fork(), 'pulled', true)).rejects.toThrow(/cannot be combined with --services gradebook/);
+  });
+});
