@@ -137,25 +137,27 @@ async function loadLinks(session: SqlSession, spec: FileSpec): Promise<number> {
 
 /**
  * Replaces the links of the listed owners (`owners`: sourced_id, date_last_modified) by `pairs`
- * (owner, other), touching only the links that differ: removed ones are deleted, missing ones
- * inserted, and an owner whose links changed takes its row's dateLastModified. Counts those owners.
+ * (owner, other), touching only the links that differ: one full join of the owners' links with the
+ * pairs finds them (as arrays: few, usually), removed ones are deleted, missing ones inserted, and
+ * an owner whose links changed takes its row's dateLastModified. Counts those owners.
  */
 export async function writeLinkChanges(session: SqlSession, spec: FileSpec, link: (typeof LINKS)[string],
   source: { owners: Sql; pairs: Sql }): Promise<number> {
   const [l, owner, other] = [sql.table(link.table), sql.id(link.owner), sql.id(link.other)];
   const [lOwner, lOther] = [sql.ref(`l.${link.owner}`), sql.ref(`l.${link.other}`)];
-  const [res] = await session.run(sql`with pairs as materialized (${source.pairs}),
-      owners as materialized (${source.owners}),
+  const [res] = await session.run(sql`with found as (
+        select array_agg(l.owner) filter (where p.owner is null) as gone_owner, array_agg(l.other) filter (where p.owner is null) as gone_other,
+          array_agg(p.owner) filter (where l.owner is null) as new_owner, array_agg(p.other) filter (where l.owner is null) as new_other
+        from (select ${lOwner} as owner, ${lOther} as other from ${l} l where ${lOwner} in (select o.sourced_id from (${source.owners}) o)) l
+        full join (select distinct q.owner, q.other from (${source.pairs}) q) p on p.owner = l.owner and p.other = l.other),
       gone as (
-        delete from ${l} l where ${lOwner} in (select sourced_id from owners)
-          and not exists (select 1 from pairs p where p.owner = ${lOwner} and p.other = ${lOther})
-        returning ${lOwner} as id),
+        delete from ${l} l using found, unnest(found.gone_owner, found.gone_other) x(owner, other)
+        where ${lOwner} = x.owner and ${lOther} = x.other returning ${lOwner} as id),
       added as (
-        insert into ${l} (${owner}, ${other}) select distinct p.owner, p.other from pairs p
-          where not exists (select 1 from ${l} l where ${lOwner} = p.owner and ${lOther} = p.other)
+        insert into ${l} (${owner}, ${other}) select x.owner, x.other from found, unnest(found.new_owner, found.new_other) x(owner, other)
         returning ${owner} as id),
       touched as (
-        update ${sql.table(spec.table)} t set date_last_modified = o.date_last_modified from owners o
+        update ${sql.table(spec.table)} t set date_last_modified = o.date_last_modified from (${source.owners}) o
         where o.sourced_id = t.sourced_id and t.date_last_modified is distinct from o.date_last_modified
           and t.sourced_id in (select id from gone union select id from added)
         returning 1)
