@@ -53,10 +53,10 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   const linkFks = (await structures(session, specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table)), { into: false })).fks;
   // The comparisons are hash joins of whole tables: give them memory enough not to spill in batches.
   await session.run(sql`set local work_mem = '64MB'`);
-  opts.onLoad?.({ checked: false });
   const [{ now }] = await session.run(sql`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
   const files: FileReport[] = [];
-  const written: Record<string, LoadCount> = {};
+  // Read and compare every file first (nothing is written while a file may still turn out unclean).
+  const diffs = new Map<FileSpec, string>();
   for (const spec of specs) {
     const name = `${spec.key}.csv`;
     const mode = modes.get(spec.key)!;
@@ -66,12 +66,18 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
     await createTempLike(session, temp, spec.table);
     const { rows, parsedBy } = await readInto(session, client, pkg, spec, mode, String(now), temp, opts);
     opts.onProgress?.(name, { rows, bytes: pkg.size(name) });
+    diffs.set(spec, await compare(session, spec, mode, temp));
     const seconds = (performance.now() - t0) / 1000;
     files.push({ file: spec.key, mode, parsedBy, rows, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : 0 });
-
-    const diff = await compare(session, spec, mode, temp);
+  }
+  // Then write what differs, in file order (a file's references point to earlier files), with the
+  // foreign keys checking the written rows' references.
+  opts.onLoad?.({ checked: false, reimport: true });
+  const written: Record<string, LoadCount> = {};
+  for (const [spec, diff] of diffs) {
+    const temp = incoming(spec.table);
     const { cols } = tableColumns(spec);
-    const count = await writeChanges(session, spec, mode, {
+    const count = await writeChanges(session, spec, modes.get(spec.key)!, {
       rows: sql`select ${joined(cols.map((c) => sql.ref(`s.${c}`)))} from ${sql.table(temp)} s
         where s.sourced_id in (select d.new_id from ${sql.table(diff)} d where d.new_id is not null)`,
       unlisted: sql`t.sourced_id in (select d.old_id from ${sql.table(diff)} d where d.new_id is null)`,
