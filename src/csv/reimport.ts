@@ -56,7 +56,7 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   const [{ now }] = await session.run(sql`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
   const files: FileReport[] = [];
   // Read and compare every file first (nothing is written while a file may still turn out unclean).
-  const diffs = new Map<FileSpec, string>();
+  const diffs = new Map<FileSpec, { diff: string; differing: number }>();
   for (const spec of specs) {
     const name = `${spec.key}.csv`;
     const mode = modes.get(spec.key)!;
@@ -74,10 +74,11 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   // foreign keys checking the written rows' references.
   opts.onLoad?.({ checked: false, reimport: true });
   const written: Record<string, LoadCount> = {};
-  for (const [spec, diff] of diffs) {
+  for (const [spec, { diff, differing }] of diffs) {
     const temp = incoming(spec.table);
     const { cols } = tableColumns(spec);
-    const count = await writeChanges(session, spec, modes.get(spec.key)!, {
+    // The usual file of a nightly package: nothing differs, nothing to write.
+    const count = differing === 0 ? { upserted: 0, markedDeleted: 0 } : await writeChanges(session, spec, modes.get(spec.key)!, {
       rows: sql`select ${joined(cols.map((c) => sql.ref(`s.${c}`)))} from ${sql.table(temp)} s
         where s.sourced_id in (select d.new_id from ${sql.table(diff)} d where d.new_id is not null)`,
       unlisted: sql`t.sourced_id in (select d.old_id from ${sql.table(diff)} d where d.new_id is null)`,
@@ -100,29 +101,34 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
 }
 
 /**
- * Compares the file's rows (`temp`) with its table in one full hash join and keeps the few that
- * matter in a temporary table (returned): new and changed records (new_id), and records the file
- * does not list (old_id alone). Also the duplicate check: with unique sourcedIds in the file, the
- * join pairs each record of the table at most once, so more pairs than the table has records
- * means a sourcedId listed twice (throws Declined). Two new records of one sourcedId are caught by
- * the upsert, which cannot write one record twice in one statement (an error: Declined too).
+ * Compares the file's rows (`temp`) with its table in one hash join and keeps the few that matter
+ * in a temporary table: new and changed records (new_id), and for a bulk file the records it does
+ * not list (old_id alone). Also the duplicate check: with unique sourcedIds in a bulk file, the full
+ * join pairs each record of the table at most once, so more pairs than the table has records means
+ * a sourcedId listed twice (a delta file, usually small, is joined only where it has rows and
+ * counted by sourcedId). Two new records of one sourcedId are caught by the upsert, which cannot
+ * write one record twice in one statement. Any of these: Declined.
  */
-async function compare(session: SqlSession, spec: FileSpec, mode: Mode, temp: string): Promise<string> {
+async function compare(session: SqlSession, spec: FileSpec, mode: Mode, temp: string): Promise<{ diff: string; differing: number }> {
   const diff = `${temp}_diff`;
+  const [table, file] = [sql.table(spec.table), sql.table(temp)];
   await createTempTable(session, diff, [['new_id', 'text'], ['old_id', 'text']]);
   const values = (alias: string) => joined(comparedColumns(spec, mode).map((c) => sql.ref(`${alias}.${c}`)));
+  const bulk = mode === 'bulk';
   // One pass, aggregated: the differing sourcedIds as two arrays (few, usually) and the number of pairs.
   const [r] = await session.run(sql`with found as (
       select count(t.sourced_id) as paired,
         array_agg(s.sourced_id) filter (where s.sourced_id is not null
           and (t.sourced_id is null or (${values('t')}) is distinct from (${values('s')}))) as changed,
         array_agg(t.sourced_id) filter (where s.sourced_id is null) as unlisted
-      from ${sql.table(temp)} s full join ${sql.table(spec.table)} t on t.sourced_id = s.sourced_id),
+      from ${file} s ${bulk ? sql`full join` : sql`left join`} ${table} t on t.sourced_id = s.sourced_id),
     kept as (insert into ${sql.table(diff)} (new_id, old_id)
       select id, null from found, unnest(found.changed) id union all select null, id from found, unnest(found.unlisted) id)
-    select found.paired > (select count(*) from ${sql.table(spec.table)}) as duplicated from found`);
+    select ${bulk ? sql`found.paired > (select count(*) from ${table})`
+      : sql`exists (select 1 from ${file} group by sourced_id having count(*) > 1)`} as duplicated,
+      coalesce(cardinality(found.changed), 0) + coalesce(cardinality(found.unlisted), 0) as differing from found`);
   if (r.duplicated) throw new Declined();
-  return diff;
+  return { diff, differing: Number(r.differing) };
 }
 
 /**

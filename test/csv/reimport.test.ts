@@ -111,6 +111,33 @@ describe('re-importing a bulk package', () => {
   }, 120_000);
 });
 
+describe('a delta file on tables that hold records', () => {
+  it('writes exactly the records it changes, and a sourcedId listed twice is an error', async () => {
+    const lines = fs.readFileSync(path.join(pkg, 'enrollments.csv'), 'utf8').trimEnd().split('\n');
+    const id = (line: string) => line.split(',')[0];
+    const withDate = (line: string, status: string) => line.replace(/^([^,]*),[^,]*,[^,]*,/, `$1,${status},2030-01-01T00:00:00Z,`);
+    // One record marked deleted, one unchanged apart from a dateLastModified of its own (in delta a change).
+    const dir = scratchDir('reimport-delta');
+    fs.cpSync(pkg, dir, { recursive: true });
+    const manifest = fs.readFileSync(path.join(dir, 'manifest.csv'), 'utf8').replace(/^file\.(\w+),bulk$/gm, (_, k) => `file.${k},absent`);
+    fs.writeFileSync(path.join(dir, 'manifest.csv'), manifest.replace('file.enrollments,absent', 'file.enrollments,delta'));
+    for (const f of fs.readdirSync(dir)) if (f !== 'manifest.csv' && f !== 'enrollments.csv') fs.rmSync(path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'enrollments.csv'), `${[lines[0], withDate(lines[10], 'tobedeleted'), withDate(lines[11], 'active')].join('\n')}\n`);
+    const before = await rowVersions();
+    const report = await importPackage(db, dir);
+    expect(report.errors).toEqual([]);
+    expect(report.path).toBe(server ? 'changes' : 'careful');
+    expect(report.written.enrollments).toEqual({ upserted: 2, markedDeleted: 0 });
+    expect(written(before, await rowVersions())).toEqual({ enrollments: [id(lines[10]), id(lines[11])].sort() });
+
+    fs.writeFileSync(path.join(dir, 'enrollments.csv'), `${[lines[0], withDate(lines[12], 'active'), withDate(lines[12], 'active')].join('\n')}\n`);
+    const settled = await rowVersions();
+    const twice = await importPackage(db, dir);
+    expect(twice.errors).toEqual([expect.objectContaining({ file: 'enrollments.csv', line: 3, reason: expect.stringMatching(/duplicate sourcedId/) })]);
+    expect(written(settled, await rowVersions())).toEqual({});
+  }, 120_000);
+});
+
 describe('a re-import with errors writes nothing and names them as the careful path does', () => {
   const broken = (name: string, edit: (lines: string[]) => string[]) => {
     const dir = scratchDir(name);
