@@ -30,7 +30,7 @@ export async function loadFile(session: SqlSession, spec: FileSpec, mode: Mode):
   return count;
 }
 
-const isEmpty = async (session: SqlSession, table: string) =>
+export const isEmpty = async (session: SqlSession, table: string) =>
   !!(await session.run(sql`select not exists (select 1 from ${sql.table(table)}) as yes`))[0].yes;
 
 /**
@@ -39,7 +39,7 @@ const isEmpty = async (session: SqlSession, table: string) =>
  * them (each key is then validated by one set-based query). All inside the import's transaction,
  * so a failure or a kill restores them untouched; the table is locked until commit, but it was empty.
  */
-async function dropSecondaryStructures(session: SqlSession, table: string): Promise<() => Promise<void>> {
+export async function dropSecondaryStructures(session: SqlSession, table: string): Promise<() => Promise<void>> {
   const { fks, indexes } = await structures(session, [table], { into: false });
   for (const k of fks) await dropConstraint(session, k);
   for (const i of indexes) await dropIndex(session, i);

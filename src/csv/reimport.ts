@@ -6,7 +6,7 @@ import { copyDirect, directEligible } from './copy-direct.js';
 import { createTempLike, createTempTable, dropTable, structures } from './ddl.js';
 import { unguardedReferences, unresolved } from './fast-import.js';
 import type { ImportOptions } from './import-options.js';
-import { comparedColumns, LINKS, tableColumns, writeChanges, writeLinkChanges, type LoadCount } from './load.js';
+import { comparedColumns, dropSecondaryStructures, isEmpty, LINKS, tableColumns, writeChanges, writeLinkChanges, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
@@ -77,12 +77,16 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   for (const [spec, { diff, differing }] of diffs) {
     const temp = incoming(spec.table);
     const { cols } = tableColumns(spec);
+    // A table this package fills for the first time loads as an initial load does (load.ts): its
+    // secondary indexes and foreign keys rebuilt afterwards, not maintained row by row.
+    const restore = differing > 0 && (await isEmpty(session, spec.table)) ? await dropSecondaryStructures(session, spec.table) : undefined;
     // The usual file of a nightly package: nothing differs, nothing to write.
     const count = differing === 0 ? { upserted: 0, markedDeleted: 0 } : await writeChanges(session, spec, modes.get(spec.key)!, {
       rows: sql`select ${joined(cols.map((c) => sql.ref(`s.${c}`)))} from ${sql.table(temp)} s
         where s.sourced_id in (select d.new_id from ${sql.table(diff)} d where d.new_id is not null)`,
       unlisted: sql`t.sourced_id in (select d.old_id from ${sql.table(diff)} d where d.new_id is null)`,
-    }, true);
+    }, !restore);
+    await restore?.();
     let relinked = 0;
     for (const list of spec.extra.filter((e) => e in LINKS)) {
       const link = LINKS[list];
