@@ -18,7 +18,7 @@ export interface ImportOptions {
    * before the writes whose foreign keys check the references.
    */
   onLoad?: (how: { checked: boolean; reimport?: boolean }) => void;
-  /** On a server, try the optimistic path for initial loads (fast-import.ts) first (default on). */
+  /** On a server, try the optimistic path first (default on): fast-import.ts for initial loads, reimport.ts otherwise. */
   optimistic?: boolean;
   /** Overrides of the configured limits (CSV_MAX_* settings). */
   limits?: Partial<CsvLimits>;
