@@ -53,6 +53,9 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   const linkFks = (await structures(session, specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table)), { into: false })).fks;
   // The comparisons are hash joins of whole tables: give them memory enough not to spill in batches.
   await session.run(sql`set local work_mem = '64MB'`);
+  // The foreign keys are the reference check: a violation must fail its statement, here, inside the
+  // savepoint, and never wait for the commit (should a key ever be made deferrable).
+  await session.run(sql`set constraints all immediate`);
   const [{ now }] = await session.run(sql`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`);
   const files: FileReport[] = [];
   // Read and compare every file first (nothing is written while a file may still turn out unclean).
