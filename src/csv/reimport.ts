@@ -20,9 +20,9 @@ import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
  * careful path's own write step), records the bulk file lacks are marked tobedeleted, and link
  * lists are rewritten only where they differ. An unchanged record is not written at all.
  *
- * The checks are the careful path's, by other means: the cell checks as the optimistic path makes
- * them; a duplicate sourcedId by one hash aggregate per file; a reference by the foreign keys the
- * writes meet (only new and changed rows are written, and an unchanged row names a record its
+ * Every file is read and compared before anything is written. The checks are the careful path's,
+ * by other means: the cell checks as the optimistic path makes them; a duplicate sourcedId by the
+ * comparison's count of pairs (see compare); a reference by the foreign keys the writes meet (only new and changed rows are written, and an unchanged row names a record its
  * foreign key already proved to exist; records are never removed), and the few references without
  * a foreign key by an anti-join over every row of the file. Everything runs after a savepoint
  * inside the import's one transaction; any failure undoes it to the savepoint and returns
