@@ -11,6 +11,11 @@
  *    import that ends with this schema does beyond the floor's COPY, which bounds the ratio it can reach.
  * Appends nothing by itself; prints a Markdown section (also written to tmp/bench-csv/section.md).
  *
+ * `npm run bench:csv -- --reimport`: the nightly case instead. The package is loaded into the empty
+ * database (first load), imported again unchanged, then a copy with 1 % of the users, classes and
+ * enrollments changed, added or removed (`writeChangedPackage` in src/csv/generate.ts) is imported; each time and its ratio to
+ * the first load is printed (targets: identical ≤ 0.5, 1 % changed ≤ 0.6).
+ *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_STUDENTS (62500).
  */
 import { spawn } from 'node:child_process';
@@ -20,7 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { writeDistrictPackage } from '../src/csv/generate.js';
+import { writeChangedPackage, writeDistrictPackage } from '../src/csv/generate.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const STUDENTS = Number(process.env.BENCH_STUDENTS || 62_500);
@@ -190,6 +195,42 @@ async function main() {
   }
 }
 
+/** First load, identical re-import, 1 % changed re-import: times and ratios to the first load. */
+async function reimport() {
+  fs.rmSync(WORK, { recursive: true, force: true });
+  const pkg = path.join(WORK, 'package');
+  const counts = await writeDistrictPackage(pkg, { schools: 20, students: STUDENTS, classesPerStudent: 16, seed: 2025, lineItemsPerClass: 1 });
+  const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+  const changedPkg = path.join(WORK, 'changed');
+  const made = Object.values(writeChangedPackage(pkg, changedPkg));
+  const n = (k: 'changed' | 'added' | 'removed') => made.reduce((a, c) => a + c[k].length, 0);
+  console.log(`package: ${rows.toLocaleString('en-US')} rows; changed copy: ${n('changed')} changed, ${n('added')} added, ${n('removed')} removed (users, classes, enrollments)`);
+  const name = `bench_csv_${Date.now()}`;
+  await sql(SERVER, `create database ${name}`);
+  const url = Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString();
+  try {
+    const { openDatabase } = await import('../src/db/orm.js');
+    await (await openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 })).close(); // migrate
+    const load = async (label: string, dir: string) => {
+      const r = await runChild('import', dir, url);
+      if (!r.result.ok) throw new Error(`${label} failed: ${JSON.stringify(r.result.errors.slice(0, 5))}`);
+      return { label, seconds: r.result.seconds as number, path: r.result.path as string, written: r.result.written as Record<string, { upserted: number; markedDeleted: number }> };
+    };
+    const first = await load('first load', pkg);
+    const runs = [first, await load('identical re-import', pkg), await load('1 % changed', changedPkg)];
+    const [avg] = fs.readFileSync('/proc/loadavg', 'utf8').split(' ');
+    const table = ['| import | path | seconds | ratio to first load | records written | marked tobedeleted |', '|---|---|---:|---:|---:|---:|',
+      ...runs.map((r) => {
+        const sum = (k: 'upserted' | 'markedDeleted') => Object.values(r.written).reduce((a, w) => a + w[k], 0);
+        return `| ${r.label} | ${r.path} | ${r.seconds.toFixed(2)} | ${(r.seconds / first.seconds).toFixed(2)} | ${sum('upserted').toLocaleString('en-US')} | ${sum('markedDeleted').toLocaleString('en-US')} |`;
+      })].join('\n');
+    console.log(`\n${STUDENTS.toLocaleString('en-US')} students, ${rows.toLocaleString('en-US')} rows, load average ${avg} at the end (targets: identical ≤ 0.5, 1 % changed ≤ 0.6)\n\n${table}`);
+  } finally {
+    await sql(SERVER, `drop database if exists ${name} with (force)`);
+  }
+}
+
 const childMode = process.argv.find((a) => a.startsWith('--child-'));
 if (childMode) await child(childMode.slice('--child-'.length), process.argv[process.argv.indexOf(childMode) + 1]);
+else if (process.argv.includes('--reimport')) await reimport();
 else await main();

@@ -13,7 +13,8 @@ async function progress(json: boolean): Promise<{ opts: ImportOptions; stop(): v
     return {
       opts: {
         onFile: (file) => process.stderr.write(`reading ${file}\n`),
-        onLoad: ({ checked }) => process.stderr.write(checked ? 'package is valid; loading\n' : 'initial load; loading and checking\n'),
+        onLoad: ({ checked, reimport }) => process.stderr.write(checked ? 'package is valid; loading\n'
+          : reimport ? 'package read and compared; writing the changes and checking\n' : 'initial load; loading and checking\n'),
       },
       stop: () => undefined,
     };

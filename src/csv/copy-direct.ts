@@ -49,9 +49,12 @@ async function blankDefaults(session: SqlSession, spec: FileSpec): Promise<boole
     && def.get('status') === "'active'::text" && def.get('date_last_modified') === 'now()';
 }
 
-/** Streams the file into the table; returns the number of rows. `now` is the transaction's now() as ISO text. */
+/**
+ * Streams the file into the table (or `into`, a table with the same columns and defaults); returns
+ * the number of rows. `now` is the transaction's now() as ISO text.
+ */
 export async function copyDirect(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode, now: string,
-  onProgress?: (rows: number, bytes: number) => void): Promise<number> {
+  onProgress?: (rows: number, bytes: number) => void, into = spec.table): Promise<number> {
   const file = `${spec.key}.csv`;
   // Table rows in the order of the file's columns, then metadata (tableAssignments' order, as load.ts writes them).
   const columns = tableAssignments(spec).map(([c]) => c);
@@ -65,7 +68,7 @@ export async function copyDirect(session: SqlSession, client: pg.ClientBase, inp
   let crlf: boolean | undefined;
   let bytes = 0;
   let rows = 0;
-  let out = copyRows(client, spec.table, short ? columns.filter((_, i) => i !== 1 && i !== 2) : columns, copyLine);
+  let out = copyRows(client, into, short ? columns.filter((_, i) => i !== 1 && i !== 2) : columns, copyLine);
   const text = new CopyBytes(COPY_CHUNK + 64 * 1024);
 
   // Lines are found and converted as bytes (row-bytes.ts); a line's end never splits a UTF-8 character.
@@ -93,7 +96,7 @@ export async function copyDirect(session: SqlSession, client: pg.ClientBase, inp
     await out.end();
     short = false;
     write = lineWriter(spec, mode, layout!, now);
-    out = copyRows(client, spec.table, columns, copyLine);
+    out = copyRows(client, into, columns, copyLine);
   };
 
   try {

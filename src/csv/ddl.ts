@@ -14,6 +14,10 @@ export async function createTempTable(session: SqlSession, table: string, column
   await session.run(sql`create temp table ${sql.table(table)} (${joined([...n, ...cols])}) on commit drop`);
 }
 
+/** A temporary table with the columns (and column defaults) of `table`, no keys or indexes, dropped at commit. */
+export const createTempLike = (session: SqlSession, name: string, table: string) =>
+  session.run(sql`create temp table ${sql.table(name)} (like ${sql.table(table)} including defaults) on commit drop`);
+
 /** The column types the CSV tables use (columns.ts's sqlType), each written here once as SQL. */
 const SQL_TYPES: Readonly<Record<string, Sql>> = {
   text: sql`text`, integer: sql`integer`, date: sql`date`, timestamptz: sql`timestamptz`, 'double precision': sql`double precision`,

@@ -2,7 +2,7 @@ import { and, joined, sql, type SqlSession } from '../db/sql.js';
 import { rawSelectSql } from './cells-sql.js';
 import type { FileSpec, Mode } from './columns.js';
 import type { CsvSession } from './connection.js';
-import { addConstraint, createIndex, dropConstraint, dropIndex, dropTable, structures } from './ddl.js';
+import { addConstraint, createIndex, dropConstraint, dropIndex, dropTable, structures, type Structure } from './ddl.js';
 import { LINKS, linkTablesOf, tableColumns, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
@@ -25,10 +25,7 @@ import type { ImportOptions } from './import-options.js';
  */
 export async function importFast(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
-  const tables = specs.map((s) => s.table);
-  if (!session.copy) return undefined;
-  const [empty] = await session.run(sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`);
-  if (!empty.yes) return undefined;
+  if (!session.copy || !(await tablesEmpty(session, specs))) return undefined;
   await session.run(sql`savepoint csv_fast`);
   try {
     const result = await load(session, session.copy, pkg, specs, modes, opts);
@@ -40,6 +37,12 @@ export async function importFast(session: CsvSession, pkg: PackageSource, specs:
     await session.run(sql`release savepoint csv_fast`);
     return undefined;
   }
+}
+
+/** Whether every table the files write is empty (an initial load). */
+export async function tablesEmpty(session: SqlSession, specs: readonly FileSpec[]): Promise<boolean> {
+  const [empty] = await session.run(sql`select ${and(specs.map((s) => sql`not exists (select 1 from ${sql.table(s.table)})`))} as yes`);
+  return !!empty.yes;
 }
 
 async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>, pkg: PackageSource, specs: readonly FileSpec[],
@@ -118,15 +121,27 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   for (const i of indexes) await createIndex(session, i);
   // Re-adding a foreign key validates every row: this is the reference check for those columns.
   for (const k of fks) await addConstraint(session, k);
-  for (const spec of specs) {
-    for (const col of spec.columns.filter((c) => c.refTable && c.column !== 'sourced_id')) {
-      // Where the values landed: the table's column, or a link table's item column.
-      const [table, column] = col.column in LINKS ? [LINKS[col.column].table, LINKS[col.column].other] : [spec.table, col.column];
-      if (fks.some((k) => k.table === table && k.def.startsWith(`FOREIGN KEY (${column}) REFERENCES ${col.refTable}(sourced_id)`))) continue;
-      const unresolved = await session.run(sql`select 1 from ${sql.table(table)} t where ${sql.ref(`t.${column}`)} is not null
-        and not exists (select 1 from ${sql.table(col.refTable!)} d where d.sourced_id = ${sql.ref(`t.${column}`)}) limit 1`);
-      if (unresolved.length) throw new Declined();
-    }
+  for (const ref of unguardedReferences(specs, fks)) {
+    if (await unresolved(session, ref.table, ref.column, ref.refTable)) throw new Declined();
   }
   return { files, written };
+}
+
+/**
+ * The reference columns of the files that no foreign key checks: where the values land (the
+ * table's column, or a link table's item column) and the table they must name.
+ */
+export function unguardedReferences(specs: readonly FileSpec[], fks: readonly Structure[]) {
+  return specs.flatMap((spec) => spec.columns.filter((c) => c.refTable && c.column !== 'sourced_id').flatMap((col) => {
+    const [table, column] = col.column in LINKS ? [LINKS[col.column].table, LINKS[col.column].other] : [spec.table, col.column];
+    const guarded = fks.some((k) => k.table === table && k.def.startsWith(`FOREIGN KEY (${column}) REFERENCES ${col.refTable}(sourced_id)`));
+    return guarded ? [] : [{ spec, col, table, column, refTable: col.refTable! }];
+  }));
+}
+
+/** Whether some value of `table.column` names no record of `refTable`. */
+export async function unresolved(session: SqlSession, table: string, column: string, refTable: string): Promise<boolean> {
+  const rows = await session.run(sql`select 1 from ${sql.table(table)} t where ${sql.ref(`t.${column}`)} is not null
+    and not exists (select 1 from ${sql.table(refTable)} d where d.sourced_id = ${sql.ref(`t.${column}`)}) limit 1`);
+  return rows.length > 0;
 }

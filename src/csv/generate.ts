@@ -5,7 +5,7 @@ import type { Row } from '../db/bulk.js';
 import type { EntityName } from '../model/dsl.js';
 import { generateDistrict, type DistrictOptions } from '../seed/district.js';
 import { FILES_V12, type ColumnSpec, type FileSpec } from './columns.js';
-import { csvLine } from './format.js';
+import { csvCell, csvLine } from './format.js';
 
 /** Formats one model value as its CSV cell text (the JS twin of export-sql.ts). */
 function cellText(col: ColumnSpec, v: unknown): string | null {
@@ -97,3 +97,74 @@ export async function writeDistrictPackage(dir: string, opts: DistrictOptions): 
   await fs.promises.writeFile(path.join(dir, 'manifest.csv'), `${manifest.join('\n')}\n`);
   return counts;
 }
+
+/** The records a changed copy (writeChangedPackage) changed, added and removed, per file. */
+export type PackageChanges = Record<string, { changed: string[]; added: string[]; removed: string[] }>;
+
+/**
+ * A copy of a package folder with about 1 % of the records of users, classes and enrollments
+ * changed (the nightly re-import of benchmarks and tests): every 100th record gets a few fields
+ * changed (every 200th user also loses its agents, a link-table change), every 250th is removed
+ * (a bulk file: it becomes tobedeleted), and every 250th, another one, gains a twin under a new
+ * sourcedId. Other lines stay byte for byte. Expects lines without quoted line breaks.
+ */
+export function writeChangedPackage(from: string, to: string): PackageChanges {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.cpSync(from, to, { recursive: true });
+  const edits: Record<string, Record<string, (cell: string, i: number) => string | null>> = {
+    users: { givenName: (c) => `${unquote(c)}x`, email: () => 'changed@example.org', agentSourcedIds: (c, i) => (i % 200 === 0 ? null : unquote(c)) },
+    classes: { title: (c) => `${unquote(c)} (moved)`, location: () => 'Room 101' },
+    enrollments: { endDate: () => '2026-01-31', primary: (c) => (unquote(c) === 'true' ? 'false' : 'true') },
+  };
+  const changes: PackageChanges = {};
+  for (const [file, edit] of Object.entries(edits)) {
+    const name = path.join(to, `${file}.csv`);
+    const [header, ...lines] = fs.readFileSync(name, 'utf8').split('\n').filter((l) => l.length > 0);
+    const columns = header.split(',');
+    const at = (c: string) => columns.indexOf(c);
+    const done = (changes[file] = { changed: [] as string[], added: [] as string[], removed: [] as string[] });
+    const out = [header];
+    lines.forEach((line, index) => {
+      const i = index + 1;
+      const cells = splitCells(line);
+      const id = unquote(cells[at('sourcedId')]);
+      if (i % 250 === 0) {
+        done.removed.push(id);
+        return;
+      }
+      if (i % 100 !== 0) out.push(line);
+      else {
+        for (const [col, f] of Object.entries(edit)) cells[at(col)] = csvCell(f(cells[at(col)], i));
+        out.push(cells.join(','));
+        done.changed.push(id);
+      }
+      if (i % 250 === 125) {
+        const twin = splitCells(line);
+        twin[at('sourcedId')] = csvCell(`${id}-new`);
+        if (file === 'users') twin[at('username')] = csvCell(`${unquote(twin[at('username')])}-new`);
+        out.push(twin.join(','));
+        done.added.push(`${id}-new`);
+      }
+    });
+    fs.writeFileSync(name, `${out.join('\n')}\n`);
+  }
+  return changes;
+}
+
+/** A line's cells as their raw CSV text (quotes kept). */
+function splitCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+const unquote = (cell: string) => (cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell);

@@ -13,10 +13,12 @@ export interface ImportOptions {
   /**
    * Called when the writes into the real tables start (the CLI prints it; the atomicity tests wait
    * for it): after every check has passed (`checked`), or on the optimistic path for an initial
-   * load, before its checks, which then run on the written rows (any failure undoes the writes).
+   * load, before its checks, which then run on the written rows (any failure undoes the writes);
+   * on the `changes` path of a re-import (`reimport`), after every file was read and compared,
+   * before the writes whose foreign keys check the references.
    */
-  onLoad?: (how: { checked: boolean }) => void;
-  /** On a server, try the optimistic path for initial loads (fast-import.ts) first (default on). */
+  onLoad?: (how: { checked: boolean; reimport?: boolean }) => void;
+  /** On a server, try the optimistic path first (default on): fast-import.ts for initial loads, reimport.ts otherwise. */
   optimistic?: boolean;
   /** Overrides of the configured limits (CSV_MAX_* settings). */
   limits?: Partial<CsvLimits>;

@@ -1,7 +1,8 @@
 import type { Database } from '../db/orm.js';
 import { sql } from '../db/sql.js';
 import { checkStaged } from './checks.js';
-import { importFast } from './fast-import.js';
+import { importFast, tablesEmpty } from './fast-import.js';
+import { importChanges } from './reimport.js';
 import { filesFor, type FileSpec } from './columns.js';
 import { loadFile } from './load.js';
 import { readManifest } from './manifest.js';
@@ -38,12 +39,16 @@ export async function importPackage(db: Database, location: string, opts: Import
         await session.run(sql`set local statement_timeout = 0`);
         await session.run(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
         const copy = !!session.copy && opts.copy !== false;
-        const fast = copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2'
-          ? await importFast(session, pkg, specs, manifest.modes, opts) : undefined;
-        if (fast) {
-          Object.assign(report, fast, { path: 'optimistic' });
-          await analyzeChanged(session, specs, fast.written);
-          return 'commit';
+        if (copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2') {
+          // An initial load, or a re-import that writes only what changed; either gives up (and
+          // undoes itself) on anything unexpected, and the careful path below names the errors.
+          const initial = await tablesEmpty(session, specs);
+          const done = initial ? await importFast(session, pkg, specs, manifest.modes, opts) : await importChanges(session, pkg, specs, manifest.modes, opts);
+          if (done) {
+            Object.assign(report, done, { path: initial ? 'optimistic' : 'changes' });
+            await analyzeChanged(session, specs, done.written);
+            return 'commit';
+          }
         }
         report.path = 'careful';
         let readable = true;

@@ -28,9 +28,11 @@ export interface ImportReport {
   /**
    * How the package was loaded: `optimistic` (initial load on a server: converted straight into
    * the tables, checked by the key and foreign-key builds) or `careful` (staged, checked, written;
-   * also every package the optimistic path gave up on). Absent when the manifest could not be read.
+   * also every package the optimistic path gave up on), or `changes` (a re-import on a server: read
+   * into temporary tables, compared with the tables, only new and changed records written; see
+   * reimport.ts). Absent when the manifest could not be read.
    */
-  path?: 'optimistic' | 'careful';
+  path?: 'optimistic' | 'careful' | 'changes';
   files: FileReport[];
   /** Records per table that the load inserted or changed, and records a bulk file marked tobedeleted. */
   written: Record<string, { upserted: number; markedDeleted: number }>;

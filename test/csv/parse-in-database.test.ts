@@ -65,7 +65,8 @@ describe('PostgreSQL and csv-parse read a package the same way', () => {
     const { a, b } = await importBoth(dir);
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
-    if (server) expect(Object.values(parsedBy(a)).every((p) => p === 'postgres')).toBe(true);
+    // No file needed csv-parse (viaCopy holds rows from the test above: a re-import, whose one-to-one files Node splits).
+    if (server) expect(Object.values(parsedBy(a)).every((p) => p !== 'csv-parse')).toBe(true);
     const [copied, parsed] = [await tableContents(viaCopy, { withDates: false }), await tableContents(viaNode, { withDates: false })];
     expect(copied).toEqual(parsed);
     expect(copied.orgs).toContainEqual(expect.objectContaining({ sourced_id: 'd1', status: 'tobedeleted', identifier: '', metadata: { a: '' , b: 'x' } }));
