@@ -1,4 +1,4 @@
-import { BREAK, getArgumentValues, getNamedType, isObjectType, visit, type ASTNode, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, visit, type ASTNode, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { Embed, ListArgs, Page, Row } from '../data/queries.js';
 import { embedColumn } from '../data/queries.js';
 import type { EntityDef } from '../model/dsl.js';
@@ -24,34 +24,43 @@ import { connectionNodeFields, fieldsOf, perRequestFieldNode, propsFrom } from '
 export const embedsFor: (info: GraphQLResolveInfo, def: EntityDef, ctx: Context) => Embed[] = perRequestFieldNode(planOnce);
 
 /**
- * A plan depends on the field's selection, the variables it uses, which relations the caller may read
- * and the page-size cap. A selection that uses no variable (every document of the REST layer, and most
- * client documents) is planned once per field node, readable relations and cap, not once per request.
+ * A plan depends on the field's selection, the values of the variables it uses, which relations the
+ * caller may read and the page-size cap. It is kept per field node for each combination of those (at
+ * most a few per node: a REST document's only variable in a selection is its reference-list cap), so a
+ * document is planned once, not once per request.
  */
 const planned = new WeakMap<FieldNode, Map<string, Embed[]>>();
+const MAX_PLANS_PER_NODE = 16;
 
 function planOnce(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed[] {
   const candidates = relationsOf(def.name).filter((r) => (r.list || r.embed) && canRead(ctx.scopes, r.target));
   if (!candidates.length) return [];
   const node = info.fieldNodes[0];
-  if (info.fieldNodes.length !== 1 || !node || usesVariables(info, node)) return plan(info, def, ctx, candidates);
-  let byCaller = planned.get(node);
-  if (!byCaller) planned.set(node, (byCaller = new Map()));
-  const key = `${ctx.limits.maxLimit}:${candidates.map((r) => r.name).join()}`;
-  let embeds = byCaller.get(key);
-  if (!embeds) byCaller.set(key, (embeds = plan(info, def, ctx, candidates)));
+  if (info.fieldNodes.length !== 1 || !node) return plan(info, def, ctx, candidates);
+  const values = variablesUsed(info, node).map((name) => info.variableValues[name]);
+  const key = `${ctx.limits.maxLimit}:${candidates.map((r) => r.name).join()}:${JSON.stringify(values, keepUndefined)}`;
+  let byKey = planned.get(node);
+  if (!byKey) planned.set(node, (byKey = new Map()));
+  let embeds = byKey.get(key);
+  if (!embeds) {
+    embeds = plan(info, def, ctx, candidates);
+    if (byKey.size < MAX_PLANS_PER_NODE) byKey.set(key, embeds);
+  }
   return embeds;
 }
 
-const variableUse = new WeakMap<FieldNode, boolean>();
-/** Whether anything in the field's selection (arguments, directives, sub-selections, fragments) names a variable. */
-function usesVariables(info: GraphQLResolveInfo, node: FieldNode): boolean {
-  let uses = variableUse.get(node);
-  if (uses === undefined) {
-    uses = false;
+/** A variable left out and one given as null can plan differently: keys keep them apart. */
+const keepUndefined = (_key: string, value: unknown) => (value === undefined ? { undefined: true } : value);
+
+const variableNames = new WeakMap<FieldNode, string[]>();
+/** The variables the field's selection names (arguments, directives, sub-selections, fragments). */
+function variablesUsed(info: GraphQLResolveInfo, node: FieldNode): string[] {
+  let names = variableNames.get(node);
+  if (!names) {
+    const found = new Set<string>();
     const seen = new Set<string>();
     const walk = (n: ASTNode) => visit(n, {
-      Variable: () => { uses = true; return BREAK; },
+      Variable: (v) => { found.add(v.name.value); },
       FragmentSpread: (spread) => {
         const fragment = info.fragments[spread.name.value];
         if (fragment && !seen.has(spread.name.value)) { seen.add(spread.name.value); walk(fragment); }
@@ -59,9 +68,9 @@ function usesVariables(info: GraphQLResolveInfo, node: FieldNode): boolean {
     });
     // The field's own arguments (a root field's `sourcedId: $id`) do not shape its embeds.
     if (node.selectionSet) walk(node.selectionSet);
-    variableUse.set(node, uses);
+    variableNames.set(node, (names = [...found].sort()));
   }
-  return uses;
+  return names;
 }
 
 function plan(info: GraphQLResolveInfo, def: EntityDef, ctx: Context, candidates: Relation[]): Embed[] {

@@ -82,7 +82,7 @@ describe('embedded relations', () => {
     expect(two.data.b.roles).toEqual(student.data.student.roles);
   });
 
-  it('plans a document once per page-size cap and readable relations, and per request when its selection uses variables', async () => {
+  it('plans a document once per page-size cap, readable relations and values of the variables its selection uses', async () => {
     const exec = async (document: DocumentNode, opts: { variables?: Record<string, unknown>; limits?: Limits; scopes?: ReadonlySet<string> } = {}) => {
       const ctx = createContext({ em: db.orm.em, scopes: opts.scopes ?? ALL_SCOPES, limits: opts.limits ?? WIDE_LIMITS });
       const result = await execute({ schema, document, contextValue: ctx, variableValues: opts.variables });
