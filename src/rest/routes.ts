@@ -1,4 +1,3 @@
-import { statsOf, type RequestStats } from '../ops/request-stats.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/request-auth.js';
 import type { Context } from '../graph/context.js';
@@ -9,6 +8,7 @@ import { schema } from '../graph/schema.js';
 import { readScopes } from '../graph/scopes.js';
 import type { EntityName } from '../model/dsl.js';
 import { relationsOf } from '../model/relations.js';
+import { statsOf, type RequestStats } from '../ops/request-stats.js';
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { restErrorHandler, statusBody } from './envelope.js';
 import type { RestRouteConfig } from './route-config.js';

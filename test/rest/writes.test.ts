@@ -189,6 +189,17 @@ describe('POST', () => {
     expect([forSession.status, pairsOf(forSession.body).length]).toEqual([201, 4]);
   });
 
+  it('answers a body without its wrapper array (`{}`, which the OpenAPI schema lets pass) with 422, not 500', async () => {
+    const before = await count('line_items');
+    for (const body of [{}, { lineItems: null }, { lineItems: { title: 'not a list' } }]) {
+      const res = await send('POST', `/classes/${env.ids.classId}/lineItems`, body);
+      expect([res.status, imsx(res.body)], JSON.stringify(body)).toEqual([422, 'invaliddata']);
+    }
+    const res = await send('POST', `/classes/${env.ids.classId}/lineItems`, {});
+    expect(res.body.imsx_description).toBe('the body must hold a "lineItems" array');
+    expect(await count('line_items')).toBe(before);
+  });
+
   it('creates none when one record is bad (422 naming the record\'s field)', async () => {
     const before = await count('results');
     const results = [result('tmp-ok', { score: 1 }), result('tmp-bad', { student: ref('user', 'nobody') })];

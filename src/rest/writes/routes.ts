@@ -1,8 +1,8 @@
-import { statsOf } from '../../ops/request-stats.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse, validate, type DocumentNode, type GraphQLError } from 'graphql';
 import { SCOPES, V1P1_SCOPES } from '../../auth/scopes.js';
 import { graphqlJsExecutor } from '../../graph/executor.js';
+import { statsOf } from '../../ops/request-stats.js';
 import { schema } from '../../graph/schema.js';
 import { restErrorHandler } from '../envelope.js';
 import { RestError, restErrorFromGraph } from '../errors.js';
@@ -151,7 +151,9 @@ function postHandler(app: FastifyInstance, p: Post) {
       }
     }
     checkAgainstOas('post', p.template, req.body);
-    const variables: Json = { records: (records as Json[]).map(toInput) };
+    // The OpenAPI body schema does not list its wrapper as required: `{}` passes it.
+    if (!Array.isArray(records)) throw new RestError(422, 'invaliddata', `the body must hold a "${p.wrapper}" array`);
+    const variables: Json = { records: records.map((r) => toInput(r as Json)) };
     p.params.forEach((_, i) => { variables[`p${i}`] = params[`p${i}`]; });
     const data = await run(app, req, text, variables, p.wrapper);
     return reply.code(201).send({ sourcedIdPairs: (data[p.mutation] as Json).sourcedIdPairs });
