@@ -24,8 +24,7 @@ export interface Context extends Reader {
   readonly sharing: Sharing;
   /** Per-request DataLoaders by record and by relation page; writes invalidate through it. */
   readonly loaders: Loaders;
-  /** SQL statements run for this request (tests and benchmarks read it). */
-  /** Statements this context ran and the rows they returned (the request's, for the access log and /metrics). */
+  /** Statements this context ran and the rows they returned (the request's, for the access log and /metrics; tests read it). */
   readonly stats: RequestStats;
   readonly limits: Limits;
   /** Table statistics that cap estimated page sizes (src/graph/cost.ts); page sizes count without them. */

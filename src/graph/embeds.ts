@@ -38,7 +38,7 @@ function planOnce(info: GraphQLResolveInfo, def: EntityDef, ctx: Context): Embed
   const node = info.fieldNodes[0];
   if (info.fieldNodes.length !== 1 || !node) return plan(info, def, ctx, candidates);
   const values = variablesUsed(info, node).map((name) => info.variableValues[name]);
-  const key = `${ctx.limits.maxLimit}:${candidates.map((r) => r.name).join()}:${JSON.stringify(values, keepUndefined)}`;
+  const key = `${def.name}:${ctx.limits.maxLimit}:${candidates.map((r) => r.name).join()}:${JSON.stringify(values, keepUndefined)}`;
   let byKey = planned.get(node);
   if (!byKey) planned.set(node, (byKey = new Map()));
   let embeds = byKey.get(key);
