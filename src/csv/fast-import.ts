@@ -7,7 +7,7 @@ import { LINKS, linkTablesOf, tableColumns, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
-import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
+import { attempt, copyRaw, Declined, inserted } from './stage-copy.js';
 import type { ImportOptions } from './import-options.js';
 
 /**
@@ -25,18 +25,9 @@ import type { ImportOptions } from './import-options.js';
  */
 export async function importFast(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
-  if (!session.copy || !(await tablesEmpty(session, specs))) return undefined;
-  await session.run(sql`savepoint csv_fast`);
-  try {
-    const result = await load(session, session.copy, pkg, specs, modes, opts);
-    await session.run(sql`release savepoint csv_fast`);
-    return result;
-  } catch (err) {
-    if (!declines(err)) throw err;
-    await session.run(sql`rollback to savepoint csv_fast`);
-    await session.run(sql`release savepoint csv_fast`);
-    return undefined;
-  }
+  const copy = session.copy;
+  if (!copy || !(await tablesEmpty(session, specs))) return undefined;
+  return attempt(session, 'csv_fast', () => load(session, copy, pkg, specs, modes, opts));
 }
 
 /** Whether every table the files write is empty (an initial load). */

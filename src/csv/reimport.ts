@@ -9,7 +9,7 @@ import type { ImportOptions } from './import-options.js';
 import { comparedColumns, dropSecondaryStructures, isEmpty, LINKS, tableColumns, writeChanges, writeLinkChanges, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
-import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
+import { attempt, copyRaw, Declined, inserted } from './stage-copy.js';
 
 /**
  * The optimistic path for a re-import on a PostgreSQL server (tables already hold records: the
@@ -30,18 +30,9 @@ import { copyRaw, declines, Declined, inserted } from './stage-copy.js';
  */
 export async function importChanges(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
-  if (!session.copy) return undefined;
-  await session.run(sql`savepoint csv_changes`);
-  try {
-    const result = await load(session, session.copy, pkg, specs, modes, opts);
-    await session.run(sql`release savepoint csv_changes`);
-    return result;
-  } catch (err) {
-    if (!declines(err)) throw err;
-    await session.run(sql`rollback to savepoint csv_changes`);
-    await session.run(sql`release savepoint csv_changes`);
-    return undefined;
-  }
+  const copy = session.copy;
+  if (!copy) return undefined;
+  return attempt(session, 'csv_changes', () => load(session, copy, pkg, specs, modes, opts));
 }
 
 /** The temporary table holding a file's (or its link list's) rows in the shape of `table`. */

@@ -69,6 +69,24 @@ export async function inserted(session: SqlSession, insert: Sql): Promise<number
 export const declines = (err: unknown) => err instanceof Declined || err instanceof pg.DatabaseError;
 
 /**
+ * Runs `work` after a savepoint named `name`: its result, or undefined when it declines (everything
+ * since the savepoint undone, so the caller can take the careful way). Any other failure is thrown.
+ */
+export async function attempt<T>(session: SqlSession, name: string, work: () => Promise<T>): Promise<T | undefined> {
+  await session.run(sql`savepoint ${sql.id(name)}`);
+  try {
+    const result = await work();
+    await session.run(sql`release savepoint ${sql.id(name)}`);
+    return result;
+  } catch (err) {
+    if (!declines(err)) throw err;
+    await session.run(sql`rollback to savepoint ${sql.id(name)}`);
+    await session.run(sql`release savepoint ${sql.id(name)}`);
+    return undefined;
+  }
+}
+
+/**
  * Server fast path for one file: PostgreSQL parses the CSV (copyRaw), and one set-based
  * INSERT ... SELECT checks and converts every cell into the staging table (cells-sql.ts).
  *
@@ -79,22 +97,19 @@ export const declines = (err: unknown) => err instanceof Declined || err instanc
  * number of rows staged.
  */
 export async function stageByCopy(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode): Promise<number | undefined> {
-  await session.run(sql`savepoint csv_copy`);
-  try {
-    const { raw, layout, rows } = await copyRaw(session, client, input, spec);
-    const count = await inserted(session, convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
-    if (count !== rows) throw new Declined();
-    await dropTable(session, raw);
-    await session.run(sql`release savepoint csv_copy`);
-    return rows;
-  } catch (err) {
-    input.destroy();
-    // A cell PostgreSQL cannot convert (a float out of range, bad UTF-8, ...) is a data error like any other.
-    if (!declines(err)) throw err;
-    await session.run(sql`rollback to savepoint csv_copy`);
-    await session.run(sql`release savepoint csv_copy`);
-    return undefined;
-  }
+  // A cell PostgreSQL cannot convert (a float out of range, bad UTF-8, ...) is a data error like any other: it declines.
+  return attempt(session, 'csv_copy', async () => {
+    try {
+      const { raw, layout, rows } = await copyRaw(session, client, input, spec);
+      const count = await inserted(session, convertRawSql(spec, mode, layout, raw, stagingTable(spec), stagingColumns(spec)));
+      if (count !== rows) throw new Declined();
+      await dropTable(session, raw);
+      return rows;
+    } catch (err) {
+      input.destroy();
+      throw err;
+    }
+  });
 }
 
 /** The header from the first line, when csv-parse would read it the same way (no quotes) and it is right. */
