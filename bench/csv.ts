@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { writeChangedPackage, writeDistrictPackage } from '../src/csv/generate.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const STUDENTS = Number(process.env.BENCH_STUDENTS || 62_500);
@@ -44,6 +45,14 @@ async function sql(url: string, text: string) {
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const rate = (rows: number, s: number) => `${Math.round(rows / s).toLocaleString('en-US')} rows/s`;
+
+/** A migrated scratch database on the server for one measurement; dropped by `drop()`. */
+async function migratedScratch(): Promise<{ url: string; drop(): Promise<void> }> {
+  const scratch = await scratchDatabase(SERVER, 'bench_csv');
+  const { openDatabase } = await import('../src/db/orm.js');
+  await (await openDatabase({ databaseUrl: scratch.url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 })).close(); // migrate
+  return scratch;
+}
 
 /** Child mode: import or export in this process and print the timing and this process's peak RSS. */
 async function child(mode: string, dir: string) {
@@ -149,12 +158,8 @@ async function main() {
   const bytes = files.reduce((a, f) => a + fs.statSync(path.join(pkg, f)).size, 0);
   console.log(`package: ${rows.toLocaleString('en-US')} rows, ${mb(bytes)}, users ${counts.users}, enrollments ${counts.enrollments} (generated in ${genSeconds.toFixed(1)} s)`);
 
-  const name = `bench_csv_${Date.now()}`;
-  await sql(SERVER, `create database ${name}`);
-  const url = Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString();
+  const { url, drop } = await migratedScratch();
   try {
-    const { openDatabase } = await import('../src/db/orm.js');
-    await (await openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 })).close(); // migrate
 
     fs.mkdirSync(path.join(WORK, 'floor-out'));
     const f = await floor(url, pkg, files, path.join(WORK, 'floor-out'));
@@ -191,7 +196,7 @@ async function main() {
     fs.writeFileSync(path.join(WORK, 'section.md'), section);
     console.log(`\n${section}`);
   } finally {
-    await sql(SERVER, `drop database if exists ${name} with (force)`);
+    await drop();
   }
 }
 
@@ -205,12 +210,8 @@ async function reimport() {
   const made = Object.values(writeChangedPackage(pkg, changedPkg));
   const n = (k: 'changed' | 'added' | 'removed') => made.reduce((a, c) => a + c[k].length, 0);
   console.log(`package: ${rows.toLocaleString('en-US')} rows; changed copy: ${n('changed')} changed, ${n('added')} added, ${n('removed')} removed (users, classes, enrollments)`);
-  const name = `bench_csv_${Date.now()}`;
-  await sql(SERVER, `create database ${name}`);
-  const url = Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString();
+  const { url, drop } = await migratedScratch();
   try {
-    const { openDatabase } = await import('../src/db/orm.js');
-    await (await openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 })).close(); // migrate
     const load = async (label: string, dir: string) => {
       const r = await runChild('import', dir, url);
       if (!r.result.ok) throw new Error(`${label} failed: ${JSON.stringify(r.result.errors.slice(0, 5))}`);
@@ -226,7 +227,7 @@ async function reimport() {
       })].join('\n');
     console.log(`\n${STUDENTS.toLocaleString('en-US')} students, ${rows.toLocaleString('en-US')} rows, load average ${avg} at the end (targets: identical ≤ 0.5, 1 % changed ≤ 0.6)\n\n${table}`);
   } finally {
-    await sql(SERVER, `drop database if exists ${name} with (force)`);
+    await drop();
   }
 }
 

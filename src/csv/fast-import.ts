@@ -1,13 +1,13 @@
-import { and, joined, sql, type SqlSession } from '../db/sql.js';
+import { and, sql, type SqlSession } from '../db/sql.js';
 import { rawSelectSql } from './cells-sql.js';
 import type { FileSpec, Mode } from './columns.js';
 import type { CsvSession } from './connection.js';
 import { addConstraint, createIndex, dropConstraint, dropIndex, dropTable, structures, type Structure } from './ddl.js';
-import { LINKS, linkTablesOf, tableColumns, type LoadCount } from './load.js';
+import { LINKS, linkTablesOf, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
 import { copyDirect, directEligible } from './copy-direct.js';
-import { attempt, copyRaw, Declined, inserted } from './stage-copy.js';
+import { attempt, copyConverted, Declined } from './stage-copy.js';
 import type { ImportOptions } from './import-options.js';
 
 /**
@@ -80,20 +80,8 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
       report(rows, 'node');
       continue;
     }
-    const input = await pkg.open(name);
-    let raw;
-    try {
-      raw = await copyRaw(session, client, input, spec);
-    } finally {
-      input.destroy();
-    }
-    const source = rawSelectSql(spec, mode, raw.layout, raw.raw, { resolved });
     // The same values as load.ts writes into an empty table.
-    const { cols, exprs } = tableColumns(spec);
-    const count = await inserted(session, sql`insert into ${sql.table(spec.table)} (${joined(cols.map((c) => sql.id(c)))})
-      select ${joined(exprs)} from (${source}) s`);
-    // A row that fails a cell check is left out: fewer rows than records means "not clean".
-    if (count !== raw.rows) throw new Declined();
+    const raw = await copyConverted(session, client, await pkg.open(name), spec, mode, spec.table, resolved);
     // The key right away: it finds duplicate sourcedIds, and later files' lookups use it.
     await restoreKey(spec.table);
     for (const e of spec.extra.filter((x) => x in LINKS)) {

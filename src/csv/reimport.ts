@@ -9,7 +9,7 @@ import type { ImportOptions } from './import-options.js';
 import { comparedColumns, dropSecondaryStructures, isEmpty, LINKS, tableColumns, writeChanges, writeLinkChanges, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
-import { attempt, copyRaw, Declined, inserted } from './stage-copy.js';
+import { attempt, copyConverted, Declined } from './stage-copy.js';
 
 /**
  * The optimistic path for a re-import on a PostgreSQL server (tables already hold records: the
@@ -141,18 +141,7 @@ async function readInto(session: SqlSession, client: NonNullable<CsvSession['cop
     const rows = await copyDirect(session, client, await pkg.open(name), spec, mode, now, (n, bytes) => opts.onProgress?.(name, { rows: n, bytes }), temp);
     return { rows, parsedBy: 'node' };
   }
-  const input = await pkg.open(name);
-  let raw;
-  try {
-    raw = await copyRaw(session, client, input, spec);
-  } finally {
-    input.destroy();
-  }
-  const { cols, exprs } = tableColumns(spec);
-  const count = await inserted(session, sql`insert into ${sql.table(temp)} (${joined(cols.map((c) => sql.id(c)))})
-    select ${joined(exprs)} from (${rawSelectSql(spec, mode, raw.layout, raw.raw)}) s`);
-  // A row that fails a cell check is left out: fewer rows than records means "not clean".
-  if (count !== raw.rows) throw new Declined();
+  const raw = await copyConverted(session, client, await pkg.open(name), spec, mode, temp);
   for (const list of spec.extra.filter((e) => e in LINKS)) {
     const link = LINKS[list];
     await createTempLike(session, incoming(link.table), link.table);

@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { sql, type Sql, type SqlSession } from '../db/sql.js';
-import { convertRawSql, rawColumn } from './cells-sql.js';
+import { joined, sql, type Sql, type SqlSession } from '../db/sql.js';
+import { convertRawSql, rawColumn, rawSelectSql } from './cells-sql.js';
 import { copyCsvIn } from './copy.js';
 import { createTempTable, dropTable } from './ddl.js';
-import type { FileSpec, Mode } from './columns.js';
+import { tableColumns } from './load.js';
+import type { ColumnSpec, FileSpec, Mode } from './columns.js';
 import { RawCsvScan } from './raw-scan.js';
 import { IssueList } from './report.js';
 import { stagingColumns, stagingTable } from './stage.js';
@@ -63,6 +64,26 @@ export async function copyRaw(session: SqlSession, client: pg.ClientBase, input:
 export async function inserted(session: SqlSession, insert: Sql): Promise<number> {
   const [r] = await session.run(sql`with w as (${insert} returning 1) select count(*)::int as n from w`);
   return Number(r.n);
+}
+
+/**
+ * A file COPYed raw and converted into `table` (in the columns of its own table) by one checked
+ * INSERT ... SELECT: a row that fails a cell check is left out, and fewer rows than records declines.
+ * The input is closed either way; the raw table stays for the caller's further reads (link lists).
+ */
+export async function copyConverted(session: SqlSession, client: pg.ClientBase, input: Readable, spec: FileSpec, mode: Mode, table: string,
+  resolved?: (col: ColumnSpec) => boolean): Promise<RawFile> {
+  let raw: RawFile;
+  try {
+    raw = await copyRaw(session, client, input, spec);
+  } finally {
+    input.destroy();
+  }
+  const { cols, exprs } = tableColumns(spec);
+  const count = await inserted(session, sql`insert into ${sql.table(table)} (${joined(cols.map((c) => sql.id(c)))})
+    select ${joined(exprs)} from (${rawSelectSql(spec, mode, raw.layout, raw.raw, { resolved })}) s`);
+  if (count !== raw.rows) throw new Declined();
+  return raw;
 }
 
 /** Whether a failure means "not this way": the file (or package) is read again the careful way. */
