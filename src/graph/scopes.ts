@@ -22,6 +22,9 @@ export const readScopes: Partial<Record<EntityName, readonly string[]>> = {
   Resource: [SCOPES['resource-core.readonly'], SCOPES['resource.readonly']],
 };
 
+/** Every scope that reads some type of the graph (in-process reads of our own: REST documents, outbox bodies). */
+export const ALL_GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
+
 /**
  * Whether the scopes allow reading records of `entity`, a v1.1 scope standing for its v1.2 twin.
  * For planning only (which relations to embed); the schema's authScopes enforce.

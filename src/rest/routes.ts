@@ -5,7 +5,7 @@ import { readableWith } from '../graph/filter-guard.js';
 import { rootViews } from '../graph/root.js';
 import { createExecutor, type Executor, type ExecutorName } from '../graph/executor.js';
 import { schema } from '../graph/schema.js';
-import { readScopes } from '../graph/scopes.js';
+import { ALL_GRAPH_READ_SCOPES, readScopes } from '../graph/scopes.js';
 import type { EntityName } from '../model/dsl.js';
 import { relationsOf } from '../model/relations.js';
 import { statsOf, type RequestStats } from '../ops/request-stats.js';
@@ -43,7 +43,6 @@ export function addressScopes(endpoint: Endpoint): ReadonlySet<string> {
 }
 
 /** Every read scope of the graph: only for executing documents outside a request (executor comparisons). */
-const ALL_GRAPH_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
 
 const documentScopes = new Map<Endpoint, ReadonlySet<string>>();
 function scopesFor(endpoint: Endpoint, caller: ReadonlySet<string>): ReadonlySet<string> {

@@ -9,7 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { WHOLE_DISTRICT } from '../auth/sharing/rules.js';
 import { createContext } from '../graph/context.js';
 import { graphqlJsExecutor } from '../graph/executor.js';
-import { readScopes } from '../graph/scopes.js';
+import { ALL_GRAPH_READ_SCOPES } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from '../rest/endpoints.js';
 import { RefMaker, type GuidRef } from '../rest/serialize.js';
 import type { RefType } from '../rest/shapes.js';
@@ -36,7 +36,6 @@ const SINGLE: Record<PushedType, string> = { LineItem: 'getLineItem', Result: 'g
 const endpointOf = (type: PushedType): Endpoint =>
   ENDPOINTS.find((e) => e.version === 'v1p2' && e.operationId === SINGLE[type])!;
 
-const ALL_READ_SCOPES: ReadonlySet<string> = new Set(Object.values(readScopes).flatMap((s) => s ?? []));
 const REF_LIMIT = 10_000;
 
 const translators = new WeakMap<GraphQLSchema, Translator>();
@@ -50,7 +49,7 @@ export async function pushBody(schema: GraphQLSchema, tx: EntityManager, type: P
   const request = { endpoint, params: [sourcedId], query: {} };
   const translation = translator.translate(request, REF_LIMIT);
   const ctx = createContext({
-    em: tx, inTransaction: true, scopes: ALL_READ_SCOPES, sharing: WHOLE_DISTRICT,
+    em: tx, inTransaction: true, scopes: ALL_GRAPH_READ_SCOPES, sharing: WHOLE_DISTRICT,
     limits: { maxLimit: REF_LIMIT, maxDepth: Infinity, maxComplexity: Infinity },
   });
   const result = await graphqlJsExecutor(schema).execute(translation.document, translation.variables, ctx);

@@ -79,24 +79,11 @@ export class Upstream {
   }
 
   /**
-   * Every record of a collection. Follows Link rel=next while the upstream sends one; without Link
-   * headers pages by offset, advancing by what actually arrived (a provider may cap `limit` silently),
-   * until X-Total-Count is reached or, without a total, an empty page.
-   */
-  async collection(service: Service, path: string, wrapper: string, filter?: string,
-    onPage?: (fetched: number, total?: number) => void): Promise<Fetched[]> {
-    const out: Fetched[] = [];
-    for await (const page of this.pages(service, path, wrapper, filter)) {
-      for (const record of page.records) out.push({ url: page.url, record });
-      onPage?.(out.length, page.total);
-    }
-    return out;
-  }
-
-  /**
-   * The pages of a collection as they arrive (see `collection`), so that a caller need not hold them all.
-   * The next page is requested before the current one is handed over: the upstream prepares it while the
-   * caller checks this one.
+   * Every page of a collection, as it arrives, so that a caller need not hold them all. Follows Link
+   * rel=next while the upstream sends one; without Link headers pages by offset, advancing by what
+   * actually arrived (a provider may cap `limit` silently), until X-Total-Count is reached or, without a
+   * total, an empty page. The next page is requested before the current one is handed over: the upstream
+   * prepares it while the caller checks this one.
    */
   async *pages(service: Service, path: string, wrapper: string, filter?: string):
     AsyncGenerator<{ url: string; records: Record<string, unknown>[]; total?: number }> {
@@ -181,9 +168,8 @@ export class Upstream {
     });
   }
 
-  // --- grade outbox (src/sync/outbox-deliver.ts) ---
   /**
-   * One PUT (JSON body) or DELETE, with no retry of its own: the outbox keeps the schedule. A 401 renews
+   * One PUT (JSON body) or DELETE of the grade outbox (src/sync/outbox-deliver.ts), with no retry of its own: the outbox keeps the schedule. A 401 renews
    * the token once. A failure is an UpstreamError, retryable for 401 (after the renewal), 408, 429, 5xx,
    * transport faults and token-endpoint faults (those belong to the source, not to the record); its message carries the
    * upstream's imsx description, never the token. A 404 to a DELETE counts as done.
@@ -217,7 +203,6 @@ export class Upstream {
       throw new UpstreamError(`upstream answered ${res.status} to ${method} ${url}${detail}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
     }
   }
-  // --- end grade outbox ---
 
   /** The cached token, or a new one from the token endpoint (client_secret_basic, RFC 6749 §2.3.1). */
   async accessToken(): Promise<string> {

@@ -181,12 +181,16 @@ describe('sync through faults', () => {
       return 'keep' as const;
     };
     proxy.faults.push(capped);
+    const usersOf = async (upstreamClient: Upstream) => {
+      const ids: unknown[] = [];
+      for await (const page of upstreamClient.pages('rostering', '/users', 'users')) ids.push(...page.records.map((r) => r.sourcedId));
+      return ids.sort();
+    };
     try {
       const source = { name: 'sis', baseUrl: proxy.url, version: '1.2' as const, auth: 'oauth2' as const, tokenUrl: `${proxy.url}/oauth/token`,
         clientId: credentials.client_id, clientSecret: credentials.client_secret, services: ['rostering' as const] };
-      const all = await new Upstream(source, FAST_RETRIES).collection('rostering', '/users', 'users');
       const expected = (await collection(upstream, 'users')).map((u) => u.sourcedId);
-      expect(all.map((f) => f.record.sourcedId).sort()).toEqual(expected);
+      expect(await usersOf(new Upstream(source, FAST_RETRIES))).toEqual(expected);
       // With X-Total-Count also gone, paging goes on until an empty page.
       proxy.faults.splice(proxy.faults.indexOf(capped), 1, async (req, res, forward) => {
         if (!on('/users')(req)) return false;
@@ -196,8 +200,7 @@ describe('sync through faults', () => {
         return 'keep';
       });
       proxy.seen.length = 0;
-      const again = await new Upstream(source, FAST_RETRIES).collection('rostering', '/users', 'users');
-      expect(again.map((f) => f.record.sourcedId).sort()).toEqual(expected);
+      expect(await usersOf(new Upstream(source, FAST_RETRIES))).toEqual(expected);
       expect(proxy.seen.filter((u) => u.includes('/users?'))).toHaveLength(Math.ceil(expected.length / 3) + 1);
     } finally {
       proxy.faults.length = 0;
