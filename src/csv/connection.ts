@@ -67,7 +67,7 @@ export async function inTransaction(db: Database, work: (session: CsvSession) =>
  * Whether COPY ... FROM/TO STDIN/STDOUT works on this connection: not on PGlite, whose socket
  * server does not speak the COPY sub-protocol (also when it is reached through a DATABASE_URL).
  */
-async function speaksCopy(session: SqlSession): Promise<boolean> {
+export async function speaksCopy(session: SqlSession): Promise<boolean> {
   const [row] = await session.run(sql`select version() as v`);
   return !/PGlite|emscripten/i.test(String(row.v));
 }

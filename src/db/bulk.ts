@@ -74,7 +74,7 @@ export interface Upsert {
 }
 
 /** The insert statement of an upsert, ending in `returning` the given expression. */
-function upsertStatement(u: Upsert, returning: Sql): Sql {
+export function upsertStatement(u: Upsert, returning: Sql): Sql {
   const table = sql.table(u.table);
   const col = (c: string) => sql.id(c);
   const excluded = (c: string) => sql.ref(`excluded.${c}`);

@@ -1,16 +1,20 @@
 /**
- * Writes one run's records inside the caller's transaction: checks ownership and references first,
- * then upserts only the records whose values differ (they take the run's time as dateLastModified;
- * unchanged ones keep theirs, so this server's own delta consumers see only real changes), replaces
- * link lists, and on a full run marks what the source no longer lists tobedeleted.
+ * Writes one run's staged records (stage.ts) inside the caller's transaction, set-based: checks
+ * ownership and references first, then upserts only the records whose values differ (they take the
+ * run's time as dateLastModified; unchanged ones keep theirs, so this server's own delta consumers
+ * see only real changes), replaces link lists, and on a full run marks what the source no longer
+ * lists tobedeleted. Owners whose parts or links changed take the run's time too.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { entityColumns, jsonRows, toColumns, upsertWritten } from '../db/bulk.js';
-import { emSession, run, sql, type Sql } from '../db/sql.js';
-import { columnOf, isRef, type EntityName } from '../model/dsl.js';
+import { entityColumns, upsertStatement } from '../db/bulk.js';
+import { createTempTable } from '../csv/ddl.js';
+import { emSession, joined, run, sql, type Sql } from '../db/sql.js';
+import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
-import { PART_OWNERS, type Batch, type Link, type Row, type SyncIssue } from './records.js';
+import type { Service } from '../rest/openapi.js';
+import { PART_OWNERS, PARTS, type Batch, type Link, type SyncIssue } from './records.js';
+import type { SyncStage } from './stage.js';
 
 /** Entities in the order their references allow (parts after their owners). */
 export const WRITE_ORDER: readonly EntityName[] = [
@@ -20,6 +24,8 @@ export const WRITE_ORDER: readonly EntityName[] = [
 ];
 
 const MAX_REPORTED = 100;
+/** Owners whose parts or links changed during the apply (a temporary table, dropped at commit). */
+const TOUCHED = 'sync_touched';
 
 /**
  * A list of sourcedIds as one bound JSON parameter, expanded in the database: the ORM's knex pool
@@ -30,109 +36,103 @@ const textArray = (ids: readonly string[]): Sql => sql`array(select jsonb_array_
 export interface TableCount { changed: number; deleted: number }
 export interface ApplyResult { issues: SyncIssue[]; tables: Record<string, TableCount>; changed: number; deleted: number }
 
-const idsOf = (batch: Batch, entity: EntityName) =>
-  [...(batch.rows.get(entity) ?? []).map((r) => String(r.sourcedId)), ...(batch.tombstones.get(entity) ?? [])];
+export interface StagedRun {
+  source: string;
+  stage: SyncStage;
+  /** Links and references the reader kept (rows and tombstones are in the stage). */
+  batch: Batch;
+  /** The services whose parts the reader read (PARTS[].service). */
+  services: readonly Service[];
+  full: boolean;
+}
+
+const count1 = async (em: EntityManager, statement: Sql) => Number((await run(em, statement))[0]!.n);
 
 /** Every sourcedId must be this source's or new: another source's record, or one loaded by CSV or the API, is never overwritten. */
-async function checkOwnership(em: EntityManager, source: string, batch: Batch): Promise<SyncIssue[]> {
+async function checkOwnership(em: EntityManager, r: StagedRun): Promise<SyncIssue[]> {
   const issues: SyncIssue[] = [];
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
-    const ids = idsOf(batch, entity);
-    if (!ids.length) continue;
-    const rows = await run(em, sql`select x.id, r.source_name from unnest(${textArray(ids)}) x(id)
-      join ${sql.table(table)} t on t.sourced_id = x.id
-      left join source_records r on r.table_name = ${table} and r.sourced_id = x.id
-      where r.source_name is distinct from ${source} limit ${MAX_REPORTED}`);
-    for (const r of rows) {
-      const owner = r.source_name ? `belongs to source ${String(r.source_name)}` : 'exists here and was not delivered by this source (CSV import or API)';
-      issues.push({ url: '', sourcedId: String(r.id), field: 'sourcedId', reason: `${table} record ${quoteId(String(r.id))} ${owner}; give this source a --prefix` });
+    const rows = await run(em, sql`select x.sourced_id as id, r.source_name from (${r.stage.idsOf(entity)}) x
+      join ${sql.table(table)} t on t.sourced_id = x.sourced_id
+      left join source_records r on r.table_name = ${table} and r.sourced_id = x.sourced_id
+      where r.source_name is distinct from ${r.source} limit ${MAX_REPORTED}`);
+    for (const row of rows) {
+      const owner = row.source_name ? `belongs to source ${String(row.source_name)}` : 'exists here and was not delivered by this source (CSV import or API)';
+      issues.push({ url: '', sourcedId: String(row.id), field: 'sourcedId', reason: `${table} record ${quoteId(String(row.id))} ${owner}; give this source a --prefix` });
     }
   }
   return issues;
 }
 
 /** References must resolve within the run or to a record already here. */
-async function checkReferences(em: EntityManager, batch: Batch): Promise<SyncIssue[]> {
+async function checkReferences(em: EntityManager, r: StagedRun): Promise<SyncIssue[]> {
   const issues: SyncIssue[] = [];
-  for (const [target, refs] of batch.references) {
-    const inRun = new Set(idsOf(batch, target));
-    const outside = [...refs.keys()].filter((id) => !inRun.has(id));
-    if (!outside.length) continue;
-    const rows = await run(em, sql`select x.id from unnest(${textArray(outside)}) x(id)
-      where not exists (select 1 from ${sql.table(entityDef(target).table)} t where t.sourced_id = x.id) limit ${MAX_REPORTED}`);
-    for (const r of rows) issues.push(refs.get(String(r.id))!);
+  for (const [target, refs] of r.batch.references) {
+    const staged = r.stage.tableOf(target);
+    const rows = await run(em, sql`select x.id from unnest(${textArray([...refs.keys()])}) x(id)
+      where not exists (select 1 from ${sql.table(entityDef(target).table)} t where t.sourced_id = x.id)
+      ${staged ? sql`and not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = x.id)` : sql``}
+      and not exists (select 1 from (${r.stage.tombstonesOf(target)}) d where d.sourced_id = x.id) limit ${MAX_REPORTED}`);
+    for (const row of rows) issues.push(refs.get(String(row.id))!);
   }
   return issues;
 }
 
-/** Parents before children for the self-referencing tables (a reference to its own entity), so that every insert batch finds its parents. */
-function parentsFirst(entity: EntityName, rows: Row[]): Row[] {
-  const parentField = Object.entries(entityDef(entity).fields).find(([, f]) => isRef(f) && f.target === entity)?.[0];
-  if (!parentField) return rows;
-  const byId = new Map(rows.map((r) => [String(r.sourcedId), r]));
-  const placed = new Set<string>();
-  const out: Row[] = [];
-  const place = (row: Row, depth: number) => {
-    const id = String(row.sourcedId);
-    if (placed.has(id) || depth > rows.length) return;
-    const parent = row[parentField] == null ? undefined : byId.get(String(row[parentField]));
-    if (parent) place(parent, depth + 1);
-    placed.add(id);
-    out.push(row);
-  };
-  for (const row of rows) place(row, 0);
-  return out;
+/** The part's owner column, when `entity` is kept as parts of an owner. */
+function partOf(entity: EntityName) {
+  const part = PART_OWNERS.get(entity);
+  return part && { owner: part.owner, column: columnOf(part.ownerField, entityDef(entity).fields[part.ownerField]!) };
 }
 
-/**
- * Upserts the rows whose values differ from the stored ones (one statement per chunk: new rows are
- * inserted, changed ones updated, unchanged ones left with their dateLastModified); returns their sourcedIds.
- */
-async function upsertChanged(em: EntityManager, entity: EntityName, rows: Row[], runTime: string): Promise<string[]> {
-  if (!rows.length) return [];
+/** A statement's changed rows (`w`, with `sourced_id`, and `owner` for parts) counted, their owners noted as touched. */
+function countedTouching(entity: EntityName, changes: Sql): Sql {
+  const part = partOf(entity);
+  return part
+    ? sql`with w as (${changes}), t as (insert into ${sql.table(TOUCHED)} select distinct ${part.owner}, w.owner from w) select count(*)::int as n from w`
+    : sql`with w as (${changes}) select count(*)::int as n from w`;
+}
+
+/** Upserts the staged rows whose values differ from the stored ones (new rows inserted, changed ones updated, unchanged ones left as they are). */
+function upsertChanged(entity: EntityName, staged: string, runTime: string): Sql {
   const def = entityDef(entity);
   const columns = entityColumns(entity);
   const compared = ['status', 'metadata', ...Object.entries(def.fields).map(([name, f]) => columnOf(name, f))];
-  const changed: string[] = [];
-  const CHUNK = 5000;
-  const ordered = parentsFirst(entity, rows);
-  for (let i = 0; i < ordered.length; i += CHUNK) {
-    const chunk = ordered.slice(i, i + CHUNK).map((r) => toColumns(entity, { ...r, dateLastModified: runTime }));
-    changed.push(...await upsertWritten(emSession(em), {
-      table: def.table, columns, rows: jsonRows(def.table, columns, chunk), key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: compared,
-    }));
-  }
-  return changed;
+  const values = columns.map((c) => (c === 'date_last_modified' ? sql`${runTime}::timestamptz` : sql.ref(`s.${c}`)));
+  const part = partOf(entity);
+  return countedTouching(entity, upsertStatement({
+    table: def.table, columns, rows: sql`select ${joined(values)} from ${sql.table(staged)} s`, key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: compared,
+  }, part ? sql`sourced_id, ${sql.ref(part.column)} as owner` : sql`sourced_id`));
 }
 
-async function markDeleted(em: EntityManager, table: string, where: Sql, runTime: string): Promise<string[]> {
-  const rows = await run(em, sql`update ${sql.table(table)} t set status = 'tobedeleted', date_last_modified = ${runTime}::timestamptz
-    where t.status <> 'tobedeleted' and ${where} returning t.sourced_id`);
-  return rows.map((r) => String(r.sourced_id));
+/** Marks the live records matching `where` (alias `t`) tobedeleted at the run's time; counts them and touches their owners. */
+function markDeleted(entity: EntityName, where: Sql, runTime: string): Sql {
+  const part = partOf(entity);
+  return countedTouching(entity, sql`update ${sql.table(entityDef(entity).table)} t set status = 'tobedeleted', date_last_modified = ${runTime}::timestamptz
+    where t.status <> 'tobedeleted' and ${where} returning t.sourced_id${part ? sql`, ${sql.ref(`t.${part.column}`)} as owner` : sql``}`);
 }
 
-/** Replaces the link lists of the batch's owners; returns the owners whose list changed. */
-async function replaceLinks(em: EntityManager, table: string, ownerCol: string, otherCol: string, owners: string[], links: Link[]): Promise<string[]> {
-  if (!owners.length) return [];
-  const wanted = JSON.stringify(links);
-  const rows = await run(em, sql`with wanted as (select * from jsonb_to_recordset(${wanted}::jsonb) as w(owner text, other text)),
-    gone as (delete from ${sql.table(table)} l where l.${sql.ref(ownerCol)} in (select unnest(${textArray(owners)}))
+/** Replaces the link lists of the staged owners; returns the owners whose list changed. */
+async function replaceLinks(em: EntityManager, table: string, ownerCol: string, otherCol: string, owners: string | undefined, links: Link[]): Promise<string[]> {
+  if (!owners) return [];
+  const rows = await run(em, sql`with wanted as (select * from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as w(owner text, other text)),
+    gone as (delete from ${sql.table(table)} l where l.${sql.ref(ownerCol)} in (select sourced_id from ${sql.table(owners)})
       and not exists (select 1 from wanted w where w.owner = l.${sql.ref(ownerCol)} and w.other = l.${sql.ref(otherCol)})
       returning l.${sql.ref(ownerCol)} as id),
     added as (insert into ${sql.table(table)} (${sql.ref(ownerCol)}, ${sql.ref(otherCol)}) select owner, other from wanted
       on conflict do nothing returning ${sql.ref(ownerCol)} as id)
     select id from gone union select id from added`);
-  return rows.map((r) => String(r.id));
+  return rows.map((row) => String(row.id));
 }
 
-export async function applyBatch(em: EntityManager, source: string, batch: Batch, full: boolean): Promise<ApplyResult> {
+export async function applyStaged(em: EntityManager, r: StagedRun): Promise<ApplyResult> {
   const result: ApplyResult = { issues: [], tables: {}, changed: 0, deleted: 0 };
-  result.issues = [...(await checkOwnership(em, source, batch)), ...(await checkReferences(em, batch))];
+  result.issues = [...(await checkOwnership(em, r)), ...(await checkReferences(em, r))];
   if (result.issues.length) return result;
 
   const [{ now }] = await run(em, sql`select now() as now`);
   const runTime = new Date(now as string | Date).toISOString();
+  await createTempTable(emSession(em), TOUCHED, [['entity', 'text'], ['sourced_id', 'text']]);
   const count = (table: string, changed: number, deleted: number) => {
     const t = (result.tables[table] ??= { changed: 0, deleted: 0 });
     t.changed += changed;
@@ -140,55 +140,40 @@ export async function applyBatch(em: EntityManager, source: string, batch: Batch
     result.changed += changed;
     result.deleted += deleted;
   };
-  // Owners whose parts (roles, profiles, score-scale links, objectives, resource links) or agents changed: the owner itself changed.
-  const touched = new Map<EntityName, Set<string>>();
-  const touch = (entity: EntityName, id: string) => {
-    const set = touched.get(entity) ?? new Set<string>();
-    set.add(id);
-    touched.set(entity, set);
-  };
+  const readParts = new Set<EntityName>(['UserRole', 'UserProfile',
+    ...PARTS.filter((p) => !p.service || r.services.includes(p.service)).map((p) => p.entity)]);
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
-    const rows = batch.rows.get(entity) ?? [];
-    const changed = await upsertChanged(em, entity, rows, runTime);
-    const tombstones = batch.tombstones.get(entity) ?? [];
-    const deleted = tombstones.length ? await markDeleted(em, table, sql`t.sourced_id in (select unnest(${textArray(tombstones)}))`, runTime) : [];
-    const ids = idsOf(batch, entity);
-    if (ids.length) {
-      await run(em, sql`insert into source_records (table_name, sourced_id, source_name)
-        select ${table}, x.id, ${source} from unnest(${textArray(ids)}) x(id) on conflict do nothing`);
+    const staged = r.stage.tableOf(entity);
+    const notStaged = staged ? sql`not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = t.sourced_id)` : sql`true`;
+    const changed = staged ? await count1(em, upsertChanged(entity, staged, runTime)) : 0;
+    let deleted = await count1(em, markDeleted(entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
+    await run(em, sql`insert into source_records (table_name, sourced_id, source_name)
+      select ${table}, x.sourced_id, ${r.source} from (${r.stage.idsOf(entity)}) x on conflict do nothing`);
+    if (r.full) {
+      deleted += await count1(em, markDeleted(entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
+        where sr.source_name = ${r.source} and sr.table_name = ${table}) and ${notStaged}
+        and t.sourced_id not in (${r.stage.tombstonesOf(entity)})`, runTime));
     }
-    if (full) {
-      deleted.push(...await markDeleted(em, table, sql`t.sourced_id in (select r.sourced_id from source_records r
-        where r.source_name = ${source} and r.table_name = ${table}) and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
+    const part = partOf(entity);
+    const owners = part && readParts.has(entity) ? r.stage.tableOf(part.owner) : undefined;
+    // Parts a delivered owner no longer has.
+    if (part && owners) {
+      deleted += await count1(em, markDeleted(entity, sql`${sql.ref(`t.${part.column}`)} in (select sourced_id from ${sql.table(owners)}) and ${notStaged}`, runTime));
     }
-    const part = PART_OWNERS.get(entity);
-    if (part) {
-      const ownerColumn = sql.ref(`t.${columnOf(part.ownerField, entityDef(entity).fields[part.ownerField]!)}`);
-      const owners = batch.partOwners.get(entity) ?? [];
-      // Parts a delivered owner no longer has.
-      if (owners.length) {
-        deleted.push(...await markDeleted(em, table, sql`${ownerColumn} in (select unnest(${textArray(owners)}))
-          and t.sourced_id not in (select unnest(${textArray(ids)}))`, runTime));
-      }
-      const changedIds = [...changed, ...deleted];
-      if (changedIds.length) {
-        const rows = await run(em, sql`select distinct ${ownerColumn} as id from ${sql.table(table)} t where t.sourced_id in (select unnest(${textArray(changedIds)}))`);
-        for (const o of rows) touch(part.owner, String(o.id));
-      }
-    }
-    count(table, changed.length, deleted.length);
+    count(table, changed, deleted);
   }
-  const termsChanged = await replaceLinks(em, 'class_terms', 'class_sourced_id', 'term_sourced_id', batch.classes, batch.classTerms);
-  for (const id of await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', batch.users, batch.userAgents)) touch('User', id);
-  for (const id of termsChanged) touch('Class', id);
-  const bump = async (table: string, ids: string[]) => {
-    if (!ids.length) return;
-    const rows = await run(em, sql`update ${sql.table(table)} set date_last_modified = ${runTime}::timestamptz
-      where sourced_id in (select unnest(${textArray(ids)})) and date_last_modified <> ${runTime}::timestamptz returning sourced_id`);
-    count(table, rows.length, 0);
+  const touch = async (entity: EntityName, ids: string[]) => {
+    if (ids.length) await run(em, sql`insert into ${sql.table(TOUCHED)} select ${entity}, x from unnest(${textArray(ids)}) x`);
   };
-  for (const [entity, ids] of touched) await bump(entityDef(entity).table, [...ids]);
+  await touch('Class', await replaceLinks(em, 'class_terms', 'class_sourced_id', 'term_sourced_id', r.stage.tableOf('Class'), r.batch.classTerms));
+  await touch('User', await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', r.stage.tableOf('User'), r.batch.userAgents));
+  for (const entity of new Set([...PART_OWNERS.values()].map((p) => p.owner).concat(['Class', 'User']))) {
+    const table = entityDef(entity).table;
+    const bumped = await count1(em, sql`with b as (update ${sql.table(table)} t set date_last_modified = ${runTime}::timestamptz
+      from (select distinct sourced_id from ${sql.table(TOUCHED)} where entity = ${entity}) x
+      where t.sourced_id = x.sourced_id and t.date_last_modified <> ${runTime}::timestamptz returning 1) select count(*)::int as n from b`);
+    if (bumped) count(table, bumped, 0);
+  }
   return result;
 }
-

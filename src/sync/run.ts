@@ -8,9 +8,10 @@ import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
 import { reportSync } from '../ops/job-events.js';
-import { applyBatch, type TableCount } from './apply.js';
+import { applyStaged, type TableCount } from './apply.js';
 import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
+import { SyncStage } from './stage.js';
 import { Upstream, type UpstreamOptions } from './upstream.js';
 import { V1p1Reader } from './v1p1.js';
 
@@ -100,26 +101,35 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   if (last) report.since = new Date(last.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
   const [runRow] = await run(em, sql`insert into sync_runs (source_name, mode, dry_run, started_at, status)
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
+  let stage: SyncStage | undefined;
   try {
     const batch = emptyBatch();
+    stage = await SyncStage.open(db, name, Number(runRow.id));
     // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts); 1.1 sources sync rostering only.
-    const reader = source.version === '1.1' ? new V1p1Reader(batch, source.prefix ?? '') : new RecordReader(batch, source.prefix ?? '', source.services);
+    const services = source.version === '1.1' ? ['rostering' as const] : source.services;
+    const prefix = source.prefix ?? '';
+    const reader = source.version === '1.1' ? new V1p1Reader(batch, prefix) : new RecordReader(batch, prefix, services);
     const upstream = new Upstream(source, {
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
     const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
     for (const c of collectionsOf(source.services)) {
-      // Each page is read as it arrives, so that only the checked rows are held, not the upstream's JSON.
-      // Records shifting between pages while the upstream changes can arrive twice: the last copy wins.
+      // Each page is read as it arrives and its checked rows go to the staging tables, so that the run
+      // holds one page, not the upstream. Records shifting between pages while the upstream changes can
+      // arrive twice: the last copy wins.
       const seen = new Set<unknown>();
       let fetched = 0;
       for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
         for (const record of page.records) {
-          if (seen.has(record.sourcedId)) reader.forget(c.entity, record.sourcedId);
+          if (seen.has(record.sourcedId)) {
+            reader.forget(c.entity, record.sourcedId);
+            stage.forget(c.entity, prefix + String(record.sourcedId));
+          }
           seen.add(record.sourcedId);
           reader.read(c.entity, { url: page.url, record });
         }
+        await stage.flush(batch);
         fetched += page.records.length;
         opts.onPage?.(c.wrapper, fetched, page.total);
       }
@@ -130,10 +140,11 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       report.errors = batch.issues;
       throw new RunFailed(`${batch.issues.length}${batch.issues.length >= 100 ? '+' : ''} invalid upstream records; nothing was written`);
     }
+    const staged = stage;
     try {
       await em.transactional(async (tx) => {
         await run(tx, sql`set local statement_timeout = 0`);
-        const applied = await applyBatch(tx, name, batch, report.mode === 'full');
+        const applied = await applyStaged(tx, { source: name, stage: staged, batch, services, full: report.mode === 'full' });
         if (applied.issues.length) {
           report.errors = applied.issues;
           throw new RunFailed(`${applied.issues.length} upstream records cannot be stored; nothing was written`);
@@ -147,6 +158,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     report.ok = true;
   } catch (err) {
     report.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    await stage?.close();
   }
   report.seconds = (performance.now() - started) / 1000;
   await run(em, sql`update sync_runs set finished_at = now(), status = ${report.ok ? 'succeeded' : 'failed'}, error = ${report.error ?? null},
