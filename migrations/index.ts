@@ -5,6 +5,7 @@ import { Migration20261206195317 } from './Migration20261206195317.js';
 import { Migration20261206195424 } from './Migration20261206195424.js';
 import { Migration20261206200500 } from './Migration20261206200500.js';
 import { Migration20261206225427 } from './Migration20261206225427.js';
+import { Migration20261207020500 } from './Migration20261207020500.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: 'Migration20261206195424', class: Migration20261206195424 },
   { name: 'Migration20261206200500', class: Migration20261206200500 },
   { name: 'Migration20261206225427', class: Migration20261206225427 },
+  { name: 'Migration20261207020500', class: Migration20261207020500 },
 ];

@@ -7,8 +7,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { entityColumns, upsertStatement } from '../db/bulk.js';
-import { createTempTable } from '../csv/ddl.js';
-import { emSession, joined, run, sql, type Sql } from '../db/sql.js';
+import { addConstraint, createIndex, createTempTable, dropConstraint, dropIndex, structures } from '../csv/ddl.js';
+import { and, emSession, joined, run, sql, type Sql } from '../db/sql.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
@@ -24,8 +24,13 @@ export const WRITE_ORDER: readonly EntityName[] = [
 ];
 
 const MAX_REPORTED = 100;
+/** A table that took this many rows gets fresh statistics before the statements that join it (a first run fills empty tables). */
+const ANALYZE_AFTER = 10_000;
 /** Owners whose parts or links changed during the apply (a temporary table, dropped at commit). */
 const TOUCHED = 'sync_touched';
+/** Every sourcedId the run's records reference, by target entity (a temporary table, dropped at commit). */
+const REFERENCES = 'sync_references';
+const REFERENCE_CHUNK = 50_000;
 
 /**
  * A list of sourcedIds as one bound JSON parameter, expanded in the database: the ORM's knex pool
@@ -68,15 +73,48 @@ async function checkOwnership(em: EntityManager, r: StagedRun): Promise<SyncIssu
 /** References must resolve within the run or to a record already here. */
 async function checkReferences(em: EntityManager, r: StagedRun): Promise<SyncIssue[]> {
   const issues: SyncIssue[] = [];
+  await createTempTable(emSession(em), REFERENCES, [['entity', 'text'], ['sourced_id', 'text']]);
+  for (const [target, refs] of r.batch.references) {
+    const ids = [...refs.keys()];
+    for (let i = 0; i < ids.length; i += REFERENCE_CHUNK) {
+      await run(em, sql`insert into ${sql.table(REFERENCES)} select ${target}, x from unnest(${textArray(ids.slice(i, i + REFERENCE_CHUNK))}) x`);
+    }
+  }
+  await run(em, sql`analyze ${sql.table(REFERENCES)}`);
   for (const [target, refs] of r.batch.references) {
     const staged = r.stage.tableOf(target);
-    const rows = await run(em, sql`select x.id from unnest(${textArray([...refs.keys()])}) x(id)
-      where not exists (select 1 from ${sql.table(entityDef(target).table)} t where t.sourced_id = x.id)
-      ${staged ? sql`and not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = x.id)` : sql``}
-      and not exists (select 1 from (${r.stage.tombstonesOf(target)}) d where d.sourced_id = x.id) limit ${MAX_REPORTED}`);
+    const rows = await run(em, sql`select x.sourced_id as id from ${sql.table(REFERENCES)} x where x.entity = ${target}
+      and not exists (select 1 from ${sql.table(entityDef(target).table)} t where t.sourced_id = x.sourced_id)
+      ${staged ? sql`and not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = x.sourced_id)` : sql``}
+      and not exists (select 1 from (${r.stage.tombstonesOf(target)}) d where d.sourced_id = x.sourced_id) limit ${MAX_REPORTED}`);
     for (const row of rows) issues.push(refs.get(String(row.id))!);
   }
   return issues;
+}
+
+/**
+ * A first load: when every table the run writes is empty, their keys, indexes and foreign keys are
+ * dropped while they fill and rebuilt once at the end (as the CSV import's first load does), instead
+ * of being maintained and checked row by row. The references were checked above; the rebuilt foreign
+ * keys check them again. Returns what to restore, or undefined when some table holds rows.
+ */
+async function dropStructuresIfEmpty(em: EntityManager, tables: string[]) {
+  if (!tables.length) return undefined;
+  const [empty] = await run(em, sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`);
+  if (!empty!.yes) return undefined;
+  const session = emSession(em);
+  const built = await structures(session, tables);
+  for (const k of built.fks) await dropConstraint(session, k);
+  for (const i of built.indexes) await dropIndex(session, i);
+  for (const k of built.pks) await dropConstraint(session, k);
+  // Key and index builds sort; foreign-key validation runs its anti-join with maintenance_work_mem.
+  await run(em, sql`set local maintenance_work_mem = '256MB'`);
+  await run(em, sql`set local work_mem = '64MB'`);
+  return async () => {
+    for (const k of built.pks) await addConstraint(session, k);
+    for (const i of built.indexes) await createIndex(session, i);
+    for (const k of built.fks) await addConstraint(session, k);
+  };
 }
 
 /** The part's owner column, when `entity` is kept as parts of an owner. */
@@ -94,14 +132,14 @@ function countedTouching(entity: EntityName, changes: Sql): Sql {
 }
 
 /** Upserts the staged rows whose values differ from the stored ones (new rows inserted, changed ones updated, unchanged ones left as they are). */
-function upsertChanged(entity: EntityName, staged: string, runTime: string): Sql {
+function upsertChanged(entity: EntityName, staged: string, runTime: string, fresh: boolean): Sql {
   const def = entityDef(entity);
   const columns = entityColumns(entity);
   const compared = ['status', 'metadata', ...Object.entries(def.fields).map(([name, f]) => columnOf(name, f))];
   const values = columns.map((c) => (c === 'date_last_modified' ? sql`${runTime}::timestamptz` : sql.ref(`s.${c}`)));
   const part = partOf(entity);
   return countedTouching(entity, upsertStatement({
-    table: def.table, columns, rows: sql`select ${joined(values)} from ${sql.table(staged)} s`, key: ['sourced_id'], onConflict: 'update', onlyWhenChanged: compared,
+    table: def.table, columns, rows: sql`select ${joined(values)} from ${sql.table(staged)} s`, key: ['sourced_id'], onConflict: fresh ? 'fail' : 'update', onlyWhenChanged: compared,
   }, part ? sql`sourced_id, ${sql.ref(part.column)} as owner` : sql`sourced_id`));
 }
 
@@ -119,7 +157,7 @@ async function replaceLinks(em: EntityManager, table: string, ownerCol: string, 
     gone as (delete from ${sql.table(table)} l where l.${sql.ref(ownerCol)} in (select sourced_id from ${sql.table(owners)})
       and not exists (select 1 from wanted w where w.owner = l.${sql.ref(ownerCol)} and w.other = l.${sql.ref(otherCol)})
       returning l.${sql.ref(ownerCol)} as id),
-    added as (insert into ${sql.table(table)} (${sql.ref(ownerCol)}, ${sql.ref(otherCol)}) select owner, other from wanted
+    added as (insert into ${sql.table(table)} (${sql.ref(ownerCol)}, ${sql.ref(otherCol)}) select distinct owner, other from wanted
       on conflict do nothing returning ${sql.ref(ownerCol)} as id)
     select id from gone union select id from added`);
   return rows.map((row) => String(row.id));
@@ -142,14 +180,25 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
   };
   const readParts = new Set<EntityName>(['UserRole', 'UserProfile',
     ...PARTS.filter((p) => !p.service || r.services.includes(p.service)).map((p) => p.entity)]);
+  // Which source delivered each record; a first load of an empty gateway builds this table's keys once, too.
+  const restoreRecords = await dropStructuresIfEmpty(em, ['source_records']);
+  for (const entity of WRITE_ORDER) {
+    await run(em, sql`insert into source_records (table_name, sourced_id, source_name)
+      select distinct ${entityDef(entity).table}, x.sourced_id, ${r.source} from (${r.stage.idsOf(entity)}) x ${restoreRecords ? sql`` : sql`on conflict do nothing`}`);
+  }
+  await restoreRecords?.();
+  // The joins below are planned on statistics: these rows are new in this transaction, which ANALYZE counts.
+  await run(em, sql`analyze source_records`);
+  const written = WRITE_ORDER.filter((e) => r.stage.tableOf(e)).map((e) => entityDef(e).table);
+  const links = [...(r.stage.tableOf('Class') ? ['class_terms'] : []), ...(r.stage.tableOf('User') ? ['user_agents'] : [])];
+  const restore = await dropStructuresIfEmpty(em, [...written, ...links]);
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
     const staged = r.stage.tableOf(entity);
     const notStaged = staged ? sql`not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = t.sourced_id)` : sql`true`;
-    const changed = staged ? await count1(em, upsertChanged(entity, staged, runTime)) : 0;
+    const changed = staged ? await count1(em, upsertChanged(entity, staged, runTime, !!restore)) : 0;
+    if (changed >= ANALYZE_AFTER) await run(em, sql`analyze ${sql.table(table)}`);
     let deleted = await count1(em, markDeleted(entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
-    await run(em, sql`insert into source_records (table_name, sourced_id, source_name)
-      select ${table}, x.sourced_id, ${r.source} from (${r.stage.idsOf(entity)}) x on conflict do nothing`);
     if (r.full) {
       deleted += await count1(em, markDeleted(entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
         where sr.source_name = ${r.source} and sr.table_name = ${table}) and ${notStaged}
@@ -168,6 +217,7 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
   };
   await touch('Class', await replaceLinks(em, 'class_terms', 'class_sourced_id', 'term_sourced_id', r.stage.tableOf('Class'), r.batch.classTerms));
   await touch('User', await replaceLinks(em, 'user_agents', 'user_sourced_id', 'agent_sourced_id', r.stage.tableOf('User'), r.batch.userAgents));
+  await restore?.();
   for (const entity of new Set([...PART_OWNERS.values()].map((p) => p.owner).concat(['Class', 'User']))) {
     const table = entityDef(entity).table;
     const bumped = await count1(em, sql`with b as (update ${sql.table(table)} t set date_last_modified = ${runTime}::timestamptz

@@ -140,6 +140,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       report.errors = batch.issues;
       throw new RunFailed(`${batch.issues.length}${batch.issues.length >= 100 ? '+' : ''} invalid upstream records; nothing was written`);
     }
+    await stage.seal();
     const staged = stage;
     try {
       await em.transactional(async (tx) => {

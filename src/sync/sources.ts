@@ -194,5 +194,8 @@ export async function setPushGrades(em: EntityManager, name: string, on: boolean
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
 export async function removeSource(em: EntityManager, name: string): Promise<boolean> {
-  return (await run(em, sql`delete from sources where name = ${name} returning name`)).length > 0;
+  // source_records has no foreign key to cascade through (entities.ts): its rows go in the same statement.
+  const [r] = await run(em, sql`with s as (delete from sources where name = ${name} returning name),
+    r as (delete from source_records where source_name in (select name from s)) select count(*)::int as n from s`);
+  return Number(r!.n) > 0;
 }

@@ -168,6 +168,15 @@ export class SyncStage {
     }
   }
 
+  /** Once the staging tables are full: an index on each one's sourcedId and statistics, on which the apply's joins are planned. */
+  async seal(): Promise<void> {
+    await this.queue;
+    for (const table of [...this.tables.values(), this.tombstones]) {
+      await this.session.run(sql`create index on ${sql.table(table)} (sourced_id)`);
+      await this.session.run(sql`analyze ${sql.table(table)}`);
+    }
+  }
+
   /** Drops the staging tables and closes the COPY connection. */
   async close(): Promise<void> {
     await this.queue;

@@ -92,6 +92,23 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
     expect(await collection(gateway, 'orgs')).toEqual(before);
   });
 
+  it('keeps its staging tables only while it runs, and drops what a crashed earlier run of the source left', async () => {
+    const em = gateway.db.orm.em.fork();
+    const stageTables = async () => (await run(em, sql`select table_name from information_schema.tables where table_schema = 'sync_stage'`))
+      .map((r) => String(r.table_name));
+    const [earlier] = await run(em, sql`select min(id) as id from sync_runs where source_name = 'district'`);
+    const leftover = `r${String(earlier.id)}_users`;
+    await run(em, sql`create table ${sql.table(`sync_stage.${leftover}`)} (like users)`);
+    expect(await stageTables()).toEqual([leftover]);
+    let seen: string[] = [];
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'district', {
+      full: true, onPage: () => { void stageTables().then((t) => (seen = t.length > seen.length ? t : seen)); },
+    });
+    expect(report.error).toBeUndefined();
+    expect(seen.some((t) => t.endsWith('_users') && t !== leftover)).toBe(true);
+    expect(await stageTables()).toEqual([]);
+  });
+
   it('a second source delivering the same sourcedIds without a prefix is refused, nothing overwritten', async () => {
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
       name: 'copycat', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
