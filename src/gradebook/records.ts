@@ -2,6 +2,7 @@ import { isRef, isValidToken, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import type { Row } from '../db/sql.js';
 import { validationFailed } from '../shared/errors.js';
+import { partSourcedId } from '../shared/sourced-id.js';
 import type { LearningObjectiveScoreSetInput, LearningObjectiveSetInput, RecordInput, RefInput } from './inputs.js';
 
 export type WritableType = 'Category' | 'LineItem' | 'Result' | 'ScoreScale' | 'AssessmentLineItem' | 'AssessmentResult';
@@ -65,7 +66,7 @@ function objectiveRows(type: WritableType, ownerId: string, sets: unknown[], now
       ? s.learningObjectiveIds.map((id) => ({ learningObjectiveId: id }))
       : s.learningObjectiveResults.map((r) => ({ learningObjectiveId: r.learningObjectiveId, score: r.score ?? null, textScore: r.textScore ?? null }));
     for (const item of items) {
-      rows.push({ sourcedId: `${ownerId}:lo:${rows.length}`, status: 'active', dateLastModified: now, [owner]: ownerId, source: s.source, ...item });
+      rows.push({ sourcedId: partSourcedId(ownerId, 'learningObjectiveSet', rows.length), status: 'active', dateLastModified: now, [owner]: ownerId, source: s.source, ...item });
     }
   }
   return rows;

@@ -7,6 +7,7 @@ import type { Context } from '../graph/context.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { notFound, validationFailed } from '../shared/errors.js';
+import { partSourcedId } from '../shared/sourced-id.js';
 import { enqueueGradeWrites } from '../sync/outbox-enqueue.js';
 import type { RecordInput } from './inputs.js';
 import { foundKey, lookup, requireAll, type Found } from './references.js';
@@ -49,7 +50,7 @@ async function writeSideRows(tx: EntityManager, records: WriteRecord[], replace:
     }
   }
   const scales = records.filter((r) => r.scoreScale).map((r) => ({
-    sourcedId: `${String(r.row.sourcedId)}:scoreScale`, status: 'active', dateLastModified: r.row.dateLastModified,
+    sourcedId: partSourcedId(String(r.row.sourcedId), 'scoreScale'), status: 'active', dateLastModified: r.row.dateLastModified,
     [side.owner]: r.row.sourcedId, scoreScale: r.scoreScale,
   }));
   const objectives = records.flatMap((r) => r.objectives ?? []);

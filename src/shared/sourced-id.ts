@@ -18,3 +18,12 @@ export const quoteId = (value: string): string => JSON.stringify(value.length > 
 
 export const invalidSourcedIdMessage = (field: string, value: string): string =>
   `${field} ${quoteId(value)} is not a valid sourcedId (${SOURCED_ID_RULE})`;
+
+/**
+ * The sourcedId of a part kept in a table of its own (a line item's or result's score scale, its
+ * learning objectives): the owner's id and the property, and the position in a list. The gradebook
+ * writes and the sync of a source's gradebook both use it, so a grade pushed to its source and read
+ * back from it lands on the same part rows.
+ */
+export const partSourcedId = (owner: string, property: string, index?: number): string =>
+  index === undefined ? `${owner}:${property}` : `${owner}:${property}:${String(index).padStart(3, '0')}`;

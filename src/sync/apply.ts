@@ -3,7 +3,8 @@
  * ownership and references first, then upserts only the records whose values differ (they take the
  * run's time as dateLastModified; unchanged ones keep theirs, so this server's own delta consumers
  * see only real changes), replaces link lists, and on a full run marks what the source no longer
- * lists tobedeleted. Owners whose parts or links changed take the run's time too.
+ * lists tobedeleted. Owners whose parts or links changed take the run's time too. Grades written here
+ * that still wait to be pushed to the source are left as they are (`awaitingPush`, src/sync/outbox-pending.ts).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { entityColumns, upsertStatement } from '../db/bulk.js';
@@ -13,6 +14,7 @@ import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
 import type { Service } from '../rest/openapi.js';
+import { awaitingPush } from './outbox-pending.js';
 import { PART_OWNERS, PARTS, type Batch, type Link, type SyncIssue } from './records.js';
 import type { SyncStage } from './stage.js';
 
@@ -61,7 +63,7 @@ async function checkOwnership(em: EntityManager, r: StagedRun): Promise<SyncIssu
     const rows = await run(em, sql`select x.sourced_id as id, r.source_name from (${r.stage.idsOf(entity)}) x
       join ${sql.table(table)} t on t.sourced_id = x.sourced_id
       left join source_records r on r.table_name = ${table} and r.sourced_id = x.sourced_id
-      where r.source_name is distinct from ${r.source} limit ${MAX_REPORTED}`);
+      where r.source_name is distinct from ${r.source} and not ${awaitingPush(r.source, table, 't')} limit ${MAX_REPORTED}`);
     for (const row of rows) {
       const owner = row.source_name ? `belongs to source ${String(row.source_name)}` : 'exists here and was not delivered by this source (CSV import or API)';
       issues.push({ url: '', sourcedId: String(row.id), field: 'sourcedId', reason: `${table} record ${quoteId(String(row.id))} ${owner}; give this source a --prefix` });
@@ -132,22 +134,24 @@ function countedTouching(entity: EntityName, changes: Sql): Sql {
 }
 
 /** Upserts the staged rows whose values differ from the stored ones (new rows inserted, changed ones updated, unchanged ones left as they are). */
-function upsertChanged(entity: EntityName, staged: string, runTime: string, fresh: boolean): Sql {
+function upsertChanged(source: string, entity: EntityName, staged: string, runTime: string, fresh: boolean): Sql {
   const def = entityDef(entity);
   const columns = entityColumns(entity);
   const compared = ['status', 'metadata', ...Object.entries(def.fields).map(([name, f]) => columnOf(name, f))];
   const values = columns.map((c) => (c === 'date_last_modified' ? sql`${runTime}::timestamptz` : sql.ref(`s.${c}`)));
   const part = partOf(entity);
   return countedTouching(entity, upsertStatement({
-    table: def.table, columns, rows: sql`select ${joined(values)} from ${sql.table(staged)} s`, key: ['sourced_id'], onConflict: fresh ? 'fail' : 'update', onlyWhenChanged: compared,
+    table: def.table, columns, key: ['sourced_id'], onConflict: fresh ? 'fail' : 'update', onlyWhenChanged: compared,
+    rows: sql`select ${joined(values)} from ${sql.table(staged)} s where not ${awaitingPush(source, def.table, 's')}`,
   }, part ? sql`sourced_id, ${sql.ref(part.column)} as owner` : sql`sourced_id`));
 }
 
 /** Marks the live records matching `where` (alias `t`) tobedeleted at the run's time; counts them and touches their owners. */
-function markDeleted(entity: EntityName, where: Sql, runTime: string): Sql {
+function markDeleted(source: string, entity: EntityName, where: Sql, runTime: string): Sql {
   const part = partOf(entity);
-  return countedTouching(entity, sql`update ${sql.table(entityDef(entity).table)} t set status = 'tobedeleted', date_last_modified = ${runTime}::timestamptz
-    where t.status <> 'tobedeleted' and ${where} returning t.sourced_id${part ? sql`, ${sql.ref(`t.${part.column}`)} as owner` : sql``}`);
+  const table = entityDef(entity).table;
+  return countedTouching(entity, sql`update ${sql.table(table)} t set status = 'tobedeleted', date_last_modified = ${runTime}::timestamptz
+    where t.status <> 'tobedeleted' and ${where} and not ${awaitingPush(source, table, 't')} returning t.sourced_id${part ? sql`, ${sql.ref(`t.${part.column}`)} as owner` : sql``}`);
 }
 
 /** Replaces the link lists of the staged owners; returns the owners whose list changed. */
@@ -196,11 +200,11 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     const table = entityDef(entity).table;
     const staged = r.stage.tableOf(entity);
     const notStaged = staged ? sql`not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = t.sourced_id)` : sql`true`;
-    const changed = staged ? await count1(em, upsertChanged(entity, staged, runTime, !!restore)) : 0;
+    const changed = staged ? await count1(em, upsertChanged(r.source, entity, staged, runTime, !!restore)) : 0;
     if (changed >= ANALYZE_AFTER) await run(em, sql`analyze ${sql.table(table)}`);
-    let deleted = await count1(em, markDeleted(entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
+    let deleted = await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
     if (r.full) {
-      deleted += await count1(em, markDeleted(entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
+      deleted += await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
         where sr.source_name = ${r.source} and sr.table_name = ${table}) and ${notStaged}
         and t.sourced_id not in (${r.stage.tombstonesOf(entity)})`, runTime));
     }
@@ -208,7 +212,7 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     const owners = part && readParts.has(entity) ? r.stage.tableOf(part.owner) : undefined;
     // Parts a delivered owner no longer has.
     if (part && owners) {
-      deleted += await count1(em, markDeleted(entity, sql`${sql.ref(`t.${part.column}`)} in (select sourced_id from ${sql.table(owners)}) and ${notStaged}`, runTime));
+      deleted += await count1(em, markDeleted(r.source, entity, sql`${sql.ref(`t.${part.column}`)} in (select sourced_id from ${sql.table(owners)}) and ${notStaged}`, runTime));
     }
     count(table, changed, deleted);
   }

@@ -29,14 +29,14 @@ export async function updateSourceCommand(name: string, opts: { pushGrades?: boo
 }
 
 /** One delivery pass, as `serve` runs every few seconds; exit 1 when a source's grades must wait or were refused. */
-export async function pushGradesCommand(name: string | undefined, opts: { json?: boolean }) {
+export async function pushGradesCommand(name: string | undefined, opts: { json?: boolean; retryFailed?: boolean }) {
   const key = sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
-    const reports = await pushGrades(db, key, { source: name });
+    const reports = await pushGrades(db, key, { source: name, retryFailed: opts.retryFailed });
     if (opts.json) console.log(JSON.stringify(reports, null, 2));
     else if (!reports.length) console.log('no grades waiting');
     for (const r of opts.json ? [] : reports) {
-      console.log(`${r.source}: ${r.delivered} delivered, ${r.failed} refused by the source, ${r.pending} waiting${r.waiting ? ` (${r.waiting})` : ''}`);
+      console.log(`${r.source}: ${r.requeued === undefined ? '' : `${r.requeued} failed rows queued again, `}${r.delivered} delivered, ${r.failed} refused by the source, ${r.pending} waiting${r.waiting ? ` (${r.waiting})` : ''}`);
     }
     if (reports.some((r) => r.failed || r.waiting)) process.exitCode = 1;
   });

@@ -42,5 +42,6 @@ export function registerSyncCommands(program: Command) {
 
   program.command('push-grades [name]').description('send the grades waiting in the outbox to every --push-grades source (or one) now, once')
     .option('--json', 'print the report as JSON')
-    .action(async (name: string | undefined, opts: { json?: boolean }) => (await import('./cli-actions.js')).pushGradesCommand(name, opts));
+    .option('--retry-failed', 'first queue again the rows of source NAME that its upstream refused (a later write of the same record supersedes them)')
+    .action(async (name: string | undefined, opts: { json?: boolean; retryFailed?: boolean }) => (await import('./cli-actions.js')).pushGradesCommand(name, opts));
 }

@@ -2,7 +2,9 @@
  * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}` or
  * `GET /results/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
  * write's transaction, then addressed to the upstream: the source's `--prefix` comes off every
- * sourcedId (the upstream knows its own ids) and every href points at the upstream.
+ * sourcedId (the upstream knows its own ids) and every href points at the upstream. A 1.1 source gets
+ * the record as our `/ims/oneroster/v1p1` GET serves it (V1P1_SHAPES): the 1.1 body our own 1.1 PUT
+ * reads back with `v1p1Record` (src/rest/writes/bodies.ts), so no second conversion exists.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
@@ -11,6 +13,7 @@ import { createContext } from '../graph/context.js';
 import { graphqlJsExecutor } from '../graph/executor.js';
 import { ALL_GRAPH_READ_SCOPES } from '../graph/scopes.js';
 import { ENDPOINTS, type Endpoint } from '../rest/endpoints.js';
+import type { ApiVersion } from '../rest/route-config.js';
 import { RefMaker, type GuidRef } from '../rest/serialize.js';
 import type { RefType } from '../rest/shapes.js';
 import { Translator } from '../rest/translate.js';
@@ -21,10 +24,10 @@ export type PushedType = 'LineItem' | 'Result';
 export const upstreamId = (prefix: string | null | undefined, sourcedId: string) =>
   prefix && sourcedId.startsWith(prefix) ? sourcedId.slice(prefix.length) : sourcedId;
 
-/** GUIDRefs with the upstream's ids and hrefs (RefMaker joins its origin and the 1.2 path as text, so a base URL with a path works). */
+/** GUIDRefs with the upstream's ids and hrefs (RefMaker joins its origin and the version's path as text, so a base URL with a path works). */
 class UpstreamRefs extends RefMaker {
-  constructor(baseUrl: string, private readonly prefix: string | null) {
-    super(baseUrl, 'v1p2');
+  constructor(baseUrl: string, version: ApiVersion, private readonly prefix: string | null) {
+    super(baseUrl, version);
   }
 
   override ref(type: RefType, sourcedId: string): GuidRef {
@@ -33,19 +36,22 @@ class UpstreamRefs extends RefMaker {
 }
 
 const SINGLE: Record<PushedType, string> = { LineItem: 'getLineItem', Result: 'getResult' };
-const endpointOf = (type: PushedType): Endpoint =>
-  ENDPOINTS.find((e) => e.version === 'v1p2' && e.operationId === SINGLE[type])!;
+const endpointOf = (type: PushedType, version: ApiVersion): Endpoint =>
+  ENDPOINTS.find((e) => e.version === version && e.operationId === SINGLE[type])!;
+
+/** The REST version a source's gradebook speaks. */
+export const apiVersionOf = (sourceVersion: string): ApiVersion => (sourceVersion === '1.1' ? 'v1p1' : 'v1p2');
 
 const REF_LIMIT = 10_000;
 
 const translators = new WeakMap<GraphQLSchema, Translator>();
 
-/** The record's 1.2 JSON for the upstream's PUT, read on the transaction `tx` (it sees the write being made). */
+/** The record's JSON (1.2, or 1.1 for a 1.1 source) for the upstream's PUT, read on the transaction `tx` (it sees the write being made). */
 export async function pushBody(schema: GraphQLSchema, tx: EntityManager, type: PushedType, sourcedId: string,
-  source: { baseUrl: string; prefix: string | null }): Promise<Record<string, unknown>> {
+  source: { baseUrl: string; version: ApiVersion; prefix: string | null }): Promise<Record<string, unknown>> {
   let translator = translators.get(schema);
   if (!translator) translators.set(schema, (translator = new Translator({ schema })));
-  const endpoint = endpointOf(type);
+  const endpoint = endpointOf(type, source.version);
   const request = { endpoint, params: [sourcedId], query: {} };
   const translation = translator.translate(request, REF_LIMIT);
   const ctx = createContext({
@@ -56,7 +62,7 @@ export async function pushBody(schema: GraphQLSchema, tx: EntityManager, type: P
   if (result.errors?.length) throw new Error(`reading ${type} ${sourcedId} for its source: ${result.errors[0]!.message}`);
   const item = (result.data as Record<string, any> | null | undefined)?.item;
   if (!item) throw new Error(`reading ${type} ${sourcedId} for its source: not found`);
-  const body = translation.prepared.serialise(item, new UpstreamRefs(source.baseUrl, source.prefix));
+  const body = translation.prepared.serialise(item, new UpstreamRefs(source.baseUrl, source.version, source.prefix));
   body.sourcedId = upstreamId(source.prefix, sourcedId);
   return { [endpoint.wrapper]: body };
 }

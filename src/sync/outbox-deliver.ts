@@ -11,12 +11,19 @@
  * request runs outside any transaction (the embedded database has a single backend, which a transaction
  * held across a request would stall). A worker that dies mid-request leaves a claim that runs out; the
  * row is then sent again, which is why delivery is at least once rather than exactly once.
+ *
+ * A delivered line item or result (with its parts) becomes the source's record in source_records, in the
+ * transaction that marks its row delivered: from then on the upstream holds it, so a sync of the
+ * source's gradebook reads it back as the source's own (src/sync/outbox-pending.ts says what a sync does
+ * before that). Not at enqueue: a row the upstream refuses for good leaves a record the upstream never had.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '../db/orm.js';
 import { run, sql, type Row } from '../db/sql.js';
 import { basePath } from '../rest/endpoints.js';
-import { upstreamId } from './outbox-body.js';
+import { entityDef } from '../model/index.js';
+import { apiVersionOf, upstreamId, type PushedType } from './outbox-body.js';
+import { partTablesOf } from './outbox-pending.js';
 import { loadSource } from './sources.js';
 import { Upstream, UpstreamError, type UpstreamOptions } from './upstream.js';
 
@@ -31,6 +38,8 @@ export interface PushOptions {
   claimMs?: number;
   /** Rows sent per source in one pass, so that a pass ends. */
   maxRows?: number;
+  /** Rows of the source that failed for good are queued again first (`push-grades NAME --retry-failed`); needs `source`. */
+  retryFailed?: boolean;
 }
 
 const DEFAULTS = { minDelayMs: 5_000, maxDelayMs: 3_600_000, claimMs: 120_000, maxRows: 1000 };
@@ -44,6 +53,8 @@ export interface PushReport {
   pending: number;
   /** Why the head of the source waits (a transient failure of this pass), if it does. */
   waiting?: string;
+  /** With `retryFailed`: the failed rows queued again before the pass. */
+  requeued?: number;
 }
 
 const COLLECTION: Record<string, string> = { LineItem: 'lineItems', Result: 'results' };
@@ -86,7 +97,7 @@ async function pushSource(db: Database, key: Buffer, name: string, opts: PushOpt
     const row = await claimHead(db, name, o.claimMs);
     if (!row) break;
     const collection = COLLECTION[String(row.record_type)]!;
-    const url = `${source.baseUrl}${basePath('gradebook', 'v1p2')}/${collection}/${encodeURIComponent(upstreamId(source.prefix, String(row.sourced_id)))}`;
+    const url = `${source.baseUrl}${basePath('gradebook', apiVersionOf(source.version))}/${collection}/${encodeURIComponent(upstreamId(source.prefix, String(row.sourced_id)))}`;
     try {
       await upstream.send(row.method === 'DELETE' ? 'DELETE' : 'PUT', url, row.method === 'DELETE' ? undefined : row.body);
     } catch (err) {
@@ -103,7 +114,7 @@ async function pushSource(db: Database, key: Buffer, name: string, opts: PushOpt
       report.failed++;
       continue;
     }
-    await markDelivered(em, row.id);
+    await markDelivered(db, name, row);
     report.delivered++;
   }
   const [left] = await run(em, sql`select count(*)::int as n from grade_outbox where source_name = ${name} and delivered_at is null and failed_at is null`);
@@ -113,22 +124,54 @@ async function pushSource(db: Database, key: Buffer, name: string, opts: PushOpt
   return report;
 }
 
-const markDelivered = (em: EntityManager, id: unknown) =>
-  run(em, sql`update grade_outbox set attempts = attempts + 1, delivered_at = now(), claimed_until = null where id = ${id}`);
+/** Marks the row delivered and registers the record and its parts as the source's (unless another source delivered them first). */
+async function markDelivered(db: Database, source: string, row: Row): Promise<void> {
+  const type = String(row.record_type) as PushedType;
+  const id = String(row.sourced_id);
+  await db.orm.em.fork().transactional(async (tx) => {
+    await run(tx, sql`update grade_outbox set attempts = attempts + 1, delivered_at = now(), claimed_until = null where id = ${row.id}`);
+    await run(tx, sql`insert into source_records (table_name, sourced_id, source_name) values (${entityDef(type).table}, ${id}, ${source})
+      on conflict do nothing`);
+    for (const part of partTablesOf(type)) {
+      await run(tx, sql`insert into source_records (table_name, sourced_id, source_name)
+        select ${part.table}, p.sourced_id, ${source} from ${sql.table(part.table)} p where ${sql.ref(`p.${part.column}`)} = ${id}
+        on conflict do nothing`);
+    }
+  });
+}
+
+/**
+ * Queues the source's failed rows again: due now, attempts kept, in their place among the rows still
+ * waiting (order is by id, so they go first, as they were written first). A failed row followed by a later
+ * row of the same record stays failed: that later row carries the newer record and is sent (or was).
+ * Returns how many rows were queued again.
+ */
+export async function retryFailed(em: EntityManager, source: string): Promise<number> {
+  const rows = await run(em, sql`update grade_outbox o set failed_at = null, next_attempt_at = now(), claimed_until = null
+    where o.source_name = ${source} and o.failed_at is not null and o.delivered_at is null
+      and not exists (select 1 from grade_outbox n where n.source_name = o.source_name and n.record_type = o.record_type
+        and n.sourced_id = o.sourced_id and n.id > o.id)
+    returning o.id`);
+  return rows.length;
+}
 
 /** One pass over the outbox: each source's due rows, in order (`oneroster-graph push-grades`, and `serve` every few seconds). */
 export async function pushGrades(db: Database, key: Buffer, opts: PushOptions = {}): Promise<PushReport[]> {
   const em = db.orm.em.fork();
   let names: string[];
+  let requeued: number | undefined;
   if (opts.source) {
     const [row] = await run(em, sql`select push_grades from sources where name = ${opts.source}`);
     if (!row) throw new Error(`no source ${opts.source}`);
     if (row.push_grades !== true) throw new Error(`source ${opts.source} does not push grades; turn it on with \`sources update ${opts.source} --push-grades\``);
     names = [opts.source];
+    if (opts.retryFailed) requeued = await retryFailed(em, opts.source);
   } else {
+    if (opts.retryFailed) throw new Error('--retry-failed needs a source name: push-grades NAME --retry-failed');
     names = await pushSourcesPending(em);
   }
   const reports: PushReport[] = [];
   for (const name of names) reports.push(await pushSource(db, key, name, opts));
+  if (requeued !== undefined) reports[0]!.requeued = requeued;
   return reports;
 }

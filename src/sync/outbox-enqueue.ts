@@ -9,7 +9,7 @@ import { run, sql, tableAs, column } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
 import { columnOf } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
-import { pushBody, type PushedType } from './outbox-body.js';
+import { apiVersionOf, pushBody, type PushedType } from './outbox-body.js';
 
 /** A write of any gradebook type; only line items and results are ever sent. */
 export interface GradeWrite { type: string; sourcedId: string; method: 'PUT' | 'DELETE' }
@@ -23,11 +23,13 @@ async function pushSources(tx: EntityManager, type: PushedType, ids: string[]) {
     ? [column('li', 'sourced_id'), li]
     : [column('r', 'sourced_id'), sql`${tableAs(entityDef('Result').table, 'r')}
         join ${li} on ${column('li', 'sourced_id')} = ${column('r', ref('Result', 'lineItem'))}`];
-  const rows = await run(tx, sql`select ${record} as id, s.name, s.base_url, s.prefix from ${from}
+  const rows = await run(tx, sql`select ${record} as id, s.name, s.base_url, s.version, s.prefix from ${from}
     join source_records sr on sr.table_name = ${entityDef('Class').table} and sr.sourced_id = ${column('li', ref('LineItem', 'class'))}
     join sources s on s.name = sr.source_name and s.push_grades
     where ${record} = any(${ids}::text[])`);
-  return new Map(rows.map((r) => [String(r.id), { name: String(r.name), baseUrl: String(r.base_url), prefix: (r.prefix as string | null) ?? null }]));
+  return new Map(rows.map((r) => [String(r.id), {
+    name: String(r.name), baseUrl: String(r.base_url), version: apiVersionOf(String(r.version)), prefix: (r.prefix as string | null) ?? null,
+  }]));
 }
 
 /**

@@ -8,7 +8,7 @@ import { validDate } from '../csv/cells.js';
 import { isRef, isValidToken, type EntityDef, type EntityName, type FieldDef } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { sourcedIdOfProfileUri } from '../shared/profile-id.js';
-import { isValidSourcedId, quoteId } from '../shared/sourced-id.js';
+import { isValidSourcedId, partSourcedId, quoteId } from '../shared/sourced-id.js';
 import type { Service } from '../rest/openapi.js';
 import type { Fetched } from './upstream.js';
 
@@ -293,7 +293,7 @@ export class RecordReader {
     const items = part.items(raw, (path, reason) => this.issue({ ...at(`${part.property}${path}`), reason }));
     items.forEach((item, i) => {
       const where = part.single ? part.property : `${part.property}[${i}]`;
-      const sourcedId = part.single ? `${owner}:${part.property}` : `${owner}:${part.property}:${String(i).padStart(3, '0')}`;
+      const sourcedId = partSourcedId(owner, part.property, part.single ? undefined : i);
       // Parts stay active with a deleted owner, as the upstream keeps them; the owner's status is what readers see.
       const row: Row = { sourcedId, status: 'active', metadata: null, [part.ownerField]: owner };
       this.push(part.entity, this.fieldsOf(def, item, row, (name) => at(`${where}.${name}`), undefined, part.ownerField));

@@ -55,10 +55,6 @@ export function parseEvery(value: string): number {
 }
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
-// The outbox holds 1.2 JSON for 1.2 paths; a 1.1 gradebook takes other bodies.
-const PUSH_1P2_ONLY = '--push-grades is for OneRoster 1.2 sources only so far';
-// Grades pushed to a source whose gradebook is also pulled would come back as records of the source, next to ours.
-const PUSH_NOT_PULLED = '--push-grades cannot be combined with --services gradebook yet: the grades sent would come back as records of the source';
 
 function httpUrl(option: string, value: string | undefined): string {
   let url: URL;
@@ -105,8 +101,6 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
   if (!services.length) throw new Error('--services names no service');
   const notRostering = services.filter((s) => s !== 'rostering');
   if (version === '1.1' && notRostering.length) throw new Error(`--services ${notRostering.join(',')}: a 1.1 source synchronises rostering only`);
-  if (input.pushGrades && version === '1.1') throw new Error(PUSH_1P2_ONLY);
-  if (input.pushGrades && services.includes('gradebook')) throw new Error(PUSH_NOT_PULLED);
   if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
   return {
     name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version, auth,
@@ -184,11 +178,8 @@ export async function listSources(em: EntityManager) {
  * in the outbox stay and go out if it is turned on again. Only writes made while it is on are enqueued.
  */
 export async function setPushGrades(em: EntityManager, name: string, on: boolean): Promise<void> {
-  const [source] = await run(em, sql`select version, services from sources where name = ${name}`);
-  if (!source) throw new Error(`no source ${name}`);
-  if (on && source.version !== '1.2') throw new Error(PUSH_1P2_ONLY);
-  if (on && (source.services as string[]).includes('gradebook')) throw new Error(PUSH_NOT_PULLED);
-  await run(em, sql`update sources set push_grades = ${on} where name = ${name}`);
+  const rows = await run(em, sql`update sources set push_grades = ${on} where name = ${name} returning name`);
+  if (!rows.length) throw new Error(`no source ${name}`);
 }
 
 

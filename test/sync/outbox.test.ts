@@ -247,13 +247,15 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect((await get(upstream, '/results/res-push-3')).result.score).toBe(95);
   });
 
-  it('is refused for a 1.1 source, whose gradebook takes other bodies, and for a source whose gradebook is pulled', async () => {
-    expect(() => checkSourceInput({ name: 'old', baseUrl: 'https://sis.example.org', version: '1.1', auth: '', clientId: 'c', clientSecret: 's', pushGrades: true }))
-      .toThrow('--push-grades is for OneRoster 1.2 sources only so far');
+  it('is accepted for a 1.1 source and for a source whose gradebook is pulled (test/sync/outbox-v1p1.test.ts, outbox-pulled.test.ts)', async () => {
+    expect(checkSourceInput({ name: 'old', baseUrl: 'https://sis.example.org', version: '1.1', auth: '', clientId: 'c', clientSecret: 's', pushGrades: true }))
+      .toMatchObject({ version: '1.1', auth: 'oauth1', pushGrades: true });
     const pulled = { name: 'pulled', baseUrl: 'https://sis.example.org', tokenUrl: 'https://sis.example.org/token', version: '1.2', auth: 'oauth2',
       clientId: 'c', clientSecret: 's', services: 'rostering,gradebook' };
-    expect(() => checkSourceInput({ ...pulled, pushGrades: true })).toThrow(/--push-grades cannot be combined with --services gradebook/);
+    expect(checkSourceInput({ ...pulled, pushGrades: true })).toMatchObject({ services: ['rostering', 'gradebook'], pushGrades: true });
     await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, pulled);
-    await expect(setPushGrades(gateway.db.orm.em.fork(), 'pulled', true)).rejects.toThrow(/cannot be combined with --services gradebook/);
+    await setPushGrades(gateway.db.orm.em.fork(), 'pulled', true);
+    expect((await listSources(gateway.db.orm.em.fork())).find((s) => s.name === 'pulled')!.pushGrades.on).toBe(true);
+    await expect(setPushGrades(gateway.db.orm.em.fork(), 'nosuch', true)).rejects.toThrow('no source nosuch');
   });
 });
