@@ -19,10 +19,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { scratchDatabase } from './scratch-database.js';
+import { runsBuild, service, serviceFrom } from './service-modules.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS || 20);
 const STUDENTS = Number(process.env.BENCH_STUDENTS || 20_000);
+/** Records per upstream page: larger pages cost fewer requests and more memory per page in flight. */
+const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE || 2000);
 const WORK = path.resolve('tmp/bench-sync');
 const SELF = fileURLToPath(import.meta.url);
 const SIGNING_KEY = 'bench-sync-signing-key-'.padEnd(48, 'x');
@@ -36,7 +39,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 interface ChildResult { seconds: number; maxRssBytes: number; result: any }
 
 async function openAt(url: string) {
-  const { openDatabase } = await import('../src/db/orm.js');
+  const { openDatabase } = await service<typeof import('../src/db/orm.js')>('db/orm.js');
   return openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
 }
 
@@ -46,12 +49,12 @@ async function child(mode: string, arg: string) {
   const t0 = performance.now();
   let result: unknown;
   if (mode === 'import') {
-    const { importPackage } = await import('../src/csv/import.js');
+    const { importPackage } = await service<typeof import('../src/csv/import.js')>('csv/import.js');
     result = await importPackage(db, arg);
   } else {
-    const { syncSource } = await import('../src/sync/run.js');
+    const { syncSource } = await service<typeof import('../src/sync/run.js')>('sync/run.js');
     result = await syncSource(db, Buffer.from(process.env.SOURCES_KEY!, 'base64'), SOURCE,
-      { full: arg === 'full', marginMs: 0, upstream: { pageSize: 10_000 },
+      { full: arg === 'full', marginMs: 0, upstream: { pageSize: PAGE_SIZE },
         // Where the time goes: each collection's fetch, then the write (the rest of the run).
         onProgress: (m) => process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(1)} s ${m}\n`) });
   }
@@ -70,15 +73,16 @@ function runChild(mode: string, arg: string, env: NodeJS.ProcessEnv): Promise<Ch
 }
 
 async function main() {
-  const { run, sql } = await import('../src/db/sql.js');
-  const { seedDistrict } = await import('../src/seed/seed.js');
-  const { buildApp } = await import('../src/app.js');
-  const { loadConfig } = await import('../src/db/config.js');
-  const { loadSigningKeys } = await import('../src/auth/signing-keys.js');
-  const { ClientStore } = await import('../src/auth/clients.js');
-  const { addSource } = await import('../src/sync/sources.js');
-  const { exportPackage } = await import('../src/csv/export.js');
-  const { folderSink } = await import('../src/csv/sinks.js');
+  console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
+  const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
+  const { seedDistrict } = await service<typeof import('../src/seed/seed.js')>('seed/seed.js');
+  const { buildApp } = await service<typeof import('../src/app.js')>('app.js');
+  const { loadConfig } = await service<typeof import('../src/db/config.js')>('db/config.js');
+  const { loadSigningKeys } = await service<typeof import('../src/auth/signing-keys.js')>('auth/signing-keys.js');
+  const { ClientStore } = await service<typeof import('../src/auth/clients.js')>('auth/clients.js');
+  const { addSource } = await service<typeof import('../src/sync/sources.js')>('sync/sources.js');
+  const { exportPackage } = await service<typeof import('../src/csv/export.js')>('csv/export.js');
+  const { folderSink } = await service<typeof import('../src/csv/sinks.js')>('csv/sinks.js');
 
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
@@ -139,7 +143,7 @@ async function main() {
     const section = [
       '## bench:sync', '',
       `\`npm run bench:sync\` (${new Date().toISOString().slice(0, 10)}, PostgreSQL server, ${SCHOOLS} schools, ${STUDENTS.toLocaleString('en-US')} students, `
-        + `${seeded.total.toLocaleString('en-US')} rows upstream; upstream served by this server on a loopback port, pages of 10,000):`, '',
+        + `${seeded.total.toLocaleString('en-US')} rows upstream; upstream served by this server on a loopback port, pages of ${PAGE_SIZE.toLocaleString('en-US')}):`, '',
       '| | seconds | target | peak RSS |', '|---|---:|---|---:|',
       `| full sync (${fetched.toLocaleString('en-US')} records, ${full.result.changed.toLocaleString('en-US')} rows written) | ${full.seconds.toFixed(1)} | | ${mb(full.maxRssBytes)} |`,
       `| CSV import of the upstream's export (${csvRows.toLocaleString('en-US')} rows) | ${imp.seconds.toFixed(1)} | | ${mb(imp.maxRssBytes)} |`,

@@ -41,11 +41,19 @@ export function toColumns(name: EntityName, row: Row, now = new Date().toISOStri
     out.date_last_modified = row.dateLastModified ?? now;
     out.metadata = row.metadata ?? null;
   }
-  for (const [prop, f] of Object.entries(def.fields)) {
+  for (const [prop, column] of propertyColumns(name)) {
     const v = row[prop];
-    out[columnOf(prop, f)] = v === undefined ? null : v;
+    out[column] = v === undefined ? null : v;
   }
   return out;
+}
+
+const propertyColumnsOf = new Map<EntityName, readonly (readonly [string, string])[]>();
+/** An entity's fields as [property, column] pairs, computed once (toColumns runs per row of bulk writes). */
+function propertyColumns(name: EntityName) {
+  let pairs = propertyColumnsOf.get(name);
+  if (!pairs) propertyColumnsOf.set(name, (pairs = Object.entries(entityDef(name).fields).map(([prop, f]) => [prop, columnOf(prop, f)] as const)));
+  return pairs;
 }
 
 /** Rows already keyed by column as a source for `upsert`: one JSON parameter expanded into the table's row type. */

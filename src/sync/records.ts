@@ -126,6 +126,16 @@ const missing = (v: unknown) => v === undefined || v === null || v === '';
 /** Issues kept per run (src/sync/v1p1.ts reports into the same list). */
 export const MAX_ISSUES = 100;
 
+/** Where in the upstream a field of a record is, built only when something is wrong with it (reads run per field of every record). */
+type Where = (field: string) => Omit<SyncIssue, 'reason'>;
+
+const defFields = new Map<EntityDef, readonly (readonly [string, FieldDef])[]>();
+const fieldsOfDef = (def: EntityDef) => {
+  let fields = defFields.get(def);
+  if (!fields) defFields.set(def, (fields = Object.entries(def.fields)));
+  return fields;
+};
+
 /** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source. */
 export class RecordReader {
   constructor(private readonly batch: Batch, private readonly prefix = '', private readonly services: readonly Service[] = ['rostering']) {}
@@ -146,24 +156,24 @@ export class RecordReader {
     this.batch.rows.set(entity, list);
   }
 
-  private id(raw: unknown, at: Omit<SyncIssue, 'reason'>): string | undefined {
+  private id(raw: unknown, at: Where, field: string): string | undefined {
     if (typeof raw !== 'string' || !isValidSourcedId(this.prefix + raw)) {
-      this.issue({ ...at, reason: `${typeof raw === 'string' ? quoteId(raw) : 'value'} is not a valid sourcedId${this.prefix ? ` (with prefix ${this.prefix})` : ''}` });
+      this.issue({ ...at(field), reason: `${typeof raw === 'string' ? quoteId(raw) : 'value'} is not a valid sourcedId${this.prefix ? ` (with prefix ${this.prefix})` : ''}` });
       return undefined;
     }
     return this.prefix + raw;
   }
 
-  private reference(target: EntityName, raw: unknown, at: Omit<SyncIssue, 'reason'>): string | undefined {
+  private reference(target: EntityName, raw: unknown, at: Where, field: string): string | undefined {
     const sourcedId = isObject(raw) ? raw.sourcedId : undefined;
     if (!isObject(raw) || typeof sourcedId !== 'string') {
-      this.issue({ ...at, reason: 'expected a GUIDRef object with a sourcedId' });
+      this.issue({ ...at(field), reason: 'expected a GUIDRef object with a sourcedId' });
       return undefined;
     }
-    const id = this.id(sourcedId, at);
+    const id = this.id(sourcedId, at, field);
     if (id === undefined) return undefined;
     const seen = this.batch.references.get(target) ?? new Map<string, SyncIssue>();
-    if (!seen.has(id)) seen.set(id, { ...at, reason: `no ${entityDef(target).table} record ${quoteId(id)} upstream or here` });
+    if (!seen.has(id)) seen.set(id, { ...at(field), reason: `no ${entityDef(target).table} record ${quoteId(id)} upstream or here` });
     this.batch.references.set(target, seen);
     return id;
   }
@@ -172,9 +182,9 @@ export class RecordReader {
    * The fields of an object embedded in a record (a role, a profile, a part) into `row`, every field but
    * the owning one; `special` may read a field its own way (undefined: the usual rule).
    */
-  private fieldsOf(def: EntityDef, source: Record<string, unknown>, row: Row, at: (field: string) => Omit<SyncIssue, 'reason'>,
+  private fieldsOf(def: EntityDef, source: Record<string, unknown>, row: Row, at: Where,
     special: (name: string, raw: unknown) => { value: unknown } | undefined = () => undefined, ownerField = 'user'): Row {
-    for (const [name, f] of Object.entries(def.fields)) {
+    for (const [name, f] of fieldsOfDef(def)) {
       if (name === ownerField) continue;
       const raw = source[name];
       if (missing(raw)) {
@@ -182,38 +192,42 @@ export class RecordReader {
         row[name] = null;
       } else {
         const own = special(name, raw);
-        row[name] = own ? own.value : this.value(f, raw, at(name));
+        row[name] = own ? own.value : this.value(f, raw, at, name);
       }
     }
     return row;
   }
 
   /** One field's value as stored, or undefined after reporting why it cannot be. */
-  private value(f: FieldDef, raw: unknown, at: Omit<SyncIssue, 'reason'>): unknown {
-    const bad = (reason: string) => { this.issue({ ...at, reason }); return undefined; };
-    if (isRef(f)) return this.reference(f.target, raw, at);
+  private value(f: FieldDef, raw: unknown, at: Where, field: string): unknown {
+    if (isRef(f)) return this.reference(f.target, raw, at, field);
     switch (f.kind) {
-      case 'string': return typeof raw === 'string' ? raw : bad('expected a string');
+      case 'string': return typeof raw === 'string' ? raw : this.bad(at, field, 'expected a string');
       case 'enum': return typeof raw === 'string' && isValidToken(f.vocab!, raw) ? raw
-        : bad(`${JSON.stringify(raw)} is not one of ${f.vocab!.values.join(', ')} or ext:<token>`);
-      case 'date': return typeof raw === 'string' && validDate(raw) ? raw : bad(`${JSON.stringify(raw)} is not a date (YYYY-MM-DD)`);
-      case 'datetime': return typeof raw === 'string' && DATETIME.test(raw) && !Number.isNaN(Date.parse(raw)) ? raw : bad(`${JSON.stringify(raw)} is not an ISO 8601 datetime`);
+        : this.bad(at, field, `${JSON.stringify(raw)} is not one of ${f.vocab!.values.join(', ')} or ext:<token>`);
+      case 'date': return typeof raw === 'string' && validDate(raw) ? raw : this.bad(at, field, `${JSON.stringify(raw)} is not a date (YYYY-MM-DD)`);
+      case 'datetime': return typeof raw === 'string' && DATETIME.test(raw) && !Number.isNaN(Date.parse(raw)) ? raw : this.bad(at, field, `${JSON.stringify(raw)} is not an ISO 8601 datetime`);
       case 'float': case 'int': {
         const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-        if (typeof n !== 'number' || !Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n))) return bad(`${JSON.stringify(raw)} is not a number`);
+        if (typeof n !== 'number' || !Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n))) return this.bad(at, field, `${JSON.stringify(raw)} is not a number`);
         return n;
       }
       case 'boolean':
         if (raw === true || raw === 'true') return true;
         if (raw === false || raw === 'false') return false;
-        return bad(`${JSON.stringify(raw)} is not "true" or "false"`);
+        return this.bad(at, field, `${JSON.stringify(raw)} is not "true" or "false"`);
       case 'strings': {
-        if (!Array.isArray(raw) || !raw.every((s) => typeof s === 'string')) return bad('expected a list of strings');
+        if (!Array.isArray(raw) || !raw.every((s) => typeof s === 'string')) return this.bad(at, field, 'expected a list of strings');
         const wrong = f.vocab && raw.find((s) => !isValidToken(f.vocab!, s));
-        return wrong === undefined ? raw : bad(`${JSON.stringify(wrong)} is not one of ${f.vocab!.values.join(', ')} or ext:<token>`);
+        return wrong === undefined ? raw : this.bad(at, field, `${JSON.stringify(wrong)} is not one of ${f.vocab!.values.join(', ')} or ext:<token>`);
       }
-      case 'json': return Array.isArray(raw) || isObject(raw) ? raw : bad('expected an object or a list');
+      case 'json': return Array.isArray(raw) || isObject(raw) ? raw : this.bad(at, field, 'expected an object or a list');
     }
+  }
+
+  private bad(at: Where, field: string, reason: string): undefined {
+    this.issue({ ...at(field), reason });
+    return undefined;
   }
 
   /**
@@ -224,7 +238,7 @@ export class RecordReader {
     const rawId = typeof record.sourcedId === 'string' ? record.sourcedId : '';
     const at = (field: string) => ({ url, sourcedId: rawId, field });
     const before = this.batch.issues.length;
-    const sourcedId = this.id(record.sourcedId, at('sourcedId'));
+    const sourcedId = this.id(record.sourcedId, at, 'sourcedId');
     const status = record.status;
     if (status !== 'active' && status !== 'tobedeleted') this.issue({ ...at('status'), reason: `${JSON.stringify(status)} is not active or tobedeleted` });
     if (typeof record.dateLastModified !== 'string' || !DATETIME.test(record.dateLastModified)) {
@@ -234,26 +248,26 @@ export class RecordReader {
     if (sourcedId === undefined || this.batch.issues.length > before) return;
 
     const def = entityDef(entity);
-    if (status === 'tobedeleted' && Object.entries(def.fields).some(([name, f]) => f.required && missing(record[name]))) {
+    if (status === 'tobedeleted' && fieldsOfDef(def).some(([name, f]) => f.required && missing(record[name]))) {
       const list = this.batch.tombstones.get(entity) ?? [];
       list.push(sourcedId);
       this.batch.tombstones.set(entity, list);
       return;
     }
     const row: Row = { sourcedId, status, metadata: record.metadata ?? null };
-    for (const [name, f] of Object.entries(def.fields)) {
+    for (const [name, f] of fieldsOfDef(def)) {
       const raw = record[name];
       if (missing(raw)) {
         if (f.required) this.issue({ ...at(name), reason: 'required value is missing' });
         row[name] = null;
         continue;
       }
-      row[name] = this.value(f, raw, at(name));
+      row[name] = this.value(f, raw, at, name);
     }
     if (entity === 'Class') {
       this.batch.classes.push(sourcedId);
       for (const term of this.list(record.terms, at('terms'))) {
-        const id = this.reference('AcademicSession', term, at('terms'));
+        const id = this.reference('AcademicSession', term, at, 'terms');
         if (id) this.batch.classTerms.push({ owner: sourcedId, other: id });
       }
     }
@@ -330,12 +344,12 @@ export class RecordReader {
     const profileDef = entityDef('UserProfile');
     this.list(record.userProfiles, at('userProfiles')).forEach((profile, i) => {
       if (!isObject(profile) || typeof profile.profileId !== 'string') return this.issue({ ...at(`userProfiles[${i}]`), reason: 'expected an object with a profileId' });
-      const id = this.id(sourcedIdOfProfileUri(profile.profileId), at(`userProfiles[${i}].profileId`));
+      const id = this.id(sourcedIdOfProfileUri(profile.profileId), at, `userProfiles[${i}].profileId`);
       const row: Row = { sourcedId: id, status: record.status, metadata: null, user };
       this.push('UserProfile', this.fieldsOf(profileDef, profile, row, (name) => at(`userProfiles[${i}].${name}`)));
     });
     for (const agent of this.list(record.agents, at('agents'))) {
-      const id = this.reference('User', agent, at('agents'));
+      const id = this.reference('User', agent, at, 'agents');
       if (id) this.batch.userAgents.push({ owner: user, other: id });
     }
   }
