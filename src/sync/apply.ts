@@ -102,8 +102,11 @@ async function checkReferences(em: EntityManager, r: StagedRun): Promise<SyncIss
  */
 async function dropStructuresIfEmpty(em: EntityManager, tables: string[]) {
   if (!tables.length) return undefined;
-  const [empty] = await run(em, sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`);
-  if (!empty!.yes) return undefined;
+  const empty = async () => !!(await run(em, sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`))[0]!.yes;
+  if (!(await empty())) return undefined;
+  // Again under a lock, so that nobody adds a row before the keys are back (readers still may read).
+  await run(em, sql`lock table ${joined(tables.map((t) => sql.table(t)))} in exclusive mode`);
+  if (!(await empty())) return undefined;
   const session = emSession(em);
   const built = await structures(session, tables);
   for (const k of built.fks) await dropConstraint(session, k);

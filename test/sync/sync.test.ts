@@ -36,8 +36,17 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
     for (const c of COLLECTIONS) expect(withoutStamp(await collection(gateway, c)), c).toEqual(withoutStamp(await collection(upstream, c)));
   };
 
+  /** Every key, foreign key and index of the public schema, as the catalog defines them. */
+  const structure = async () => (await run(gateway.db.orm.em.fork(), sql`select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) as d
+      from pg_constraint where connamespace = 'public'::regnamespace
+    union all select indexdef from pg_indexes where schemaname = 'public' order by 1`)).map((r) => String(r.d));
+
   it('a first run is full, pages through every rostering collection, and serves exactly the upstream records', async () => {
+    // Into an empty gateway: the tables' keys, indexes and foreign keys are dropped while they fill and rebuilt.
+    const before = await structure();
     const report = await syncSource(gateway.db, SOURCES_KEY, 'district', { upstream: { pageSize: 7 } });
+    expect(await structure()).toEqual(before);
+    expect(before.length).toBeGreaterThan(50);
     expect(report.error).toBeUndefined();
     expect(report).toMatchObject({ ok: true, mode: 'full', dryRun: false });
     expect(report.fetched.users).toBe((await collection(upstream, 'users')).length);
