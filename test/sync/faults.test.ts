@@ -3,7 +3,7 @@ import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
 import { Upstream } from '../../src/sync/upstream.js';
-import { collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
+import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 const FAST_RETRIES = { minRetryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 1500, pageSize: 10 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,10 +27,7 @@ describe('sync through faults', () => {
   });
   afterAll(async () => {
     await proxy?.close();
-    await upstream?.app.close();
-    await gateway?.app.close();
-    await upstream?.db.close();
-    await gateway?.db.close();
+    await closeInstances(upstream, gateway);
   });
 
   /** Every collection with every field, dateLastModified included: "exactly as before". */

@@ -7,7 +7,7 @@ import { pushGrades } from '../../src/sync/outbox-deliver.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
 import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
-import { collection, faultProxy, instance, listen, SOURCES_KEY, type Instance } from './support.js';
+import { closeInstances, collection, faultProxy, instance, listen, SOURCES_KEY, type Instance } from './support.js';
 
 type Json = Record<string, any>;
 const G = '/ims/oneroster/gradebook/v1p2';
@@ -80,10 +80,7 @@ describe('grades back to a source whose gradebook is pulled too', () => {
   });
   afterAll(async () => {
     await proxy?.close();
-    await upstream?.app.close();
-    await gateway?.app.close();
-    await upstream?.db.close();
-    await gateway?.db.close();
+    await closeInstances(upstream, gateway);
   });
 
   it('write here, push, sync: the run succeeds, changes nothing, and the grades keep their dateLastModified', async () => {

@@ -7,7 +7,7 @@ import { pushGrades } from '../../src/sync/outbox-deliver.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
 import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
-import { collection, instance, listen, SOURCES_KEY, type Instance } from './support.js';
+import { collection, instance, listen, SOURCES_KEY, upstreamView, type Instance } from './support.js';
 
 type Json = Record<string, any>;
 const V1P1 = '/ims/oneroster/v1p1';
@@ -15,14 +15,7 @@ const G = '/ims/oneroster/gradebook/v1p2';
 const PREFIX = 'old-';
 const GRADEBOOK = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.delete']];
 
-const strip = (id: string) => (id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id);
-/** A 1.1 record as the upstream should hold it: our ids without the prefix; hrefs and change times are each server's own. */
-const asUpstream = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(asUpstream);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'href' && k !== 'dateLastModified')
-    .map(([k, v]) => [k, k === 'sourcedId' ? strip(String(v)) : asUpstream(v)]));
-};
+const { strip, convert: asUpstream } = upstreamView(PREFIX);
 
 /**
  * Grades back to a OneRoster 1.1 SIS: the upstream is a second instance of this server serving its 1.1

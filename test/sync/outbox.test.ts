@@ -16,7 +16,7 @@ import { syncSource } from '../../src/sync/run.js';
 import { addSource, checkSourceInput, listSources, setPushGrades } from '../../src/sync/sources.js';
 import { bearer, graphql, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
-import { collection, instance, SOURCES_KEY, type Instance } from './support.js';
+import { collection, instance, SOURCES_KEY, upstreamView, type Instance } from './support.js';
 
 const G = '/ims/oneroster/gradebook/v1p2';
 const GRADEBOOK = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.createpost'], SCOPES['gradebook.delete']];
@@ -24,14 +24,7 @@ const PREFIX = 'sis-';
 const FAST = { minDelayMs: 50, maxDelayMs: 200 };
 
 const ref = (type: string, sourcedId: string) => ({ sourcedId, type });
-const strip = (id: string) => (id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id);
-/** A record as the upstream should hold it: our ids without the source's prefix; hrefs and change times are each server's own. */
-const asUpstream = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(asUpstream);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'href' && k !== 'dateLastModified')
-    .map(([k, v]) => [k, k === 'sourcedId' ? strip(String(v)) : asUpstream(v)]));
-};
+const { strip, convert: asUpstream } = upstreamView(PREFIX);
 
 /**
  * Upstream: a second instance of this server with the demo district, over real HTTP, whose client for the

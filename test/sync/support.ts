@@ -127,3 +127,15 @@ export async function faultProxy(target: string): Promise<{ url: string; faults:
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/** A record as an upstream that knows its records without `prefix` should hold it: hrefs and change times are each server's own. */
+export function upstreamView(prefix: string) {
+  const strip = (id: string) => (id.startsWith(prefix) ? id.slice(prefix.length) : id);
+  const convert = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(convert);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'href' && k !== 'dateLastModified')
+      .map(([k, v]) => [k, k === 'sourcedId' ? strip(String(v)) : convert(v)]));
+  };
+  return { strip, convert };
+}
