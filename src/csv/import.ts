@@ -14,6 +14,7 @@ import { stageByCopy } from './stage-copy.js';
 import { stageFile } from './stage-file.js';
 import { analyzeChanged } from './statistics.js';
 import { inTransaction, type CsvSession } from './connection.js';
+import { digestingPackage, markWrites, recordFiles, unchangedFiles } from './unchanged-files.js';
 import type { ImportOptions } from './import-options.js';
 
 export type { ImportOptions };
@@ -29,7 +30,7 @@ export async function importPackage(db: Database, location: string, opts: Import
   const started = performance.now();
   const issues = new IssueList();
   const report: ImportReport = { ok: false, dryRun: !!opts.dryRun, files: [], written: {}, errorCount: 0, errors: [], seconds: 0 };
-  const pkg = await openPackage(location, csvLimits(opts.limits));
+  const pkg = digestingPackage(await openPackage(location, csvLimits(opts.limits)));
   try {
     const manifest = await readManifest(pkg, issues);
     if (manifest) {
@@ -38,16 +39,22 @@ export async function importPackage(db: Database, location: string, opts: Import
       await inTransaction(db, async (session) => {
         await session.run(sql`set local statement_timeout = 0`);
         await session.run(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
+        const marks = await markWrites(session, specs);
+        const commit = async () => {
+          await recordFiles(session, pkg, specs, manifest.modes, manifest.version, marks, report.files);
+          return 'commit' as const;
+        };
         const copy = !!session.copy && opts.copy !== false;
         if (copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2') {
           // An initial load, or a re-import that writes only what changed; either gives up (and
           // undoes itself) on anything unexpected, and the careful path below names the errors.
           const initial = await tablesEmpty(session, specs);
-          const done = initial ? await importFast(session, pkg, specs, manifest.modes, opts) : await importChanges(session, pkg, specs, manifest.modes, opts);
+          const done = initial ? await importFast(session, pkg, specs, manifest.modes, opts)
+            : await importChanges(session, pkg, specs, manifest.modes, opts, await unchangedFiles(session, pkg, specs, manifest.modes, manifest.version, marks));
           if (done) {
             Object.assign(report, done, { path: initial ? 'optimistic' : 'changes' });
             await analyzeChanged(session, specs, done.written);
-            return 'commit';
+            return commit();
           }
         }
         report.path = 'careful';
@@ -63,7 +70,7 @@ export async function importPackage(db: Database, location: string, opts: Import
         opts.onLoad?.({ checked: true });
         for (const spec of specs) report.written[spec.table] = await loadFile(session, spec, manifest.modes.get(spec.key)!);
         await analyzeChanged(session, specs, report.written);
-        return 'commit';
+        return commit();
       });
     }
   } catch (err) {

@@ -27,19 +27,24 @@ import { attempt, copyConverted, Declined } from './stage-copy.js';
  * a foreign key by an anti-join over every row of the file. Everything runs after a savepoint
  * inside the import's one transaction; any failure undoes it to the savepoint and returns
  * undefined, and the careful path then stages the package again and names every error.
+ *
+ * `unchanged` (file key → its rows; unchanged-files.ts) names bulk files identical to the ones their
+ * tables were last imported from, tables nothing wrote since: comparing them would find nothing, so
+ * they are not read at all. Their references were checked when they were imported, and the records
+ * they name still exist (records are never removed).
  */
 export async function importChanges(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
-  modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
+  modes: Map<string, Mode>, opts: ImportOptions, unchanged: Map<string, number> = new Map()): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
   const copy = session.copy;
   if (!copy) return undefined;
-  return attempt(session, 'csv_changes', () => load(session, copy, pkg, specs, modes, opts));
+  return attempt(session, 'csv_changes', () => load(session, copy, pkg, specs, modes, opts, unchanged));
 }
 
 /** The temporary table holding a file's (or its link list's) rows in the shape of `table`. */
 const incoming = (table: string) => `chg_${table}`;
 
 async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>, pkg: PackageSource, specs: readonly FileSpec[],
-  modes: Map<string, Mode>, opts: ImportOptions) {
+  modes: Map<string, Mode>, opts: ImportOptions, unchanged: Map<string, number>) {
   const { fks } = await structures(session, specs.map((s) => s.table), { into: false });
   const linkFks = (await structures(session, specs.flatMap((s) => s.extra.filter((e) => e in LINKS).map((e) => LINKS[e].table)), { into: false })).fks;
   // The comparisons are hash joins of whole tables: give them memory enough not to spill in batches.
@@ -56,6 +61,12 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
     const mode = modes.get(spec.key)!;
     const t0 = performance.now();
     opts.onFile?.(name, pkg.size(name));
+    const known = unchanged.get(spec.key);
+    if (known !== undefined) {
+      opts.onProgress?.(name, { rows: known, bytes: pkg.size(name) });
+      files.push({ file: spec.key, mode, parsedBy: 'unchanged', rows: known, seconds: 0, rowsPerSecond: 0 });
+      continue;
+    }
     const temp = incoming(spec.table);
     await createTempLike(session, temp, spec.table);
     const { rows, parsedBy } = await readInto(session, client, pkg, spec, mode, String(now), temp, opts);
@@ -68,7 +79,13 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
   // foreign keys checking the written rows' references.
   opts.onLoad?.({ checked: false, reimport: true });
   const written: Record<string, LoadCount> = {};
-  for (const [spec, { diff, differing }] of diffs) {
+  for (const spec of specs) {
+    const compared = diffs.get(spec);
+    if (!compared) {
+      written[spec.table] = { upserted: 0, markedDeleted: 0 };
+      continue;
+    }
+    const { diff, differing } = compared;
     const temp = incoming(spec.table);
     const { cols } = tableColumns(spec);
     // A table this package fills for the first time loads as an initial load does (load.ts): its
@@ -92,7 +109,7 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
     written[spec.table] = { upserted: count.upserted + relinked, markedDeleted: count.markedDeleted };
   }
   // Every record is written by now, so "in the package or in the database" is "in the table".
-  for (const ref of unguardedReferences(specs, [...fks, ...linkFks])) {
+  for (const ref of unguardedReferences(specs.filter((s) => diffs.has(s)), [...fks, ...linkFks])) {
     if (await unresolved(session, incoming(ref.table), ref.column, ref.refTable)) throw new Declined();
   }
   return { files, written };

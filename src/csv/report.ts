@@ -14,8 +14,10 @@ export interface FileReport {
   /**
    * Who parsed the CSV: PostgreSQL's COPY (server, clean files), csv-parse (embedded database, or a
    * file with errors), or `node`: the optimistic path's strict line splitter (copy-direct.ts).
+   * `unchanged`: not parsed at all, a re-import's bulk file identical to the one its table was last
+   * imported from, the table not written since (unchanged-files.ts); `rows` is that import's count.
    */
-  parsedBy: 'postgres' | 'csv-parse' | 'node';
+  parsedBy: 'postgres' | 'csv-parse' | 'node' | 'unchanged';
   rows: number;
   seconds: number;
   rowsPerSecond: number;
@@ -59,7 +61,8 @@ export const formatIssue = (i: CsvIssue) =>
 
 /** The plain-text summary printed when stdout is not a terminal and --json is off. */
 export function formatReport(r: ImportReport): string {
-  const lines = r.files.map((f) => `  ${`${f.file}.csv`.padEnd(36)} ${f.mode.padEnd(5)} ${String(f.rows).padStart(9)} rows  ${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(10)} rows/s`);
+  const lines = r.files.map((f) => `  ${`${f.file}.csv`.padEnd(36)} ${f.mode.padEnd(5)} ${String(f.rows).padStart(9)} rows  ${
+    f.parsedBy === 'unchanged' ? 'unchanged, not read' : `${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(10)} rows/s`}`);
   const head = r.ok
     ? `${r.dryRun ? 'dry run: package is valid, nothing written' : 'imported'} (OneRoster ${r.version}, ${r.seconds.toFixed(1)} s)`
     : `import failed: ${r.errorCount} error${r.errorCount === 1 ? '' : 's'}, nothing written`;

@@ -2,6 +2,7 @@ import { EntitySchema, ReferenceKind, type EntitySchemaProperty } from '@mikro-o
 import type { EntityDef, FieldDef } from '../model/dsl.js';
 import { entityDefs } from '../model/index.js';
 import { syncEntitySchemas } from '../sync/entities.js';
+import { CsvFileDigest } from '../csv/file-digest-entity.js';
 
 /** Rows are plain objects keyed by property name; the ORM works with them through EntitySchema. */
 import type { Row } from './sql.js';
@@ -120,4 +121,4 @@ export const SigningKeyRow = new EntitySchema({
   },
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas];
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas, CsvFileDigest];
