@@ -66,9 +66,10 @@ export class SyncStage {
   static async open(db: Database, source: string, runId: number): Promise<SyncStage> {
     const em = db.orm.em.fork();
     await run(em, sql`create schema if not exists ${sql.id(SCHEMA)}`);
+    // Also those of runs whose source was removed since (its run history went with it).
     const leftovers = await run(em, sql`select t.table_name from information_schema.tables t
-      join sync_runs r on r.id::text = substring(t.table_name from '^r([0-9]+)_')
-      where t.table_schema = ${SCHEMA} and r.source_name = ${source} and r.id <> ${runId}`);
+      left join sync_runs r on r.id::text = substring(t.table_name from '^r([0-9]+)_')
+      where t.table_schema = ${SCHEMA} and (r.id is null or (r.source_name = ${source} and r.id <> ${runId}))`);
     for (const l of leftovers) await run(em, sql`drop table if exists ${sql.table(`${SCHEMA}.${String(l.table_name)}`)}`);
     let client: pg.Client | undefined;
     if (!db.embedded) {
@@ -81,7 +82,12 @@ export class SyncStage {
       }
     }
     const stage = new SyncStage(client ? clientSession(client) : emSession(em), `${SCHEMA}.r${runId}_`, client);
-    await stage.session.run(sql`create unlogged table ${sql.table(stage.tombstones)} (entity text not null, sourced_id text collate "C" not null)`);
+    try {
+      await stage.session.run(sql`create unlogged table ${sql.table(stage.tombstones)} (entity text not null, sourced_id text collate "C" not null)`);
+    } catch (err) {
+      await stage.close();
+      throw err;
+    }
     return stage;
   }
 
