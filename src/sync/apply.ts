@@ -189,13 +189,15 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     ...PARTS.filter((p) => !p.service || r.services.includes(p.service)).map((p) => p.entity)]);
   // Which source delivered each record; a first load of an empty gateway builds this table's keys once, too.
   const restoreRecords = await dropStructuresIfEmpty(em, ['source_records']);
+  let owned = 0;
   for (const entity of WRITE_ORDER) {
-    await run(em, sql`insert into source_records (table_name, sourced_id, source_name)
-      select distinct ${entityDef(entity).table}, x.sourced_id, ${r.source} from (${r.stage.idsOf(entity)}) x ${restoreRecords ? sql`` : sql`on conflict do nothing`}`);
+    owned += await count1(em, sql`with w as (insert into source_records (table_name, sourced_id, source_name)
+      select distinct ${entityDef(entity).table}, x.sourced_id, ${r.source} from (${r.stage.idsOf(entity)}) x
+      ${restoreRecords ? sql`` : sql`on conflict do nothing`} returning 1) select count(*)::int as n from w`);
   }
   await restoreRecords?.();
   // The joins below are planned on statistics: these rows are new in this transaction, which ANALYZE counts.
-  await run(em, sql`analyze source_records`);
+  if (owned >= ANALYZE_AFTER) await run(em, sql`analyze source_records`);
   const written = WRITE_ORDER.filter((e) => r.stage.tableOf(e)).map((e) => entityDef(e).table);
   const links = [...(r.stage.tableOf('Class') ? ['class_terms'] : []), ...(r.stage.tableOf('User') ? ['user_agents'] : [])];
   const restore = await dropStructuresIfEmpty(em, [...written, ...links]);
