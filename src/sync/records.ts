@@ -100,24 +100,23 @@ export const PART_OWNERS: ReadonlyMap<EntityName, { owner: EntityName; ownerFiel
 /** Link lists (no sourcedId of their own) delivered inside a record: owner → other. */
 export interface Link { owner: string; other: string }
 
-/** Everything one run delivers, per entity; `tombstones` are upstream tobedeleted records too incomplete to store whole. */
+/**
+ * What a run has read and not yet staged, per entity (stage.ts moves rows and tombstones out after each
+ * page); `tombstones` are upstream tobedeleted records too incomplete to store whole. The owners whose parts
+ * and link lists a run replaces are its staged owner rows (apply.ts).
+ */
 export interface Batch {
   rows: Map<EntityName, Row[]>;
   tombstones: Map<EntityName, string[]>;
   classTerms: Link[];
   userAgents: Link[];
-  /** Owners whose link lists the batch replaces. */
-  classes: string[];
-  users: string[];
-  /** Per part entity (PART_OWNERS): the owners whose parts the batch replaces. */
-  partOwners: Map<EntityName, string[]>;
   /** Every reference to check: target entity → sourcedId → where it was first seen. */
   references: Map<EntityName, Map<string, SyncIssue>>;
   issues: SyncIssue[];
 }
 
 export const emptyBatch = (): Batch => ({
-  rows: new Map(), tombstones: new Map(), classTerms: [], userAgents: [], classes: [], users: [], partOwners: new Map(), references: new Map(), issues: [],
+  rows: new Map(), tombstones: new Map(), classTerms: [], userAgents: [], references: new Map(), issues: [],
 });
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -139,12 +138,6 @@ const fieldsOfDef = (def: EntityDef) => {
 /** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source. */
 export class RecordReader {
   constructor(private readonly batch: Batch, private readonly prefix = '', private readonly services: readonly Service[] = ['rostering']) {}
-
-  private owns(part: EntityName, owner: string) {
-    const list = this.batch.partOwners.get(part) ?? [];
-    list.push(owner);
-    this.batch.partOwners.set(part, list);
-  }
 
   private issue(i: SyncIssue) {
     if (this.batch.issues.length < MAX_ISSUES) this.batch.issues.push(i);
@@ -265,7 +258,6 @@ export class RecordReader {
       row[name] = this.value(f, raw, at, name);
     }
     if (entity === 'Class') {
-      this.batch.classes.push(sourcedId);
       for (const term of this.list(record.terms, at('terms'))) {
         const id = this.reference('AcademicSession', term, at, 'terms');
         if (id) this.batch.classTerms.push({ owner: sourcedId, other: id });
@@ -300,7 +292,6 @@ export class RecordReader {
 
   /** The parts of one owner record; a missing property is an empty list. */
   private readPart(part: Part, owner: string, record: Json, at: (field: string) => Omit<SyncIssue, 'reason'>) {
-    this.owns(part.entity, owner);
     const raw = record[part.property];
     if (missing(raw)) return;
     const def = entityDef(part.entity);
@@ -328,9 +319,6 @@ export class RecordReader {
    * they come back in the upstream's order), profiles (sourcedId from the profileId URI) and agents.
    */
   private readUserLists(user: string, record: Json, at: (field: string) => Omit<SyncIssue, 'reason'>) {
-    this.batch.users.push(user);
-    this.owns('UserRole', user);
-    this.owns('UserProfile', user);
     const roleDef = entityDef('UserRole');
     this.list(record.roles, at('roles')).forEach((role, i) => {
       const where = at(`roles[${i}]`);

@@ -120,10 +120,6 @@ export class SyncStage {
     const forgotten = this.forgotten.splice(0);
     batch.rows.clear();
     batch.tombstones.clear();
-    // Owners of parts, classes and users are the staged owner rows themselves (apply.ts reads them there).
-    batch.partOwners.clear();
-    batch.classes.length = 0;
-    batch.users.length = 0;
     const work = this.queue.then(async () => {
       for (const f of forgotten) await this.dropStaged(f.entity, f.id);
       const now = new Date().toISOString();
