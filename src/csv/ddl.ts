@@ -1,4 +1,4 @@
-import { joined, sql, type Row, type Sql, type SqlSession } from '../db/sql.js';
+import { and, joined, sql, type Row, type Sql, type SqlSession } from '../db/sql.js';
 
 /**
  * The CSV import's DDL: temporary tables (dropped at commit) and the keys, indexes and foreign keys
@@ -55,3 +55,41 @@ export const addConstraint = (session: SqlSession, k: Structure) =>
   session.run(sql`alter table ${sql.table(k.table)} add constraint ${sql.id(k.name)} ${sql.raw(k.def)}`);
 /** Rebuilds an index with the catalog's `create index ...` text. */
 export const createIndex = (session: SqlSession, i: Structure) => session.run(sql.raw(i.def));
+
+/**
+ * A first load into empty tables: drops the keys, indexes and foreign keys on and into `tables` so that
+ * rows go in without maintaining them, and gives back how to rebuild them: `restoreKey(table)` right away
+ * for a table whose key later statements need, `restore()` the rest (keys, then indexes, then foreign
+ * keys, whose re-adding validates every row). `fks` are the foreign keys dropped.
+ */
+export async function dropForLoad(session: SqlSession, tables: readonly string[]) {
+  const { fks, indexes, pks } = await structures(session, tables);
+  for (const k of fks) await dropConstraint(session, k);
+  for (const i of indexes) await dropIndex(session, i);
+  for (const k of pks) await dropConstraint(session, k);
+  // Index and key builds sort; foreign-key validation runs its anti-join with maintenance_work_mem.
+  await session.run(sql`set local maintenance_work_mem = '256MB'`);
+  await session.run(sql`set local work_mem = '64MB'`);
+  const restored = new Set<Structure>();
+  const restoreKey = async (table: string) => {
+    for (const k of pks.filter((p) => p.table === table && !restored.has(p))) {
+      await addConstraint(session, k);
+      restored.add(k);
+    }
+  };
+  return {
+    fks,
+    restoreKey,
+    restore: async () => {
+      for (const k of pks) await restoreKey(k.table);
+      for (const i of indexes) await createIndex(session, i);
+      for (const k of fks) await addConstraint(session, k);
+    },
+  };
+}
+
+/** Whether every one of the tables is empty (an initial load). */
+export async function tablesEmpty(session: SqlSession, tables: readonly string[]): Promise<boolean> {
+  const [empty] = await session.run(sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`);
+  return !!empty!.yes;
+}

@@ -1,8 +1,8 @@
-import { and, sql, type SqlSession } from '../db/sql.js';
+import { sql, type SqlSession } from '../db/sql.js';
 import { rawSelectSql } from './cells-sql.js';
 import type { FileSpec, Mode } from './columns.js';
 import type { CsvSession } from './connection.js';
-import { addConstraint, createIndex, dropConstraint, dropIndex, dropTable, structures, type Structure } from './ddl.js';
+import { dropForLoad, dropTable, tablesEmpty, type Structure } from './ddl.js';
 import { LINKS, linkTablesOf, type LoadCount } from './load.js';
 import type { PackageSource } from './read-package.js';
 import type { FileReport } from './report.js';
@@ -26,32 +26,17 @@ import type { ImportOptions } from './import-options.js';
 export async function importFast(session: CsvSession, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions): Promise<{ files: FileReport[]; written: Record<string, LoadCount> } | undefined> {
   const copy = session.copy;
-  if (!copy || !(await tablesEmpty(session, specs))) return undefined;
+  if (!copy || !(await tablesEmpty(session, specs.map((s) => s.table)))) return undefined;
   return attempt(session, 'csv_fast', () => load(session, copy, pkg, specs, modes, opts));
-}
-
-/** Whether every table the files write is empty (an initial load). */
-export async function tablesEmpty(session: SqlSession, specs: readonly FileSpec[]): Promise<boolean> {
-  const [empty] = await session.run(sql`select ${and(specs.map((s) => sql`not exists (select 1 from ${sql.table(s.table)})`))} as yes`);
-  return !!empty.yes;
 }
 
 async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>, pkg: PackageSource, specs: readonly FileSpec[],
   modes: Map<string, Mode>, opts: ImportOptions) {
   const tables = specs.map((s) => s.table);
   const links = specs.flatMap(linkTablesOf);
-  const { fks, indexes, pks } = await structures(session, [...tables, ...links]);
-  const restoreKey = async (table: string) => {
-    for (const k of pks.filter((p) => p.table === table)) await addConstraint(session, k);
-  };
   const direct = new Set<string>();
   for (const spec of specs) if (await directEligible(session, spec)) direct.add(spec.key);
-  for (const k of fks) await dropConstraint(session, k);
-  for (const i of indexes) await dropIndex(session, i);
-  for (const k of pks) await dropConstraint(session, k);
-  // Index and key builds sort; foreign-key validation runs its anti-join with maintenance_work_mem.
-  await session.run(sql`set local maintenance_work_mem = '256MB'`);
-  await session.run(sql`set local work_mem = '64MB'`);
+  const { fks, restoreKey, restore } = await dropForLoad(session, [...tables, ...links]);
   opts.onLoad?.({ checked: false });
 
   const inPackage = new Set(tables);
@@ -97,9 +82,8 @@ async function load(session: SqlSession, client: NonNullable<CsvSession['copy']>
     report(raw.rows, 'postgres');
   }
 
-  for (const i of indexes) await createIndex(session, i);
   // Re-adding a foreign key validates every row: this is the reference check for those columns.
-  for (const k of fks) await addConstraint(session, k);
+  await restore();
   for (const ref of unguardedReferences(specs, fks)) {
     if (await unresolved(session, ref.table, ref.column, ref.refTable)) throw new Declined();
   }

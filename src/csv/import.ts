@@ -1,7 +1,8 @@
 import type { Database } from '../db/orm.js';
 import { sql } from '../db/sql.js';
 import { checkStaged } from './checks.js';
-import { importFast, tablesEmpty } from './fast-import.js';
+import { importFast } from './fast-import.js';
+import { tablesEmpty } from './ddl.js';
 import { importChanges } from './reimport.js';
 import { filesFor, type FileSpec } from './columns.js';
 import { loadFile } from './load.js';
@@ -48,7 +49,7 @@ export async function importPackage(db: Database, location: string, opts: Import
         if (copy && opts.parseInDatabase !== false && opts.optimistic !== false && !opts.dryRun && manifest.version === '1.2') {
           // An initial load, or a re-import that writes only what changed; either gives up (and
           // undoes itself) on anything unexpected, and the careful path below names the errors.
-          const initial = await tablesEmpty(session, specs);
+          const initial = await tablesEmpty(session, specs.map((s) => s.table));
           const done = initial ? await importFast(session, pkg, specs, manifest.modes, opts)
             : await importChanges(session, pkg, specs, manifest.modes, opts, await unchangedFiles(session, pkg, specs, manifest.modes, manifest.version, marks));
           if (done) {

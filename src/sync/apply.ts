@@ -8,8 +8,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { entityColumns, upsertStatement } from '../db/bulk.js';
-import { addConstraint, createIndex, createTempTable, dropConstraint, dropIndex, structures } from '../csv/ddl.js';
-import { and, emSession, joined, run, sql, type Sql } from '../db/sql.js';
+import { createTempTable, dropForLoad, tablesEmpty } from '../csv/ddl.js';
+import { emSession, joined, run, sql, type Sql } from '../db/sql.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
@@ -102,24 +102,12 @@ async function checkReferences(em: EntityManager, r: StagedRun): Promise<SyncIss
  */
 async function dropStructuresIfEmpty(em: EntityManager, tables: string[]) {
   if (!tables.length) return undefined;
-  const empty = async () => !!(await run(em, sql`select ${and(tables.map((t) => sql`not exists (select 1 from ${sql.table(t)})`))} as yes`))[0]!.yes;
-  if (!(await empty())) return undefined;
+  const session = emSession(em);
+  if (!(await tablesEmpty(session, tables))) return undefined;
   // Again under a lock, so that nobody adds a row before the keys are back (readers still may read).
   await run(em, sql`lock table ${joined(tables.map((t) => sql.table(t)))} in exclusive mode`);
-  if (!(await empty())) return undefined;
-  const session = emSession(em);
-  const built = await structures(session, tables);
-  for (const k of built.fks) await dropConstraint(session, k);
-  for (const i of built.indexes) await dropIndex(session, i);
-  for (const k of built.pks) await dropConstraint(session, k);
-  // Key and index builds sort; foreign-key validation runs its anti-join with maintenance_work_mem.
-  await run(em, sql`set local maintenance_work_mem = '256MB'`);
-  await run(em, sql`set local work_mem = '64MB'`);
-  return async () => {
-    for (const k of built.pks) await addConstraint(session, k);
-    for (const i of built.indexes) await createIndex(session, i);
-    for (const k of built.fks) await addConstraint(session, k);
-  };
+  if (!(await tablesEmpty(session, tables))) return undefined;
+  return (await dropForLoad(session, tables)).restore;
 }
 
 /** The part's owner column, when `entity` is kept as parts of an owner. */

@@ -99,8 +99,7 @@ export class SyncStage {
   /** The run's sourcedIds of an entity: its staged rows and its tombstones (column `sourced_id`). */
   idsOf(entity: EntityName): Sql {
     const staged = this.tables.get(entity);
-    const tomb = sql`select sourced_id from ${sql.table(this.tombstones)} where entity = ${entity}`;
-    return staged ? sql`select sourced_id from ${sql.table(staged)} union all ${tomb}` : tomb;
+    return staged ? sql`select sourced_id from ${sql.table(staged)} union all ${this.tombstonesOf(entity)}` : this.tombstonesOf(entity);
   }
 
   /** The tombstoned sourcedIds of an entity (column `sourced_id`). */
