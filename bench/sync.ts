@@ -1,8 +1,9 @@
 /**
  * `npm run bench:sync`: the aggregator against a CSV import of the same data, on the PostgreSQL server.
  *
- * 1. Upstream: a scratch database seeded with the bench district (`seedDistrict`, 20 schools, 20,000 students,
- *    seed 1, the district of bench:graph and bench:load), served by this server on a free loopback port.
+ * 1. Upstream: a scratch database seeded with the bench district (the CLI's `seed` in a child process, 20 schools,
+ *    20,000 students, seed 1, the district of bench:graph and bench:load), served by this server on a free loopback
+ *    port. Seeding here would leave a heap that slows every garbage collection of the upstream while it serves.
  * 2. Full sync of all three services (rostering, gradebook, resources) into a fresh gateway database, in a
  *    child process (its peak RSS is the sync's own).
  * 3. A 1 % change upstream: direct updates that bump dateLastModified on one record in a hundred of every
@@ -12,7 +13,7 @@
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SCHOOLS (20), BENCH_STUDENTS (20000).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -73,10 +74,19 @@ function runChild(mode: string, arg: string, env: NodeJS.ProcessEnv): Promise<Ch
   });
 }
 
+/** The CLI's `seed` (the build when fresh, as bin/ chooses) into `url`; its report line gives the row count. */
+function seedInChild(url: string): { total: number; seconds: number } {
+  const cli = fileURLToPath(new URL('../bin/oneroster-graph.js', import.meta.url));
+  const out = execFileSync(process.execPath, [cli, 'seed', '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '1'],
+    { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const m = /seeded (\d+) records in ([\d.]+) s/.exec(out);
+  if (!m) throw new Error(`seed printed no report: ${out.slice(-300)}`);
+  return { total: Number(m[1]), seconds: Number(m[2]) };
+}
+
 async function main() {
   console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
   const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
-  const { seedDistrict } = await service<typeof import('../src/seed/seed.js')>('seed/seed.js');
   const { buildApp } = await service<typeof import('../src/app.js')>('app.js');
   const { loadConfig } = await service<typeof import('../src/db/config.js')>('db/config.js');
   const { loadSigningKeys } = await service<typeof import('../src/auth/signing-keys.js')>('auth/signing-keys.js');
@@ -93,9 +103,9 @@ async function main() {
   const upDb = await openAt(up.url);
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    const seeded = await seedDistrict(upDb.orm.em.fork(), { schools: SCHOOLS, students: STUDENTS, seed: 1 });
+    const seeded = seedInChild(up.url);
     await run(upDb.orm.em.fork(), sql`vacuum analyze`);
-    console.log(`upstream: seeded ${seeded.total.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s`);
+    console.log(`upstream: seeded ${seeded.total.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s (child process)`);
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });
     app = await buildApp({ db: upDb, config: loadConfig({ ...process.env, DATABASE_URL: up.url, LOG_LEVEL: 'silent' }), keys });
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -193,8 +193,12 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     const table = entityDef(entity).table;
     const staged = r.stage.tableOf(entity);
     const notStaged = staged ? sql`not exists (select 1 from ${sql.table(staged)} s where s.sourced_id = t.sourced_id)` : sql`true`;
-    const changed = staged ? await count1(em, upsertChanged(r.source, entity, staged, runTime, !!restore)) : 0;
+    // A table this first load found empty holds only what it staged: nothing there to mark tobedeleted.
+    const fresh = !!restore && !!staged;
+    const changed = staged ? await count1(em, upsertChanged(r.source, entity, staged, runTime, fresh)) : 0;
     if (changed >= ANALYZE_AFTER) await run(em, sql`analyze ${sql.table(table)}`);
+    count(table, changed, 0);
+    if (fresh) continue;
     let deleted = await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
     if (r.full) {
       deleted += await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
@@ -207,7 +211,7 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     if (part && owners) {
       deleted += await count1(em, markDeleted(r.source, entity, sql`${sql.ref(`t.${part.column}`)} in (select sourced_id from ${sql.table(owners)}) and ${notStaged}`, runTime));
     }
-    count(table, changed, deleted);
+    count(table, 0, deleted);
   }
   const touch = async (entity: EntityName, ids: string[]) => {
     if (ids.length) await run(em, sql`insert into ${sql.table(TOUCHED)} select ${entity}, x from unnest(${textArray(ids)}) x`);

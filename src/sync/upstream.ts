@@ -15,6 +15,11 @@ import type { Source } from './sources.js';
 export interface UpstreamOptions {
   /** Records asked for per page (the upstream may silently return fewer; paging copes). */
   pageSize?: number;
+  /**
+   * Requests of one collection in flight at once while the upstream pages by plain limit/offset (the
+   * upstream's database and its rendering then overlap); 1 asks for each page only after the previous one.
+   */
+  pagesInFlight?: number;
   /** Per request, body included. */
   timeoutMs?: number;
   /** Retries of one request after its first attempt. */
@@ -31,7 +36,7 @@ export interface UpstreamOptions {
 }
 
 const DEFAULTS: Required<Omit<UpstreamOptions, 'onRetry'>> = {
-  pageSize: 1000, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
+  pageSize: 1000, pagesInFlight: 2, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
   maxRetryAfterMs: 120_000, maxPageBytes: 256 * 1024 ** 2,
 };
 
@@ -83,17 +88,28 @@ export class Upstream {
    * rel=next while the upstream sends one; without Link headers pages by offset, advancing by what
    * actually arrived (a provider may cap `limit` silently), until X-Total-Count is reached or, without a
    * total, an empty page. The next page is requested before the current one is handed over: the upstream
-   * prepares it while the caller checks this one.
+   * prepares it while the caller checks this one. While full pages arrive and the next link is the plain
+   * limit/offset URL, the pages after it are asked for too (`pagesInFlight`); a page is only ever used
+   * when it is the URL the paging itself arrives at, so a guess the upstream's links contradict is dropped.
    */
   async *pages(service: Service, path: string, wrapper: string, filter?: string):
     AsyncGenerator<{ url: string; records: Record<string, unknown>[]; total?: number }> {
     const visited = new Set<string>();
+    const inFlight = new Map<string, ReturnType<Upstream['get']>>();
+    const request = (target: string) => {
+      if (!inFlight.has(target)) {
+        const pending = this.get(target);
+        pending.catch(() => undefined); // awaited when its turn comes; a caller that stops early leaves no unhandled rejection
+        inFlight.set(target, pending);
+      }
+    };
     let offset = 0;
     let url = this.collectionUrl(service, path, 0, filter);
     visited.add(url);
-    let pending = this.get(url);
+    request(url);
     for (;;) {
-      const page = await pending;
+      const page = await inFlight.get(url)!;
+      inFlight.delete(url);
       const records = page.body[wrapper];
       if (!Array.isArray(records)) throw new UpstreamError(`upstream response has no "${wrapper}" list: ${url}`, url, false);
       for (const record of records) {
@@ -107,8 +123,12 @@ export class Upstream {
       if (next !== undefined) {
         if (visited.has(next)) throw new UpstreamError(`upstream paging loops back to ${next}`, next, false);
         visited.add(next);
-        pending = this.get(next);
-        pending.catch(() => undefined); // awaited on the next turn; a caller that stops early leaves no unhandled rejection
+        if (!inFlight.has(next)) inFlight.clear(); // guesses the upstream's paging went past: dropped
+        request(next);
+        const plain = records.length === this.opts.pageSize && page.total !== undefined && next === this.collectionUrl(service, path, offset, filter);
+        for (let k = 1; plain && k < this.opts.pagesInFlight && offset + k * records.length < page.total!; k++) {
+          request(this.collectionUrl(service, path, offset + k * records.length, filter));
+        }
       }
       yield { url, records: records as Record<string, unknown>[], total: page.total };
       if (next === undefined) break;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
@@ -166,6 +166,51 @@ describe('sync through faults', () => {
     const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
     expect(again.error).toBeUndefined();
     await expectConverged();
+  });
+
+  it('keeps the page after next in flight while pages come by plain limit/offset, and drops a guess the upstream\'s links contradict', async () => {
+    const source = { name: 'sis', baseUrl: proxy.url, version: '1.2' as const, auth: 'oauth2' as const, tokenUrl: `${proxy.url}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: ['rostering' as const] };
+    const expected = (await collection(upstream, 'users')).map((u) => u.sourcedId);
+    expect(expected.length).toBeGreaterThan(25);
+    const asked = () => proxy.seen.filter((u) => u.includes('/users?')).map((u) => new URL(u, 'http://x').searchParams)
+      .map((q) => `${q.get('offset')}/${q.get('limit')}`);
+    const walk = async (pages: AsyncGenerator<{ records: Record<string, unknown>[] }>) => {
+      const ids: unknown[] = [];
+      for await (const page of pages) ids.push(...page.records.map((r) => r.sourcedId));
+      return ids;
+    };
+
+    // Two in flight: while the caller still holds the first page, the second and third are asked for.
+    proxy.seen.length = 0;
+    const pages = new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 2 }).pages('rostering', '/users', 'users');
+    const first = await pages.next();
+    await vi.waitFor(() => expect(asked()).toEqual(['0/10', '10/10', '20/10']));
+    const ids = [...(first.value!.records.map((r) => r.sourcedId)), ...(await walk(pages))];
+    expect(ids).toEqual(expected);
+
+    // One in flight: only the next page while the caller holds this one.
+    proxy.seen.length = 0;
+    const single = new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 1 }).pages('rostering', '/users', 'users');
+    await single.next();
+    await vi.waitFor(() => expect(asked()).toEqual(['0/10', '10/10']));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(asked()).toEqual(['0/10', '10/10']);
+    await single.return(undefined);
+
+    // The upstream caps the second page at 5 records: its Link then continues at offset 15 with limit 5, the guess
+    // at offset 20 goes unused, and every record arrives once.
+    proxy.faults.push(async (req, _res, forward) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      if (!on('/users')(req) || url.searchParams.get('offset') !== '10') return false;
+      url.searchParams.set('limit', '5');
+      await forward(undefined, { url: url.pathname + url.search });
+      return true;
+    });
+    proxy.seen.length = 0;
+    expect(await walk(new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 2 }).pages('rostering', '/users', 'users'))).toEqual(expected);
+    expect(asked().slice(0, 4)).toEqual(['0/10', '10/10', '20/10', '15/5']);
+    expect(proxy.faults).toHaveLength(0);
   });
 
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
