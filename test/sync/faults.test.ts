@@ -186,7 +186,7 @@ describe('sync through faults', () => {
     const pages = new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 2 }).pages('rostering', '/users', 'users');
     const first = await pages.next();
     await vi.waitFor(() => expect(asked()).toEqual(['0/10', '10/10', '20/10']));
-    const ids = [...(first.value!.records.map((r) => r.sourcedId)), ...(await walk(pages))];
+    const ids = [...((first.value as { records: Record<string, unknown>[] }).records.map((r) => r.sourcedId)), ...(await walk(pages))];
     expect(ids).toEqual(expected);
 
     // One in flight: only the next page while the caller holds this one.
