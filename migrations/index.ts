@@ -7,6 +7,7 @@ import { Migration20261206200500 } from './Migration20261206200500.js';
 import { Migration20261206225427 } from './Migration20261206225427.js';
 import { Migration20261207020500 } from './Migration20261207020500.js';
 import { Migration20261207030000 } from './Migration20261207030000.js';
+import { Migration20261207050544 } from './Migration20261207050544.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261206225427', class: Migration20261206225427 },
   { name: 'Migration20261207020500', class: Migration20261207020500 },
   { name: 'Migration20261207030000', class: Migration20261207030000 },
+  { name: 'Migration20261207050544', class: Migration20261207050544 },
 ];

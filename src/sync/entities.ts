@@ -97,7 +97,8 @@ export const GradeOutbox = new EntitySchema<GradeOutboxRow>({
     deliveredAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     failedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
-  indexes: [{ properties: ['source', 'deliveredAt', 'failedAt', 'id'] }],
+  // The second: a record's rows in order (delivery), and whether a sync must leave the record alone (outbox-pending.ts).
+  indexes: [{ properties: ['source', 'deliveredAt', 'failedAt', 'id'] }, { properties: ['source', 'recordType', 'sourcedId', 'id'] }],
 });
 
 export const syncEntitySchemas = [Source, SourceRecord, SyncRun, GradeOutbox];
