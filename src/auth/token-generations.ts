@@ -4,6 +4,8 @@
  *
  * The current generation is read from the database and cached per client for `cacheMs` (default 5 s):
  * that is the bound on how long a revoked token can still be used, on any process sharing the database.
+ * A token newer than the cached generation proves the entry stale (generations only grow, and tokens are
+ * signed): it is read again at once, so that the token a client fetches right after a revocation works.
  */
 export type GenerationLookup = (clientId: string) => Promise<number | null>;
 
@@ -23,7 +25,7 @@ export class TokenGenerations {
   async isCurrent(clientId: string, generation: number): Promise<boolean> {
     const now = this.now();
     let entry = this.cache.get(clientId);
-    if (!entry || entry.until <= now) {
+    if (!entry || entry.until <= now || (entry.generation !== null && generation > entry.generation)) {
       entry = { generation: await this.lookup(clientId), until: now + this.cacheMs };
       this.cache.delete(clientId);
       if (this.cache.size >= MAX_CACHED_CLIENTS) this.cache.delete(this.cache.keys().next().value!);

@@ -51,6 +51,8 @@ export interface StagedRun {
   /** The services whose parts the reader read (PARTS[].service). */
   services: readonly Service[];
   full: boolean;
+  /** Entities whose collection the upstream did not list in this run (not offered): never marked tobedeleted for it. */
+  unlisted?: ReadonlySet<EntityName>;
 }
 
 const count1 = async (em: EntityManager, statement: Sql) => Number((await run(em, statement))[0]!.n);
@@ -200,7 +202,7 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     count(table, changed, 0);
     if (fresh) continue;
     let deleted = await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
-    if (r.full) {
+    if (r.full && !r.unlisted?.has(entity)) {
       deleted += await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
         where sr.source_name = ${r.source} and sr.table_name = ${table}) and ${notStaged}
         and t.sourced_id not in (${r.stage.tombstonesOf(entity)})`, runTime));

@@ -52,8 +52,11 @@ export async function testSourceCommand(name: string) {
     const report = await probeSource(db.orm.em.fork(), key, name);
     console.log(report.auth === 'oauth1' ? `${name}: signed requests accepted` : `${name}: token ok`);
     for (const c of report.collections) {
-      console.log(`  ${c.collection.padEnd(18)} ${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`);
+      console.log(`  ${c.collection.padEnd(20)} ${c.error === undefined
+        ? `${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`
+        : `${c.skipped ? 'skipped by sync' : 'FAILED'}: ${c.error}`}`);
     }
+    if (!report.ok) process.exitCode = 1;
   });
 }
 
@@ -69,6 +72,7 @@ function formatReport(r: SyncReport): string {
     + (r.since ? ` (changes since ${r.since})` : '')];
   if (r.ok) lines.push(`  ${r.changed} records changed, ${r.deleted} marked tobedeleted${r.dryRun ? ' (nothing written)' : ''}`);
   for (const [collection, n] of Object.entries(r.fetched)) lines.push(`  fetched ${collection.padEnd(18)} ${n}`);
+  for (const [collection, why] of Object.entries(r.skipped)) lines.push(`  skipped ${collection.padEnd(18)} ${why}`);
   if (r.error) lines.push(`  error: ${r.error}`);
   for (const e of r.errors) lines.push(`  ${e.url || '(stored data)'} ${e.sourcedId} ${e.field}: ${e.reason}`);
   return lines.join('\n');
@@ -84,7 +88,7 @@ function progress(source: string, json: boolean): { opts: SyncOptions; stop(): v
   const open = new Map<string, cliProgress.SingleBar>();
   return {
     opts: {
-      onProgress: (message) => { if (message.startsWith('retrying')) bars.log(`${source}: ${message}\n`); },
+      onProgress: (message) => { if (message.startsWith('retrying') || message.startsWith('skipped')) bars.log(`${source}: ${message}\n`); },
       onPage: (collection, fetched, total) => {
         const bar = open.get(collection) ?? bars.create(total ?? fetched, 0, { collection: collection.padEnd(16) });
         open.set(collection, bar);

@@ -18,9 +18,18 @@ export type Row = Record<string, unknown>;
 /** A problem with one upstream record: where it came from, which record, which field. */
 export interface SyncIssue { url: string; sourcedId: string; field: string; reason: string }
 
-export interface SyncCollection { service: Service; path: string; wrapper: string; entity: EntityName }
+export interface SyncCollection {
+  service: Service; path: string; wrapper: string; entity: EntityName;
+  /**
+   * A provider of the service may not offer it to this client: demographics have a scope of their own that
+   * districts often withhold, and OneRoster 1.2's assessment results are a profile of their own (assessment.*
+   * scopes) that many gradebook providers do not implement.
+   */
+  optional?: boolean;
+}
 
-const collection = (service: Service, wrapper: string, entity: EntityName): SyncCollection => ({ service, path: `/${wrapper}`, wrapper, entity });
+const collection = (service: Service, wrapper: string, entity: EntityName, optional?: 'optional'): SyncCollection =>
+  ({ service, path: `/${wrapper}`, wrapper, entity, ...(optional ? { optional: true } : {}) });
 
 /** The root collections that hold whole tables, per service, in reference order. */
 export const SYNC_COLLECTIONS: readonly SyncCollection[] = [
@@ -30,13 +39,13 @@ export const SYNC_COLLECTIONS: readonly SyncCollection[] = [
   collection('rostering', 'classes', 'Class'),
   collection('rostering', 'users', 'User'),
   collection('rostering', 'enrollments', 'Enrollment'),
-  collection('rostering', 'demographics', 'Demographics'),
+  collection('rostering', 'demographics', 'Demographics', 'optional'),
   collection('gradebook', 'categories', 'Category'),
   collection('gradebook', 'scoreScales', 'ScoreScale'),
   collection('gradebook', 'lineItems', 'LineItem'),
   collection('gradebook', 'results', 'Result'),
-  collection('gradebook', 'assessmentLineItems', 'AssessmentLineItem'),
-  collection('gradebook', 'assessmentResults', 'AssessmentResult'),
+  collection('gradebook', 'assessmentLineItems', 'AssessmentLineItem', 'optional'),
+  collection('gradebook', 'assessmentResults', 'AssessmentResult', 'optional'),
   collection('resources', 'resources', 'Resource'),
 ];
 

@@ -13,7 +13,9 @@ import { applyStaged, type TableCount } from './apply.js';
 import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
 import { loadSource } from './sources.js';
 import { SyncStage } from './stage.js';
-import { Upstream, type UpstreamOptions } from './upstream.js';
+import { Upstream, type UpstreamError, type UpstreamOptions } from './upstream.js';
+import { whyNotOffered } from './not-offered.js';
+import type { EntityName } from '../model/dsl.js';
 import { V1p1Reader } from './v1p1.js';
 
 export interface SyncOptions {
@@ -40,6 +42,8 @@ export interface SyncReport {
   changed: number;
   deleted: number;
   tables: Record<string, TableCount>;
+  /** Optional collections the upstream does not offer this client (not-offered.ts), with why: read by no run until it does. */
+  skipped: Record<string, string>;
   /** Why the run failed, in one line. */
   error?: string;
   /** Invalid records: upstream URL, sourcedId, field and reason. */
@@ -113,7 +117,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   const source = await loadSource(em, key, name);
   const last = opts.full ? undefined : await lastSuccessStart(em, name);
   const report: SyncReport = {
-    source: name, ok: false, mode: last ? 'incremental' : 'full', dryRun: !!opts.dryRun, fetched: {}, changed: 0, deleted: 0, tables: {}, errors: [], seconds: 0,
+    source: name, ok: false, mode: last ? 'incremental' : 'full', dryRun: !!opts.dryRun, fetched: {}, skipped: {}, changed: 0, deleted: 0, tables: {}, errors: [], seconds: 0,
   };
   if (last) report.since = new Date(last.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
   const [runRow] = await run(em, sql`insert into sync_runs (source_name, mode, dry_run, started_at, status)
@@ -121,6 +125,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   let stage: SyncStage | undefined;
   try {
     const batch = emptyBatch();
+    /** Entities whose collection the upstream did not list this run: a full run marks none of them tobedeleted. */
+    const unlisted = new Set<EntityName>();
     stage = await SyncStage.open(db, name, Number(runRow.id));
     // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts); 1.1 sources sync rostering only.
     const services = source.version === '1.1' ? ['rostering' as const] : source.services;
@@ -137,18 +143,31 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       // arrive twice: the last copy wins.
       const seen = new Set<unknown>();
       let fetched = 0;
-      for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
-        for (const record of page.records) {
-          if (seen.has(record.sourcedId)) {
-            reader.forget(c.entity, record.sourcedId);
-            stage.forget(c.entity, prefix + String(record.sourcedId));
+      let pages = 0;
+      try {
+        for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
+          pages++;
+          for (const record of page.records) {
+            if (seen.has(record.sourcedId)) {
+              reader.forget(c.entity, record.sourcedId);
+              stage.forget(c.entity, prefix + String(record.sourcedId));
+            }
+            seen.add(record.sourcedId);
+            reader.read(c.entity, { url: page.url, record });
           }
-          seen.add(record.sourcedId);
-          reader.read(c.entity, { url: page.url, record });
+          await stage.flush(batch);
+          fetched += page.records.length;
+          opts.onPage?.(c.wrapper, fetched, page.total);
         }
-        await stage.flush(batch);
-        fetched += page.records.length;
-        opts.onPage?.(c.wrapper, fetched, page.total);
+      } catch (err) {
+        const why = whyNotOffered(c, err);
+        if (!why) throw err;
+        // Refused after some pages it did serve, the collection is not "not offered": the run fails.
+        if (!c.optional || pages > 0) throw new Error(`${why}: ${(err as UpstreamError).url}`);
+        report.skipped[c.wrapper] = why;
+        unlisted.add(c.entity);
+        opts.onProgress?.(`skipped ${c.wrapper}: ${why}`);
+        continue;
       }
       report.fetched[c.wrapper] = seen.size;
       opts.onProgress?.(`fetched ${c.wrapper}: ${seen.size}`);
@@ -162,7 +181,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     try {
       await em.transactional(async (tx) => {
         await run(tx, sql`set local statement_timeout = 0`);
-        const applied = await applyStaged(tx, { source: name, stage: staged, batch, services, full: report.mode === 'full' });
+        const applied = await applyStaged(tx, { source: name, stage: staged, batch, services, full: report.mode === 'full', unlisted });
         if (applied.issues.length) {
           report.errors = applied.issues;
           throw new RunFailed(`${applied.issues.length} upstream records cannot be stored; nothing was written`);

@@ -41,7 +41,8 @@ const DEFAULTS: Required<Omit<UpstreamOptions, 'onRetry'>> = {
 };
 
 export class UpstreamError extends Error {
-  constructor(message: string, readonly url: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+  /** `status`: the upstream's HTTP status, when it answered with one. */
+  constructor(message: string, readonly url: string, readonly retryable: boolean, readonly retryAfterMs?: number, readonly status?: number) {
     super(message);
     this.name = 'UpstreamError';
   }
@@ -264,7 +265,7 @@ export class Upstream {
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-      throw new UpstreamError(`upstream answered ${res.status}: ${url}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
+      throw new UpstreamError(`upstream answered ${res.status}: ${url}`, url, retryable, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined, res.status);
     }
     const length = Number(res.headers.get('content-length') ?? 0);
     if (length > this.opts.maxPageBytes) throw new UpstreamError(`upstream page of ${length} bytes is over the ${this.opts.maxPageBytes}-byte limit: ${url}`, url, false);
@@ -306,7 +307,7 @@ export class Upstream {
         if (wait) await sleep(wait);
       },
     }).catch((err: unknown) => {
-      if (err instanceof UpstreamError && err.retryable) throw new UpstreamError(`${err.message} (gave up after ${this.opts.retries + 1} attempts)`, url, false);
+      if (err instanceof UpstreamError && err.retryable) throw new UpstreamError(`${err.message} (gave up after ${this.opts.retries + 1} attempts)`, url, false, undefined, err.status);
       throw err;
     });
   }

@@ -41,6 +41,19 @@ describe('revocation of issued tokens', () => {
     expect(await restStatus(await tokenFor({ client_id: client.client_id, client_secret: rotated.client_secret }))).toBe(200);
   });
 
+  it('a token issued after a rotation works at once, also where the old generation is still cached', async () => {
+    const client = await store.add('busy', ['roster-core.readonly', 'roster.readonly']);
+    const before = await tokenFor(client);
+    expect(await restStatus(before)).toBe(200); // the server now holds generation 0 of this client in its cache
+    const rotated = (await store.rotateSecret(client.client_id))!;
+    const after = await tokenFor({ client_id: client.client_id, client_secret: rotated.client_secret });
+    expect(await restStatus(after)).toBe(200);
+    expect(await restStatus(before)).toBe(401); // the newer token told the cache that the generation moved on
+    // So does a scope change (it revokes too): the vendor's next token is good at once.
+    await store.update(client.client_id, { scopes: ['roster-core.readonly'] });
+    expect(await restStatus(await tokenFor({ client_id: client.client_id, client_secret: rotated.client_secret }))).toBe(200);
+  });
+
   it('removing a client revokes its tokens', async () => {
     const client = await store.add('leaving', ['roster-core.readonly']);
     const token = await tokenFor(client);
@@ -68,5 +81,20 @@ describe('TokenGenerations cache', () => {
     generation = null; // removed
     t = 10_000;
     expect(await generations.isCurrent('c', 1)).toBe(false);
+  });
+
+  it('looks again at once for a token newer than the cached generation (issued after a revocation)', async () => {
+    let generation: number | null = 3;
+    let lookups = 0;
+    const generations = new TokenGenerations(async () => { lookups++; return generation; }, 5_000, () => 0);
+    expect(await generations.isCurrent('c', 3)).toBe(true);
+    generation = 4;
+    expect(await generations.isCurrent('c', 4)).toBe(true);
+    expect(lookups).toBe(2);
+    expect(await generations.isCurrent('c', 3)).toBe(false); // the entry was refreshed
+    expect(lookups).toBe(2);
+    // Older tokens never cause a lookup: only a newer generation than the cached one can be a stale entry.
+    expect(await generations.isCurrent('c', 2)).toBe(false);
+    expect(lookups).toBe(2);
   });
 });

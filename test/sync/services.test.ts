@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPackage } from '../../src/csv/import.js';
 import { insertRows } from '../../src/db/bulk.js';
 import { run, sql } from '../../src/db/sql.js';
+import { ClientStore } from '../../src/auth/clients.js';
+import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
+import { addSource } from '../../src/sync/sources.js';
+import { whyNotOffered } from '../../src/sync/not-offered.js';
+import { SYNC_COLLECTIONS } from '../../src/sync/records.js';
+import { UpstreamError } from '../../src/sync/upstream.js';
 import { exportTo, scratchDir, writePackage } from '../csv/support.js';
 import { addUpstreamSource, closeInstances, collection, instance, ROOT_COLLECTIONS, SOURCES_KEY, withoutStamp, type Instance } from './support.js';
 
@@ -28,6 +34,7 @@ function readCsv(dir: string, file: string) {
 describe('sync of the gradebook and resources services', () => {
   let upstream: Instance;
   let gateway: Instance;
+  let base: string;
 
   beforeAll(async () => {
     upstream = await instance({ schools: 1, students: 24, seed: 6, lineItemsPerClass: 2 });
@@ -41,7 +48,7 @@ describe('sync of the gradebook and resources services', () => {
       { sourcedId: 'rlo-1', status: 'active', dateLastModified: now, result: second!.sourced_id, source: 'case', learningObjectiveId: '6b9f7e8a-2c1d-4e5f-9a0b-1c2d3e4f5a6b', score: 3.5 },
       { sourcedId: 'rlo-2', status: 'active', dateLastModified: now, result: second!.sourced_id, source: 'district', learningObjectiveId: 'ALG-2', textScore: 'proficient' },
     ]);
-    await addUpstreamSource(gateway, upstream, 'district', 'rostering,gradebook,resources');
+    base = await addUpstreamSource(gateway, upstream, 'district', 'rostering,gradebook,resources');
   });
   afterAll(() => closeInstances(upstream, gateway));
 
@@ -173,5 +180,63 @@ describe('sync of the gradebook and resources services', () => {
     // Everything else, the category fixed after the failed run included, is the upstream's again.
     const upstreamSide = ROOT_COLLECTIONS.filter((e) => e.path !== '/assessmentResults');
     for (const e of upstreamSide) expect(withoutStamp(await collection(gateway, e)), e.path).toEqual(withoutStamp(await collection(upstream, e)));
+  });
+  it('an upstream that does not grant the assessment collections: the run goes on without them, says so, and marks none of them tobedeleted', async () => {
+    // A source of its own (prefixed: the records are not district's) whose upstream client loses its scopes between runs.
+    const clients = new ClientStore(upstream.db.orm.em.fork());
+    const all = ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly', 'assessment.readonly'];
+    const client = await clients.add('limited', all);
+    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+      name: 'limited', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: client.client_id, clientSecret: client.client_secret, services: 'rostering,gradebook', prefix: 'lim-',
+    });
+    const assessmentsHere = async () => (await collection(gateway, ROOT_COLLECTIONS.find((e) => e.path === '/assessmentResults')!))
+      .filter((r) => r.sourcedId.startsWith('lim-'));
+    const first = await syncSource(gateway.db, SOURCES_KEY, 'limited', { upstream: { pageSize: 40 } });
+    expect(first.error).toBeUndefined();
+    expect(first.skipped).toEqual({});
+    const before = await assessmentsHere();
+    expect(before.length).toBeGreaterThan(0);
+
+    await clients.update(client.client_id, { scopes: ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly'] });
+    const probe = await probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'limited', { pageSize: 5 });
+    expect(probe.ok).toBe(true);
+    expect(probe.collections.find((c) => c.collection === 'results')).toMatchObject({ records: 5 });
+    expect(probe.collections.find((c) => c.collection === 'assessmentResults')).toMatchObject({
+      skipped: true, error: 'the upstream refuses assessmentResults (403): its client for this gateway lacks assessment.readonly',
+    });
+
+    const full = await syncSource(gateway.db, SOURCES_KEY, 'limited', { full: true, upstream: { pageSize: 40 } });
+    expect(full.error).toBeUndefined();
+    expect(full.ok).toBe(true);
+    expect(Object.keys(full.skipped)).toEqual(['assessmentLineItems', 'assessmentResults']);
+    expect(full.skipped.assessmentLineItems).toContain('lacks assessment.readonly');
+    expect(full.fetched.results).toBeGreaterThan(0);
+    expect(full.deleted).toBe(0);
+    expect(await assessmentsHere()).toEqual(before);
+
+    // Demographics withheld too (optional), and the gradebook refused, which the service cannot do without: the
+    // run fails at categories saying which scope, and writes nothing.
+    await clients.update(client.client_id, { scopes: ['roster.readonly'] });
+    const refused = await syncSource(gateway.db, SOURCES_KEY, 'limited', { full: true, upstream: { pageSize: 40 } });
+    expect(refused.ok).toBe(false);
+    expect(refused.skipped).toEqual({ demographics: 'the upstream refuses demographics (403): its client for this gateway lacks roster-demographics.readonly' });
+    expect(refused.error).toBe(`the upstream refuses categories (403): its client for this gateway lacks gradebook.readonly or gradebook-core.readonly: ${base}/ims/oneroster/gradebook/v1p2/categories?limit=40&offset=0`);
+    expect(await assessmentsHere()).toEqual(before);
+    const failedProbe = await probeSource(gateway.db.orm.em.fork(), SOURCES_KEY, 'limited', { pageSize: 5 });
+    expect(failedProbe.ok).toBe(false);
+    expect(failedProbe.collections.find((c) => c.collection === 'categories')?.error).toContain('(403)');
+    expect(failedProbe.collections.find((c) => c.collection === 'users')).toMatchObject({ records: 5 });
+  });
+
+  it('names a collection an upstream does not implement (404, 501) as not offered; other faults are not', () => {
+    const assessments = SYNC_COLLECTIONS.find((c) => c.wrapper === 'assessmentLineItems')!;
+    expect(assessments.optional).toBe(true);
+    expect(SYNC_COLLECTIONS.filter((c) => c.optional).map((c) => c.wrapper)).toEqual(['demographics', 'assessmentLineItems', 'assessmentResults']);
+    const answered = (status: number) => new UpstreamError(`upstream answered ${status}: u`, 'u', false, undefined, status);
+    expect(whyNotOffered(assessments, answered(404))).toBe('the upstream does not offer assessmentLineItems (404)');
+    expect(whyNotOffered(assessments, answered(501))).toBe('the upstream does not offer assessmentLineItems (501)');
+    for (const status of [400, 401, 500, 503]) expect(whyNotOffered(assessments, answered(status))).toBeUndefined();
+    expect(whyNotOffered(assessments, new Error('socket hang up'))).toBeUndefined();
   });
 });
