@@ -71,8 +71,8 @@ function formatReport(r: SyncReport): string {
   const lines = [`${r.source}: ${r.mode}${r.dryRun ? ' dry run' : ''} sync ${r.ok ? 'succeeded' : 'FAILED'} in ${r.seconds.toFixed(1)} s`
     + (r.since ? ` (changes since ${r.since})` : '')];
   if (r.ok) lines.push(`  ${r.changed} records changed, ${r.deleted} marked tobedeleted${r.dryRun ? ' (nothing written)' : ''}`);
-  for (const [collection, n] of Object.entries(r.fetched)) lines.push(`  fetched ${collection.padEnd(18)} ${n}`);
-  for (const [collection, why] of Object.entries(r.skipped)) lines.push(`  skipped ${collection.padEnd(18)} ${why}`);
+  for (const [collection, n] of Object.entries(r.fetched)) lines.push(`  fetched ${collection.padEnd(20)} ${n}`);
+  for (const [collection, why] of Object.entries(r.skipped)) lines.push(`  skipped ${collection.padEnd(20)} ${why}`);
   if (r.error) lines.push(`  error: ${r.error}`);
   for (const e of r.errors) lines.push(`  ${e.url || '(stored data)'} ${e.sourcedId} ${e.field}: ${e.reason}`);
   return lines.join('\n');

@@ -148,11 +148,14 @@ export async function sourceNames(em: EntityManager): Promise<string[]> {
 /** The outbox row a source's grades last failed on: waiting for a retry (`gaveUp: false`, `at` its next attempt) or refused for good. */
 export interface PushFailure { recordType: string; sourcedId: string; method: string; attempts: number; error: string; at: string; gaveUp: boolean }
 
-/** Every source with its last runs and its grade outbox; never the secret, sealed or not. */
+/** A timestamp as the database driver gives it (a Date, or text in the database's format) in ISO 8601, UTC. */
+const isoTime = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
+
+/** Every source with its last runs and its grade outbox; never the secret, sealed or not. Times in ISO 8601 (UTC). */
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
       s.created_at,
-      (select row_to_json(r) from (select id, mode, dry_run, started_at, finished_at, status, error, fetched, changed, deleted
+      (select row_to_json(r) from (select id, mode, dry_run as "dryRun", started_at as "startedAt", finished_at as "finishedAt", status, error, fetched, changed, deleted
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
       (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,
@@ -165,12 +168,17 @@ export async function listSources(em: EntityManager) {
          from grade_outbox o where o.source_name = s.name and o.last_error is not null and o.delivered_at is null
          order by o.failed_at is null desc, o.id desc limit 1) f) as push_last_failure
     from sources s order by s.name`);
-  return rows.map((r) => ({
-    name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
-    scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: r.created_at,
-    records: r.records, lastSuccess: r.last_success ?? null, lastError: r.last_error ?? null, lastRun: r.last_run ?? null,
-    pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: (r.push_last_failure ?? null) as PushFailure | null },
-  }));
+  return rows.map((r) => {
+    const lastRun = r.last_run as Record<string, unknown> | null;
+    const failure = r.push_last_failure as PushFailure | null;
+    return {
+      name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
+      scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: isoTime(r.created_at),
+      records: r.records, lastSuccess: isoTime(r.last_success), lastError: r.last_error ?? null,
+      lastRun: lastRun && { ...lastRun, startedAt: isoTime(lastRun.startedAt), finishedAt: isoTime(lastRun.finishedAt) },
+      pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: failure && { ...failure, at: isoTime(failure.at)! } },
+    };
+  });
 }
 
 /**
