@@ -144,9 +144,21 @@ const fieldsOfDef = (def: EntityDef) => {
   return fields;
 };
 
-/** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source. */
+/**
+ * Grades this gateway wrote under ids without the source's prefix and delivered to the source (outbox-deliver.ts
+ * registers them as its records), by entity: the upstream's copy is that record, under that same id.
+ */
+export type KeptIds = ReadonlyMap<EntityName, ReadonlySet<string>>;
+
+/** Reads the records of one collection into `batch`; `prefix` namespaces every sourcedId of the source (but `kept` ones). */
 export class RecordReader {
-  constructor(private readonly batch: Batch, private readonly prefix = '', private readonly services: readonly Service[] = ['rostering']) {}
+  constructor(private readonly batch: Batch, private readonly prefix = '', private readonly services: readonly Service[] = ['rostering'],
+    private readonly kept: KeptIds = new Map()) {}
+
+  /** The sourcedId here of the source's record `raw` of `entity`. */
+  localId(entity: EntityName, raw: string): string {
+    return this.kept.get(entity)?.has(raw) ? raw : this.prefix + raw;
+  }
 
   private issue(i: SyncIssue) {
     if (this.batch.issues.length < MAX_ISSUES) this.batch.issues.push(i);
@@ -158,12 +170,13 @@ export class RecordReader {
     this.batch.rows.set(entity, list);
   }
 
-  private id(raw: unknown, at: Where, field: string): string | undefined {
-    if (typeof raw !== 'string' || !isValidSourcedId(this.prefix + raw)) {
+  private id(entity: EntityName, raw: unknown, at: Where, field: string): string | undefined {
+    const id = typeof raw === 'string' ? this.localId(entity, raw) : undefined;
+    if (id === undefined || !isValidSourcedId(id)) {
       this.issue({ ...at(field), reason: `${typeof raw === 'string' ? quoteId(raw) : 'value'} is not a valid sourcedId${this.prefix ? ` (with prefix ${this.prefix})` : ''}` });
       return undefined;
     }
-    return this.prefix + raw;
+    return id;
   }
 
   private reference(target: EntityName, raw: unknown, at: Where, field: string): string | undefined {
@@ -172,7 +185,7 @@ export class RecordReader {
       this.issue({ ...at(field), reason: 'expected a GUIDRef object with a sourcedId' });
       return undefined;
     }
-    const id = this.id(sourcedId, at, field);
+    const id = this.id(target, sourcedId, at, field);
     if (id === undefined) return undefined;
     const seen = this.batch.references.get(target) ?? new Map<string, SyncIssue>();
     if (!seen.has(id)) seen.set(id, { ...at(field), reason: `no ${entityDef(target).table} record ${quoteId(id)} upstream or here` });
@@ -240,7 +253,7 @@ export class RecordReader {
     const rawId = typeof record.sourcedId === 'string' ? record.sourcedId : '';
     const at = (field: string) => ({ url, sourcedId: rawId, field });
     const before = this.batch.issues.length;
-    const sourcedId = this.id(record.sourcedId, at, 'sourcedId');
+    const sourcedId = this.id(entity, record.sourcedId, at, 'sourcedId');
     const status = record.status;
     if (status !== 'active' && status !== 'tobedeleted') this.issue({ ...at('status'), reason: `${JSON.stringify(status)} is not active or tobedeleted` });
     if (typeof record.dateLastModified !== 'string' || !DATETIME.test(record.dateLastModified)) {
@@ -285,7 +298,7 @@ export class RecordReader {
    */
   forget(entity: EntityName, rawId: unknown): void {
     if (typeof rawId !== 'string') return;
-    const id = this.prefix + rawId;
+    const id = this.localId(entity, rawId);
     const keep = <T>(list: T[] | undefined, drop: (x: T) => boolean) => list?.filter((x) => !drop(x));
     const rows = keep(this.batch.rows.get(entity), (r) => r.sourcedId === id);
     if (rows) this.batch.rows.set(entity, rows);
@@ -335,13 +348,13 @@ export class RecordReader {
       const row: Row = { sourcedId: `${user}-role-${String(i).padStart(3, '0')}`, status: record.status, metadata: null, user };
       this.push('UserRole', this.fieldsOf(roleDef, role, row, (name) => at(`roles[${i}].${name}`), (name, raw) =>
         name !== 'userProfile' ? undefined : {
-          value: typeof raw === 'string' ? this.prefix + sourcedIdOfProfileUri(raw) : this.issue({ ...at(`roles[${i}].userProfile`), reason: 'expected a URI' }),
+          value: typeof raw === 'string' ? this.localId('UserProfile', sourcedIdOfProfileUri(raw)) : this.issue({ ...at(`roles[${i}].userProfile`), reason: 'expected a URI' }),
         }));
     });
     const profileDef = entityDef('UserProfile');
     this.list(record.userProfiles, at('userProfiles')).forEach((profile, i) => {
       if (!isObject(profile) || typeof profile.profileId !== 'string') return this.issue({ ...at(`userProfiles[${i}]`), reason: 'expected an object with a profileId' });
-      const id = this.id(sourcedIdOfProfileUri(profile.profileId), at, `userProfiles[${i}].profileId`);
+      const id = this.id('UserProfile', sourcedIdOfProfileUri(profile.profileId), at, `userProfiles[${i}].profileId`);
       const row: Row = { sourcedId: id, status: record.status, metadata: null, user };
       this.push('UserProfile', this.fieldsOf(profileDef, profile, row, (name) => at(`userProfiles[${i}].${name}`)));
     });

@@ -10,7 +10,8 @@ import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
 import { reportSync } from '../ops/job-events.js';
 import { applyStaged, type TableCount } from './apply.js';
-import { collectionsOf, emptyBatch, RecordReader, type SyncIssue } from './records.js';
+import { collectionsOf, emptyBatch, RecordReader, type KeptIds, type SyncIssue } from './records.js';
+import { entityDef } from '../model/index.js';
 import { loadSource } from './sources.js';
 import { SyncStage } from './stage.js';
 import { Upstream, type UpstreamError, type UpstreamOptions } from './upstream.js';
@@ -59,6 +60,22 @@ const runningHere = new Set<string>();
 
 class RunFailed extends Error {}
 class DryRunDone extends Error {}
+
+/**
+ * Grades written here under ids without the source's prefix and delivered to it (registered as its records
+ * by outbox-deliver.ts): the upstream has them under those very ids, and a sync must read them back as
+ * themselves, not as new records under prefixed ids.
+ */
+async function keptIds(em: EntityManager, source: string, prefix: string): Promise<KeptIds> {
+  const kept = new Map<EntityName, Set<string>>();
+  if (!prefix) return kept;
+  for (const entity of ['LineItem', 'Result'] as const) {
+    const rows = await run(em, sql`select sourced_id from source_records where source_name = ${source} and table_name = ${entityDef(entity).table}
+      and left(sourced_id, ${prefix.length}) <> ${prefix}`);
+    if (rows.length) kept.set(entity, new Set(rows.map((r) => String(r.sourced_id))));
+  }
+  return kept;
+}
 
 async function lastSuccessStart(em: EntityManager, source: string): Promise<Date | undefined> {
   const [row] = await run(em, sql`select started_at from sync_runs where source_name = ${source} and status = 'succeeded' and not dry_run
@@ -131,7 +148,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts); 1.1 sources sync rostering only.
     const services = source.version === '1.1' ? ['rostering' as const] : source.services;
     const prefix = source.prefix ?? '';
-    const reader = source.version === '1.1' ? new V1p1Reader(batch, prefix) : new RecordReader(batch, prefix, services);
+    const reader = source.version === '1.1' ? new V1p1Reader(batch, prefix) : new RecordReader(batch, prefix, services, await keptIds(em, name, prefix));
     const upstream = new Upstream(source, {
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
@@ -150,7 +167,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
           for (const record of page.records) {
             if (seen.has(record.sourcedId)) {
               reader.forget(c.entity, record.sourcedId);
-              stage.forget(c.entity, prefix + String(record.sourcedId));
+              stage.forget(c.entity, reader.localId(c.entity, String(record.sourcedId)));
             }
             seen.add(record.sourcedId);
             reader.read(c.entity, { url: page.url, record });

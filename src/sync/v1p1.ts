@@ -82,6 +82,10 @@ export class V1p1Reader {
     this.reader.forget(entity, rawId);
   }
 
+  localId(entity: EntityName, raw: string): string {
+    return this.reader.localId(entity, raw);
+  }
+
   read(entity: EntityName, { url, record }: Fetched): void {
     const converted = fromV1p1(entity, record);
     const sourcedId = typeof record.sourcedId === 'string' ? record.sourcedId : '';

@@ -148,4 +148,28 @@ describe('grades back to a source whose gradebook is pulled too', () => {
     expect({ changed: after.changed, deleted: after.deleted }).toEqual({ changed: 0, deleted: 0 });
     expect((await get(gateway, `/results/${PREFIX}res-rt`)).result).toEqual(local);
   });
+  it('a grade written here under an id without the prefix comes back from the upstream as itself, never as a second record', async () => {
+    await put(gateway, '/lineItems/li-free', lineItem('li-free'), auth);
+    await put(gateway, '/results/res-free', result('res-free', 'li-free', 9), auth);
+    const before = { li: (await get(gateway, '/lineItems/li-free')).lineItem, res: (await get(gateway, '/results/res-free')).result };
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
+    expect((await get(upstream, '/results/res-free')).result).toMatchObject({ score: 9, lineItem: { sourcedId: 'li-free' } });
+    const status = async (path: string) => (await gateway.app.inject({ method: 'GET', url: `${G}${path}`, headers: { authorization: gateway.auth } })).statusCode;
+
+    for (const full of [false, true]) {
+      const report = await sync(full);
+      expect({ changed: report.changed, deleted: report.deleted }).toEqual({ changed: 0, deleted: 0 });
+      expect(await status(`/lineItems/${PREFIX}li-free`)).toBe(404);
+      expect(await status(`/results/${PREFIX}res-free`)).toBe(404);
+      expect((await get(gateway, '/lineItems/li-free')).lineItem).toEqual(before.li);
+      expect((await get(gateway, '/results/res-free')).result).toEqual(before.res);
+    }
+    // The SIS changes it, and adds a result of its own to that line item: both arrive, under the ids they have here.
+    await put(upstream, '/results/res-free', { result: { ...result('res-free', 'li-free', 11).result, student: { sourcedId: student.slice(PREFIX.length) } } }, upstreamAuth);
+    await put(upstream, '/results/res-sis', { result: { ...result('res-sis', 'li-free', 7).result, student: { sourcedId: student.slice(PREFIX.length) } } }, upstreamAuth);
+    const report = await sync();
+    expect(report.tables.results).toEqual({ changed: 2, deleted: 0 });
+    expect((await get(gateway, '/results/res-free')).result.score).toBe(11);
+    expect((await get(gateway, `/results/${PREFIX}res-sis`)).result).toMatchObject({ score: 7, lineItem: { sourcedId: 'li-free' }, student: { sourcedId: student } });
+  });
 });
