@@ -86,7 +86,7 @@ export class Upstream {
 
   /**
    * Every page of a collection, as it arrives, so that a caller need not hold them all. Follows Link
-   * rel=next while the upstream sends one; without Link headers pages by offset, advancing by what
+   * rel=next while the upstream sends one on its own origin; otherwise pages by offset, advancing by what
    * actually arrived (a provider may cap `limit` silently), until X-Total-Count is reached or, without a
    * total, an empty page. The next page is requested before the current one is handed over: the upstream
    * prepares it while the caller checks this one. While full pages arrive and the next link is the plain
@@ -117,10 +117,12 @@ export class Upstream {
         if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new UpstreamError(`upstream "${wrapper}" holds a non-object: ${url}`, url, false);
       }
       offset += records.length;
+      const linked = page.next === undefined ? undefined : this.sameOrigin(page.next, url);
       let next: string | undefined;
       if (records.length === 0) next = undefined;
-      else if (page.next) next = this.sameOrigin(page.next, url);
-      else if (!(page.total !== undefined ? offset >= page.total : page.hasLinks)) next = this.collectionUrl(service, path, offset, filter);
+      else if (linked) next = linked;
+      // Without a total, a Link header without rel=next marks the last page.
+      else if (!(page.total !== undefined ? offset >= page.total : page.hasLinks && page.next === undefined)) next = this.collectionUrl(service, path, offset, filter);
       if (next !== undefined) {
         if (visited.has(next)) throw new UpstreamError(`upstream paging loops back to ${next}`, next, false);
         visited.add(next);
@@ -146,16 +148,18 @@ export class Upstream {
     return { url, records: records.length, total: page.total };
   }
 
-  /** A next link elsewhere than the source's origin would carry our token there: refused. */
-  private sameOrigin(next: string, from: string): string {
+  /**
+   * The next link, when it stays on the source's origin. One elsewhere (a SIS behind a proxy that names its
+   * internal host or scheme) would carry our token there: it is not followed, and paging goes on by offset.
+   */
+  private sameOrigin(next: string, from: string): string | undefined {
     let url: URL;
     try {
       url = new URL(next, from);
     } catch {
       throw new UpstreamError(`upstream sent an unreadable Link rel=next at ${from}`, from, false);
     }
-    if (url.origin !== this.origin) throw new UpstreamError(`upstream Link rel=next leaves ${this.origin}: ${from}`, from, false);
-    return url.toString();
+    return url.origin === this.origin ? url.toString() : undefined;
   }
 
   /** The Authorization header of one attempt: the bearer token, or an OAuth 1.0a signature of this very request. */

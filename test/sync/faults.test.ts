@@ -213,6 +213,29 @@ describe('sync through faults', () => {
     expect(proxy.faults).toHaveLength(0);
   });
 
+  it('never follows a next link to another origin (a SIS naming its internal host): pages by offset instead, and the token stays here', async () => {
+    const elsewhere = await faultProxy(proxy.url); // a second listener: any request reaching it would be the token leaving
+    proxy.faults.push(async (req, res, forward) => {
+      if (!on('/users')(req)) return false;
+      await forward(undefined, { linkOrigin: elsewhere.url });
+      return 'keep';
+    });
+    try {
+      const source = { name: 'sis', baseUrl: proxy.url, version: '1.2' as const, auth: 'oauth2' as const, tokenUrl: `${proxy.url}/oauth/token`,
+        clientId: credentials.client_id, clientSecret: credentials.client_secret, services: ['rostering' as const] };
+      const expected = (await collection(upstream, 'users')).map((u) => u.sourcedId);
+      proxy.seen.length = 0;
+      const ids: unknown[] = [];
+      for await (const page of new Upstream(source, FAST_RETRIES).pages('rostering', '/users', 'users')) ids.push(...page.records.map((r) => r.sourcedId));
+      expect(ids).toEqual(expected);
+      expect(elsewhere.seen).toEqual([]);
+      expect(proxy.seen.filter((u) => u.includes('/users?'))).toHaveLength(Math.ceil(expected.length / 10));
+    } finally {
+      proxy.faults.length = 0;
+      await elsewhere.close();
+    }
+  });
+
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
     // The proxy caps every page at 3 records whatever limit was asked for, and drops the Link header.
     const capped = async (req: { url?: string }, _res: unknown, forward: Parameters<(typeof proxy.faults)[number]>[2]) => {

@@ -80,7 +80,8 @@ export async function stamps(i: Instance): Promise<Map<string, string>> {
 }
 
 /** Forwards the request (to `url` instead of its own, if given), optionally editing the JSON body or dropping response headers. */
-export type Forward = (edit?: (body: any) => any, opts?: { url?: string; dropHeaders?: string[] }) => Promise<void>;
+export /** `linkOrigin`: the origin the Link header's URLs are given (the proxy's own, unless a test names another). */
+type Forward = (edit?: (body: any) => any, opts?: { url?: string; dropHeaders?: string[]; linkOrigin?: string }) => Promise<void>;
 export type Fault = (req: http.IncomingMessage, res: http.ServerResponse, forward: Forward) => Promise<boolean | 'keep' | void>;
 
 /**
@@ -106,7 +107,7 @@ export async function faultProxy(target: string): Promise<{ url: string; faults:
       const headers: Record<string, string> = {};
       const dropped = ['content-length', 'content-encoding', 'transfer-encoding', 'connection', ...(opts.dropHeaders ?? [])];
       // Links name the upstream's own address; a reverse proxy rewrites them to its own.
-      up.headers.forEach((v, k) => { if (!dropped.includes(k)) headers[k] = k === 'link' ? v.split(target).join(self) : v; });
+      up.headers.forEach((v, k) => { if (!dropped.includes(k)) headers[k] = k === 'link' ? v.split(target).join(opts.linkOrigin ?? self) : v; });
       res.writeHead(up.status, headers).end(text);
     };
     for (let i = 0; i < faults.length; i++) {
