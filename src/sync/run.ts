@@ -103,11 +103,10 @@ async function withSourceLock<T>(db: Database, name: string, work: () => Promise
 }
 
 /**
- * A run's garbage is parsed pages that outlive a few awaits (the next page is in flight meanwhile) and so
- * reach V8's old space, which V8 lets grow to several times the live data before it collects: a full run
- * of the bench district peaked near 400 MB of RSS over about 110 MB live. Growth of at most 1.5x the live
- * heap keeps the peak near what is live, at no CPU cost measured (bench/README.md). Process-wide, as V8
- * flags are; `serve` takes it when it first syncs.
+ * A run's garbage is parsed pages that outlive a few awaits (the next pages are in flight meanwhile) and so
+ * reach V8's old space, which V8 lets grow to several times the live data before it collects. Growth of at
+ * most 1.5x the live heap keeps a run's peak memory near what it holds, at no CPU cost that bench:sync could
+ * measure (figures in bench/README.md). Process-wide, as V8 flags are: `serve` takes it when it first syncs.
  */
 const boundHeapGrowth = (() => {
   let done = false;
