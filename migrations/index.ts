@@ -8,6 +8,7 @@ import { Migration20261206225427 } from './Migration20261206225427.js';
 import { Migration20261207020500 } from './Migration20261207020500.js';
 import { Migration20261207030000 } from './Migration20261207030000.js';
 import { Migration20261207050544 } from './Migration20261207050544.js';
+import { Migration20261207052121 } from './Migration20261207052121.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261207020500', class: Migration20261207020500 },
   { name: 'Migration20261207030000', class: Migration20261207030000 },
   { name: 'Migration20261207050544', class: Migration20261207050544 },
+  { name: 'Migration20261207052121', class: Migration20261207052121 },
 ];

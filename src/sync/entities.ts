@@ -46,7 +46,7 @@ export const SourceRecord = new EntitySchema<SourceRecordRow>({
 /** One sync run of a source: what `sources list` reports and where an incremental run starts from. */
 interface SyncRunRow {
   id: number; source: string; mode: string; dryRun: boolean; startedAt: Date; finishedAt?: Date; status: string;
-  error?: string; fetched: number; changed: number; deleted: number;
+  error?: string; fetched: number; changed: number; deleted: number; skipped?: Record<string, string>;
 }
 export const SyncRun = new EntitySchema<SyncRunRow>({
   name: 'SyncRun',
@@ -63,6 +63,8 @@ export const SyncRun = new EntitySchema<SyncRunRow>({
     fetched: { type: 'integer', default: 0 },
     changed: { type: 'integer', default: 0 },
     deleted: { type: 'integer', default: 0 },
+    /** Optional collections the upstream did not offer this run: collection → why (src/sync/not-offered.ts). */
+    skipped: { type: 'json', columnType: 'jsonb', nullable: true },
   },
   indexes: [{ properties: ['source', 'startedAt'] }],
 });

@@ -216,7 +216,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   }
   report.seconds = (performance.now() - started) / 1000;
   await run(em, sql`update sync_runs set finished_at = now(), status = ${report.ok ? 'succeeded' : 'failed'}, error = ${report.error ?? null},
-    fetched = ${Object.values(report.fetched).reduce((a, b) => a + b, 0)}, changed = ${report.changed}, deleted = ${report.deleted}
+    fetched = ${Object.values(report.fetched).reduce((a, b) => a + b, 0)}, changed = ${report.changed}, deleted = ${report.deleted},
+    skipped = ${Object.keys(report.skipped).length ? JSON.stringify(report.skipped) : null}::jsonb
     where id = ${runRow.id}`);
   reportSync(report);
   return report;

@@ -18,7 +18,8 @@ export function startSyncSchedule(db: Database, config: Pick<AppConfig, 'sources
     due: dueSources,
     each: async (key, name) => {
       const report = await syncSource(db, key, name);
-      const summary = { source: name, mode: report.mode, changed: report.changed, deleted: report.deleted, seconds: report.seconds };
+      const summary = { source: name, mode: report.mode, changed: report.changed, deleted: report.deleted, seconds: report.seconds,
+        ...(Object.keys(report.skipped).length ? { skipped: report.skipped } : {}) };
       if (report.ok) log.info(summary, 'scheduled sync done');
       // Where, not what: a rejected value may be student data, so the log names records and fields only.
       else log.error({ ...summary, error: report.error, invalid: report.errors.slice(0, 10).map(({ url, sourcedId, field }) => ({ url, sourcedId, field })) }, 'scheduled sync failed');

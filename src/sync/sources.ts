@@ -155,7 +155,7 @@ const isoTime = (v: unknown): string | null => (v === null || v === undefined ? 
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
       s.created_at,
-      (select row_to_json(r) from (select id, mode, dry_run as "dryRun", started_at as "startedAt", finished_at as "finishedAt", status, error, fetched, changed, deleted
+      (select row_to_json(r) from (select id, mode, dry_run as "dryRun", started_at as "startedAt", finished_at as "finishedAt", status, error, fetched, changed, deleted, skipped
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
       (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,

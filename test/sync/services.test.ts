@@ -8,7 +8,7 @@ import { run, sql } from '../../src/db/sql.js';
 import { ClientStore } from '../../src/auth/clients.js';
 import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource } from '../../src/sync/sources.js';
+import { addSource, listSources } from '../../src/sync/sources.js';
 import { whyNotOffered } from '../../src/sync/not-offered.js';
 import { SYNC_COLLECTIONS } from '../../src/sync/records.js';
 import { UpstreamError } from '../../src/sync/upstream.js';
@@ -214,6 +214,8 @@ describe('sync of the gradebook and resources services', () => {
     expect(full.fetched.results).toBeGreaterThan(0);
     expect(full.deleted).toBe(0);
     expect(await assessmentsHere()).toEqual(before);
+    const listed = (await listSources(gateway.db.orm.em.fork())).find((x) => x.name === 'limited')!;
+    expect(listed.lastRun).toMatchObject({ status: 'succeeded', skipped: full.skipped });
 
     // Demographics withheld too (optional), and the gradebook refused, which the service cannot do without: the
     // run fails at categories saying which scope, and writes nothing.
