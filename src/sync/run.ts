@@ -77,10 +77,11 @@ async function keptIds(em: EntityManager, source: string, prefix: string): Promi
   return kept;
 }
 
-async function lastSuccessStart(em: EntityManager, source: string): Promise<Date | undefined> {
-  const [row] = await run(em, sql`select started_at from sync_runs where source_name = ${source} and status = 'succeeded' and not dry_run
+/** The source's last successful run (dry runs aside): when it started, and the collections it went without. */
+async function lastSuccess(em: EntityManager, source: string): Promise<{ startedAt: Date; skipped: string[] } | undefined> {
+  const [row] = await run(em, sql`select started_at, skipped from sync_runs where source_name = ${source} and status = 'succeeded' and not dry_run
     order by id desc limit 1`);
-  return row ? new Date(row.started_at as string | Date) : undefined;
+  return row && { startedAt: new Date(row.started_at as string | Date), skipped: Object.keys((row.skipped as Record<string, string> | null) ?? {}) };
 }
 
 /**
@@ -131,11 +132,11 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   const started = performance.now();
   const em = db.orm.em.fork();
   const source = await loadSource(em, key, name);
-  const last = opts.full ? undefined : await lastSuccessStart(em, name);
+  const last = opts.full ? undefined : await lastSuccess(em, name);
   const report: SyncReport = {
     source: name, ok: false, mode: last ? 'incremental' : 'full', dryRun: !!opts.dryRun, fetched: {}, skipped: {}, changed: 0, deleted: 0, tables: {}, errors: [], seconds: 0,
   };
-  if (last) report.since = new Date(last.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
+  if (last) report.since = new Date(last.startedAt.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
   const [runRow] = await run(em, sql`insert into sync_runs (source_name, mode, dry_run, started_at, status)
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
   let stage: SyncStage | undefined;
@@ -152,8 +153,10 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       ...opts.upstream,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
-    const filter = report.since ? `dateLastModified>'${report.since}'` : undefined;
+    const since = report.since ? `dateLastModified>'${report.since}'` : undefined;
     for (const c of collectionsOf(source.services)) {
+      // A collection the last successful run went without is read whole: its changes before that run were never read.
+      const filter = last?.skipped.includes(c.wrapper) ? undefined : since;
       // Each page is read as it arrives and its checked rows go to the staging tables, so that the run
       // holds one page, not the upstream. Records shifting between pages while the upstream changes can
       // arrive twice: the last copy wins.

@@ -217,6 +217,19 @@ describe('sync of the gradebook and resources services', () => {
     const listed = (await listSources(gateway.db.orm.em.fork())).find((x) => x.name === 'limited')!;
     expect(listed.lastRun).toMatchObject({ status: 'succeeded', skipped: full.skipped });
 
+    // Granted again: the next incremental run reads those collections whole (their changes meanwhile were never
+    // read), the one after only what changed.
+    const upstreamCount = async (path: string) => (await collection(upstream, ROOT_COLLECTIONS.find((e) => e.path === path)!)).length;
+    await clients.update(client.client_id, { scopes: all });
+    const regained = await syncSource(gateway.db, SOURCES_KEY, 'limited', { marginMs: 0, upstream: { pageSize: 40 } });
+    expect(regained).toMatchObject({ ok: true, mode: 'incremental', skipped: {} });
+    expect(regained.fetched.assessmentLineItems).toBe(await upstreamCount('/assessmentLineItems'));
+    expect(regained.fetched.assessmentResults).toBe(await upstreamCount('/assessmentResults'));
+    expect(regained.fetched.results).toBe(0);
+    expect(await assessmentsHere()).toEqual(before);
+    const after = await syncSource(gateway.db, SOURCES_KEY, 'limited', { marginMs: 0, upstream: { pageSize: 40 } });
+    expect(after.fetched.assessmentResults).toBe(0);
+
     // Demographics withheld too (optional), and the gradebook refused, which the service cannot do without: the
     // run fails at categories saying which scope, and writes nothing.
     await clients.update(client.client_id, { scopes: ['roster.readonly'] });
