@@ -66,6 +66,8 @@ export class Upstream {
   private readonly opts: Required<Omit<UpstreamOptions, 'onRetry'>> & Pick<UpstreamOptions, 'onRetry'>;
   private token?: { value: string; expiresAt: number };
   private readonly origin: string;
+  /** A request of this client ran out of time: no more pages are asked for ahead (pages()). */
+  private timedOut = false;
   /** OneRoster 1.1 sources with --auth oauth1: requests are signed instead of carrying a token. */
   private readonly signer?: OAuth1Signer;
 
@@ -129,7 +131,10 @@ export class Upstream {
         if (!inFlight.has(next)) inFlight.clear(); // guesses the upstream's paging went past: dropped
         request(next);
         const plain = records.length === this.opts.pageSize && page.total !== undefined && next === this.collectionUrl(service, path, offset, filter);
-        for (let k = 1; plain && k < this.opts.pagesInFlight && offset + k * records.length < page.total!; k++) {
+        // After a timeout, one request at a time: an upstream that answers one request after another makes a
+        // request in flight wait for the one before it, and so time out too.
+        const depth = this.timedOut ? 1 : this.opts.pagesInFlight;
+        for (let k = 1; plain && k < depth && offset + k * records.length < page.total!; k++) {
           request(this.collectionUrl(service, path, offset + k * records.length, filter));
         }
       }
@@ -259,6 +264,7 @@ export class Upstream {
   private transportError(err: unknown, url: string): UpstreamError {
     if (err instanceof UpstreamError) return err;
     const name = (err as { name?: string }).name;
+    if (name === 'TimeoutError') this.timedOut = true;
     const reason = name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms`
       : `connection failed (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`;
     return new UpstreamError(`upstream ${reason}: ${url}`, url, true);

@@ -211,6 +211,24 @@ describe('sync through faults', () => {
     expect(await walk(new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 2 }).pages('rostering', '/users', 'users'))).toEqual(expected);
     expect(asked().slice(0, 4)).toEqual(['0/10', '10/10', '20/10', '15/5']);
     expect(proxy.faults).toHaveLength(0);
+
+    // Once a request ran out of time, one at a time: an upstream that serves requests one after another would
+    // make the request in flight wait for the one before it, and time out as well.
+    let slowed = false;
+    proxy.faults.push(async (req, _res, forward) => {
+      if (!on('/users')(req) || slowed) return false;
+      slowed = true; // the first attempt only: its retry is answered at once
+      await sleep(FAST_RETRIES.timeoutMs + 500);
+      await forward();
+      return true;
+    });
+    proxy.seen.length = 0;
+    const afterTimeout = new Upstream(source, { ...FAST_RETRIES, pagesInFlight: 2 }).pages('rostering', '/users', 'users');
+    const held = await afterTimeout.next();
+    await vi.waitFor(() => expect(asked()).toEqual(['0/10', '0/10', '10/10']));
+    await sleep(100);
+    expect(asked()).toEqual(['0/10', '0/10', '10/10']);
+    expect([...(held.value as { records: Record<string, unknown>[] }).records.map((r) => r.sourcedId), ...(await walk(afterTimeout))]).toEqual(expected);
   });
 
   it('never follows a next link to another origin (a SIS naming its internal host): pages by offset instead, and the token stays here', async () => {
