@@ -68,6 +68,16 @@ function httpUrl(option: string, value: string | undefined): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** The part of the source's URLs before `/ims/oneroster/...`; a URL that goes on past it is refused, naming the right one. */
+function sourceBaseUrl(value: string | undefined): string {
+  const base = httpUrl('--base-url', value);
+  const url = new URL(base);
+  if (url.search || url.hash) throw new Error('--base-url takes no query or fragment');
+  const at = url.pathname.indexOf('/ims/oneroster');
+  if (at >= 0) throw new Error(`--base-url is what comes before /ims/oneroster/...: give ${url.origin}${url.pathname.slice(0, at)}`);
+  return base;
+}
+
 /**
  * Version and authentication go together: the 1.1 REST binding signs requests with OAuth 1.0a (many 1.1
  * providers also take OAuth 2 bearer tokens, as this server does); 1.2 is OAuth 2 only. Without --auth,
@@ -103,7 +113,7 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
   if (version === '1.1' && notRostering.length) throw new Error(`--services ${notRostering.join(',')}: a 1.1 source synchronises rostering only`);
   if (input.prefix !== undefined && !PREFIX.test(input.prefix)) throw new Error('--prefix must be 1-32 of 0-9 A-Z a-z . - _ / @');
   return {
-    name: input.name, baseUrl: httpUrl('--base-url', input.baseUrl), version, auth,
+    name: input.name, baseUrl: sourceBaseUrl(input.baseUrl), version, auth,
     tokenUrl, clientId: input.clientId, clientSecret: input.clientSecret,
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),

@@ -37,6 +37,10 @@ describe('oneroster-graph sources / sync', { timeout: 300_000 }, () => {
     expect(oauth1OnV12.stderr).toMatch(/--auth oauth1 is for --version 1.1 sources only/);
     const badPrefix = await add('district', ['--prefix', 'a b']);
     expect(badPrefix.stderr).toMatch(/--prefix must be/);
+    // The endpoint's whole path given as the base URL: refused, naming the base URL meant.
+    const withPath = await add('district', ['--base-url', `${base}/sis/ims/oneroster/rostering/v1p2/`]);
+    expect(withPath.code).toBe(1);
+    expect(withPath.stderr).toContain(`--base-url is what comes before /ims/oneroster/...: give ${base}/sis`);
 
     const ok = await add('district');
     expect(ok.stderr).toBe('');
