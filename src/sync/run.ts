@@ -8,15 +8,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Database } from '../db/orm.js';
 import { run, runOnClient, sql } from '../db/sql.js';
+import type { EntityName } from '../model/dsl.js';
+import { entityDef } from '../model/index.js';
 import { reportSync } from '../ops/job-events.js';
 import { applyStaged, type TableCount } from './apply.js';
+import { whyNotOffered } from './not-offered.js';
 import { collectionsOf, emptyBatch, RecordReader, type KeptIds, type SyncIssue } from './records.js';
-import { entityDef } from '../model/index.js';
 import { loadSource } from './sources.js';
 import { SyncStage } from './stage.js';
 import { Upstream, type UpstreamError, type UpstreamOptions } from './upstream.js';
-import { whyNotOffered } from './not-offered.js';
-import type { EntityName } from '../model/dsl.js';
 import { V1p1Reader } from './v1p1.js';
 
 export interface SyncOptions {
