@@ -12,11 +12,11 @@ import type { EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { reportSync } from '../ops/job-events.js';
 import { applyStaged, type TableCount } from './apply.js';
-import { whyNotOffered } from './not-offered.js';
 import { collectionsOf, emptyBatch, RecordReader, type KeptIds, type SyncIssue } from './records.js';
+import { readCollection } from './read-collection.js';
 import { loadSource } from './sources.js';
 import { SyncStage } from './stage.js';
-import { Upstream, type UpstreamError, type UpstreamOptions } from './upstream.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 import { V1p1Reader } from './v1p1.js';
 
 export interface SyncOptions {
@@ -156,40 +156,15 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     const since = report.since ? `dateLastModified>'${report.since}'` : undefined;
     for (const c of collectionsOf(source.services)) {
       // A collection the last successful run went without is read whole: its changes before that run were never read.
-      const filter = last?.skipped.includes(c.wrapper) ? undefined : since;
-      // Each page is read as it arrives and its checked rows go to the staging tables, so that the run
-      // holds one page, not the upstream. Records shifting between pages while the upstream changes can
-      // arrive twice: the last copy wins.
-      const seen = new Set<unknown>();
-      let fetched = 0;
-      let pages = 0;
-      try {
-        for await (const page of upstream.pages(c.service, c.path, c.wrapper, filter)) {
-          pages++;
-          for (const record of page.records) {
-            if (seen.has(record.sourcedId)) {
-              reader.forget(c.entity, record.sourcedId);
-              stage.forget(c.entity, reader.localId(c.entity, String(record.sourcedId)));
-            }
-            seen.add(record.sourcedId);
-            reader.read(c.entity, { url: page.url, record });
-          }
-          await stage.flush(batch);
-          fetched += page.records.length;
-          opts.onPage?.(c.wrapper, fetched, page.total);
-        }
-      } catch (err) {
-        const why = whyNotOffered(c, err);
-        if (!why) throw err;
-        // Refused after some pages it did serve, the collection is not "not offered": the run fails.
-        if (!c.optional || pages > 0) throw new Error(`${why}: ${(err as UpstreamError).url}`);
-        report.skipped[c.wrapper] = why;
+      const read = await readCollection(c, { upstream, reader, stage, batch, filter: last?.skipped.includes(c.wrapper) ? undefined : since, onPage: opts.onPage });
+      if ('skipped' in read) {
+        report.skipped[c.wrapper] = read.skipped;
         unlisted.add(c.entity);
-        opts.onProgress?.(`skipped ${c.wrapper}: ${why}`);
-        continue;
+        opts.onProgress?.(`skipped ${c.wrapper}: ${read.skipped}`);
+      } else {
+        report.fetched[c.wrapper] = read.records;
+        opts.onProgress?.(`fetched ${c.wrapper}: ${read.records}`);
       }
-      report.fetched[c.wrapper] = seen.size;
-      opts.onProgress?.(`fetched ${c.wrapper}: ${seen.size}`);
     }
     if (batch.issues.length) {
       report.errors = batch.issues;
