@@ -9,6 +9,7 @@ import { Migration20261207020500 } from './Migration20261207020500.js';
 import { Migration20261207030000 } from './Migration20261207030000.js';
 import { Migration20261207050544 } from './Migration20261207050544.js';
 import { Migration20261207052121 } from './Migration20261207052121.js';
+import { Migration20261207060500 } from './Migration20261207060500.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261207030000', class: Migration20261207030000 },
   { name: 'Migration20261207050544', class: Migration20261207050544 },
   { name: 'Migration20261207052121', class: Migration20261207052121 },
+  { name: 'Migration20261207060500', class: Migration20261207060500 },
 ];

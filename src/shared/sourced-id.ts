@@ -21,9 +21,11 @@ export const invalidSourcedIdMessage = (field: string, value: string): string =>
 
 /**
  * The sourcedId of a part kept in a table of its own (a line item's or result's score scale, its
- * learning objectives): the owner's id and the property, and the position in a list. The gradebook
- * writes and the sync of a source's gradebook both use it, so a grade pushed to its source and read
- * back from it lands on the same part rows.
+ * learning objectives, the resources of a course, class or user): the owner's id and the property, and
+ * the position in a list, joined by `/`, so that it obeys the rule above and the service's own CSV export
+ * imports again. Read from the right (digits, then a fixed property name), it names one owner and one
+ * position. The gradebook writes and the sync of a source's gradebook both use it, so a grade pushed to its
+ * source and read back from it lands on the same part rows. (Migration20261207060500 renamed the `:` form.)
  */
 export const partSourcedId = (owner: string, property: string, index?: number): string =>
-  index === undefined ? `${owner}:${property}` : `${owner}:${property}:${String(index).padStart(3, '0')}`;
+  index === undefined ? `${owner}/${property}` : `${owner}/${property}/${String(index).padStart(3, '0')}`;

@@ -65,7 +65,7 @@ export interface Part {
   property: string;
   entity: EntityName;
   ownerField: string;
-  /** One part (`scoreScale`: sourcedId `<owner>:scoreScale`) or a list (`<owner>:<property>:<position>`). */
+  /** One part (`scoreScale`: sourcedId `<owner>/scoreScale`) or a list (`<owner>/<property>/<position>`). */
   single?: boolean;
   service?: Service;
   items: (raw: unknown, bad: (path: string, reason: string) => void) => Json[];

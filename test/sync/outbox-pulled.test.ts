@@ -101,9 +101,9 @@ describe('grades back to a source whose gradebook is pulled too', () => {
     const owned = await run(gateway.db.orm.em.fork(), sql`select table_name, sourced_id from source_records
       where source_name = 'sis' and (sourced_id like ${`${PREFIX}li-rt%`} or sourced_id like ${`${PREFIX}res-rt%`}) order by 1, 2`);
     expect(owned.map((r) => `${r.table_name} ${r.sourced_id}`)).toEqual([
-      `line_item_learning_objectives ${PREFIX}li-rt:learningObjectiveSet:000`, `line_item_learning_objectives ${PREFIX}li-rt:learningObjectiveSet:001`,
-      `line_item_learning_objectives ${PREFIX}li-rt:learningObjectiveSet:002`, `line_item_score_scales ${PREFIX}li-rt:scoreScale`,
-      `line_items ${PREFIX}li-rt`, `result_learning_objectives ${PREFIX}res-rt:learningObjectiveSet:000`, `results ${PREFIX}res-rt`,
+      `line_item_learning_objectives ${PREFIX}li-rt/learningObjectiveSet/000`, `line_item_learning_objectives ${PREFIX}li-rt/learningObjectiveSet/001`,
+      `line_item_learning_objectives ${PREFIX}li-rt/learningObjectiveSet/002`, `line_item_score_scales ${PREFIX}li-rt/scoreScale`,
+      `line_items ${PREFIX}li-rt`, `result_learning_objectives ${PREFIX}res-rt/learningObjectiveSet/000`, `results ${PREFIX}res-rt`,
     ]);
     // A change made upstream afterwards comes through as for any record of the source.
     await put(upstream, '/results/res-rt', { result: { ...result('res-rt', 'li-rt', 18).result, student: { sourcedId: student.slice(PREFIX.length) } } }, upstreamAuth);
