@@ -107,24 +107,20 @@ async function withSourceLock<T>(db: Database, name: string, work: () => Promise
  * A run's garbage is parsed pages that outlive a few awaits (the next pages are in flight meanwhile) and so
  * reach V8's old space, which V8 lets grow to several times the live data before it collects. Growth of at
  * most 1.5x the live heap keeps a run's peak memory near what it holds, at no CPU cost that bench:sync could
- * measure (figures in bench/README.md). Process-wide, as V8 flags are: `serve` takes it when it first syncs.
+ * measure (figures in bench/README.md). V8 flags are process-wide: the bound holds while some run of this
+ * process is going on, and V8's own heuristics (0) come back after the last one, for `serve`'s requests.
  */
-const boundHeapGrowth = (() => {
-  let done = false;
-  return () => {
-    if (!done) v8.setFlagsFromString('--heap-growing-percent=50');
-    done = true;
-  };
-})();
+const heapGrowthPercent = (percent: number) => v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 
 export async function syncSource(db: Database, key: Buffer, name: string, opts: SyncOptions = {}): Promise<SyncReport> {
   if (runningHere.has(name)) throw new Error(`a sync of ${name} is already running`);
-  boundHeapGrowth();
+  if (runningHere.size === 0) heapGrowthPercent(50);
   runningHere.add(name);
   try {
     return await withSourceLock(db, name, () => syncLocked(db, key, name, opts));
   } finally {
     runningHere.delete(name);
+    if (runningHere.size === 0) heapGrowthPercent(0);
   }
 }
 
