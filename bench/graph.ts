@@ -6,9 +6,7 @@
  * (kept afterwards; handy when profiling). Results go in bench/README.md. A last run reads the same
  * tree as a client limited to school-001 (README "Data sharing"): scoped / unscoped time per record.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { execute, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import pg from 'pg';
@@ -20,6 +18,7 @@ import { runSql } from '../test/support/sql.js';
 import { createContext } from '../src/graph/context.js';
 import { schema } from '../src/graph/schema.js';
 import { seedDistrict } from '../src/seed/seed.js';
+import { seedInChild } from './seed-child.js';
 
 const SCHOOLS = 20;
 const STUDENTS = 20_000;
@@ -77,16 +76,6 @@ function depthOf(doc: DocumentNode): number {
 }
 const RECORD_LEVELS = 4; // school → classes → students | line items → results (student read for its sourcedId only)
 
-/**
- * Seeds the server database in a child process (the CLI's `seed`): generating 770,000 rows in this
- * process would leave a heap that slows every later garbage collection of the measured runs.
- */
-function seedOnServer(url: string) {
-  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-  execFileSync(process.execPath, [...process.execArgv, cli, 'seed', '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '1'],
-    { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
 async function scratchDatabase(): Promise<Database & { where: string; seeded?: boolean }> {
   const serverUrl = process.env.DATABASE_URL;
   const base = { dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000 };
@@ -105,7 +94,7 @@ async function scratchDatabase(): Promise<Database & { where: string; seeded?: b
   url.pathname = `/${name}`;
   try {
     const started = performance.now();
-    seedOnServer(url.toString());
+    seedInChild(url.toString(), { schools: SCHOOLS, students: STUDENTS, seed: 1 });
     console.log(`seeded ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s (child process)`);
     const db = await openDatabase({ ...base, databaseUrl: url.toString() });
     // The steady state of a loaded database, and no autovacuum working on the new rows mid-measurement.

@@ -11,8 +11,6 @@
  * client: time per returned record, scoped / unscoped (target ≤ 1.3 on every endpoint).
  * BENCH_EXECUTOR=graphql-js runs the REST documents on graphql-js instead of graphql-jit (src/graph/executor.ts).
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -26,6 +24,7 @@ import type { ExecutorName } from '../src/graph/executor.js';
 import { openDatabase } from '../src/db/orm.js';
 import { baselineApp } from './rest-baseline.js';
 import { scratchDatabase } from './scratch-database.js';
+import { seedInChild } from './seed-child.js';
 
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 4);
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 8000);
@@ -107,12 +106,8 @@ async function main() {
   if (!serverUrl) throw new Error('bench:rest needs DATABASE_URL (a PostgreSQL server to create a scratch database on)');
   const scratch = await scratchDatabase(serverUrl, 'og_bench_rest');
   const url = scratch.url;
-  // Seeded by the CLI in a child process, as bench/graph.ts does: generating the rows here would leave a heap
-  // that slows every later garbage collection of the measured runs.
   const started = performance.now();
-  execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'seed',
-    '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '42'],
-  { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'inherit'] });
+  seedInChild(url, { schools: SCHOOLS, students: STUDENTS, seed: 42 });
   const db = await openDatabase({ dataDir: '', embeddedConnections: 4, statementTimeoutMs: 600_000, databaseUrl: url });
   // The same pool size and session settings as the app's ORM pool on a server (src/db/orm.ts): JIT off.
   const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c jit=off' });

@@ -13,7 +13,7 @@
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SCHOOLS (20), BENCH_STUDENTS (20000).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { scratchDatabase } from './scratch-database.js';
+import { seedInChild } from './seed-child.js';
 import { runsBuild, service, serviceFrom } from './service-modules.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -78,16 +79,6 @@ function runChild(mode: string, arg: string, env: NodeJS.ProcessEnv): Promise<Ch
   });
 }
 
-/** The CLI's `seed` (the build when fresh, as bin/ chooses) into `url`; its report line gives the row count. */
-function seedInChild(url: string): { total: number; seconds: number } {
-  const cli = fileURLToPath(new URL('../bin/oneroster-graph.js', import.meta.url));
-  const out = execFileSync(process.execPath, [cli, 'seed', '--schools', String(SCHOOLS), '--students', String(STUDENTS), '--seed', '1'],
-    { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const m = /seeded (\d+) records in ([\d.]+) s/.exec(out);
-  if (!m) throw new Error(`seed printed no report: ${out.slice(-300)}`);
-  return { total: Number(m[1]), seconds: Number(m[2]) };
-}
-
 async function main() {
   console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
   const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
@@ -107,7 +98,7 @@ async function main() {
   const upDb = await openAt(up.url);
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    const seeded = seedInChild(up.url);
+    const seeded = seedInChild(up.url, { schools: SCHOOLS, students: STUDENTS, seed: 1 });
     await run(upDb.orm.em.fork(), sql`vacuum analyze`);
     console.log(`upstream: seeded ${seeded.total.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s (child process)`);
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });

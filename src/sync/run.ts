@@ -14,6 +14,7 @@ import { reportSync } from '../ops/job-events.js';
 import { applyStaged, type TableCount } from './apply.js';
 import { collectionsOf, emptyBatch, RecordReader, type KeptIds, type SyncIssue } from './records.js';
 import { readCollection } from './read-collection.js';
+import { PUSHED } from './outbox-pending.js';
 import { loadSource } from './sources.js';
 import { SyncStage } from './stage.js';
 import { Upstream, type UpstreamOptions } from './upstream.js';
@@ -69,10 +70,12 @@ class DryRunDone extends Error {}
 async function keptIds(em: EntityManager, source: string, prefix: string): Promise<KeptIds> {
   const kept = new Map<EntityName, Set<string>>();
   if (!prefix) return kept;
-  for (const entity of ['LineItem', 'Result'] as const) {
-    const rows = await run(em, sql`select sourced_id from source_records where source_name = ${source} and table_name = ${entityDef(entity).table}
-      and left(sourced_id, ${prefix.length}) <> ${prefix}`);
-    if (rows.length) kept.set(entity, new Set(rows.map((r) => String(r.sourced_id))));
+  const byTable = new Map(PUSHED.map((type) => [entityDef(type).table, type]));
+  const rows = await run(em, sql`select table_name, sourced_id from source_records where source_name = ${source}
+    and table_name = any(${[...byTable.keys()]}::text[]) and left(sourced_id, ${prefix.length}) <> ${prefix}`);
+  for (const r of rows) {
+    const entity = byTable.get(String(r.table_name))!;
+    kept.set(entity, (kept.get(entity) ?? new Set()).add(String(r.sourced_id)));
   }
   return kept;
 }
@@ -138,8 +141,6 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   let stage: SyncStage | undefined;
   try {
     const batch = emptyBatch();
-    /** Entities whose collection the upstream did not list this run: a full run marks none of them tobedeleted. */
-    const unlisted = new Set<EntityName>();
     stage = await SyncStage.open(db, name, Number(runRow.id));
     // A 1.1 source's records are converted to the 1.2 shape first (src/sync/v1p1.ts); 1.1 sources sync rostering only.
     const services = source.version === '1.1' ? ['rostering' as const] : source.services;
@@ -150,12 +151,12 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
     const since = report.since ? `dateLastModified>'${report.since}'` : undefined;
-    for (const c of collectionsOf(source.services)) {
+    const collections = collectionsOf(source.services);
+    for (const c of collections) {
       // A collection the last successful run went without is read whole: its changes before that run were never read.
       const read = await readCollection(c, { upstream, reader, stage, batch, filter: last?.skipped.includes(c.wrapper) ? undefined : since, onPage: opts.onPage });
       if ('skipped' in read) {
         report.skipped[c.wrapper] = read.skipped;
-        unlisted.add(c.entity);
         opts.onProgress?.(`skipped ${c.wrapper}: ${read.skipped}`);
       } else {
         report.fetched[c.wrapper] = read.records;
@@ -168,6 +169,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     }
     await stage.seal();
     const staged = stage;
+    // The upstream did not list these this run: a full run marks none of their records tobedeleted.
+    const unlisted = new Set(collections.filter((c) => c.wrapper in report.skipped).map((c) => c.entity));
     try {
       await em.transactional(async (tx) => {
         await run(tx, sql`set local statement_timeout = 0`);
