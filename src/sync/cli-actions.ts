@@ -106,13 +106,41 @@ export async function syncCommand(name: string | undefined, opts: { full?: boole
     const names = name ? [name] : await sourceNames(db.orm.em.fork());
     if (!names.length) throw new Error('no sources; add one with `oneroster-graph sources add`');
     const reports: SyncReport[] = [];
-    for (const n of names) {
-      const shown = progress(n, !!opts.json);
-      const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, ...shown.opts }).finally(() => shown.stop());
-      reports.push(report);
-      if (!opts.json) console.log(formatReport(report));
+    const stop = stopOnSignals();
+    try {
+      for (const n of names) {
+        if (stop.signal.aborted) break;
+        const shown = progress(n, !!opts.json);
+        const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, ...shown.opts, signal: stop.signal }).finally(() => shown.stop());
+        reports.push(report);
+        if (!opts.json) console.log(formatReport(report));
+      }
+    } finally {
+      stop.release();
     }
     if (opts.json) console.log(JSON.stringify(name ? reports[0] : reports, null, 2));
-    if (reports.some((r) => !r.ok)) process.exitCode = 1;
+    if (reports.some((r) => !r.ok)) process.exitCode = stop.exitCode ?? 1;
   });
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops the run under way: its requests are cut, nothing of it is kept, and it is
+ * recorded as failed with the reason, so `sources list` never shows a run that is not going on. A second
+ * signal exits at once (the database rolls back what was not committed; the next run clears the rest).
+ */
+function stopOnSignals(): { signal: AbortSignal; exitCode?: number; release(): void } {
+  const controller = new AbortController();
+  const state: { signal: AbortSignal; exitCode?: number; release(): void } = { signal: controller.signal, release: () => undefined };
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(state.exitCode);
+      state.exitCode = name === 'SIGINT' ? 130 : 143;
+      process.stderr.write(`stopping the sync (${name}): nothing of the run under way is kept; again to quit at once\n`);
+      controller.abort(new Error(`interrupted by ${name}; nothing of the run was kept`));
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  state.release = () => { for (const [name, handler] of handlers) process.off(name, handler); };
+  return state;
 }

@@ -31,6 +31,11 @@ export interface SyncOptions {
   onProgress?: (message: string) => void;
   /** After each page: the collection, records fetched so far, and the upstream's total when it sends one. */
   onPage?: (collection: string, fetched: number, total?: number) => void;
+  /**
+   * Stops the run (Ctrl-C, `serve` shutting down): requests in flight are cut, an apply under way is rolled
+   * back when it ends, and the run fails with the signal's reason, keeping nothing.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SyncReport {
@@ -58,6 +63,9 @@ const DEFAULT_MARGIN_MS = 5 * 60_000;
 const SYNC_LOCK_SPACE = 7_410_018;
 /** The embedded database is one backend, where advisory locks do not exclude anything: one run per source per process. */
 const runningHere = new Set<string>();
+
+/** The error of a run whose process ended while it went on (its staging tables go at the next run's start). */
+export const INTERRUPTED = 'interrupted: the process running it ended before it finished; nothing of it was kept';
 
 class RunFailed extends Error {}
 class DryRunDone extends Error {}
@@ -136,6 +144,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     source: name, ok: false, mode: last ? 'incremental' : 'full', dryRun: !!opts.dryRun, fetched: {}, skipped: {}, changed: 0, deleted: 0, tables: {}, errors: [], seconds: 0,
   };
   if (last) report.since = new Date(last.startedAt.getTime() - (opts.marginMs ?? DEFAULT_MARGIN_MS)).toISOString();
+  // This process holds the source's lock: a run still marked running died with its process (killed, crashed).
+  await run(em, sql`update sync_runs set status = 'failed', error = ${INTERRUPTED} where source_name = ${name} and status = 'running'`);
   const [runRow] = await run(em, sql`insert into sync_runs (source_name, mode, dry_run, started_at, status)
     values (${name}, ${report.mode}, ${report.dryRun}, now(), 'running') returning id`);
   let stage: SyncStage | undefined;
@@ -148,11 +158,13 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     const reader = source.version === '1.1' ? new V1p1Reader(batch, prefix) : new RecordReader(batch, prefix, services, await keptIds(em, name, prefix));
     const upstream = new Upstream(source, {
       ...opts.upstream,
+      signal: opts.signal,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },
     });
     const since = report.since ? `dateLastModified>'${report.since}'` : undefined;
     const collections = collectionsOf(source.services);
     for (const c of collections) {
+      opts.signal?.throwIfAborted();
       // A collection the last successful run went without is read whole: its changes before that run were never read.
       const read = await readCollection(c, { upstream, reader, stage, batch, filter: last?.skipped.includes(c.wrapper) ? undefined : since, onPage: opts.onPage });
       if ('skipped' in read) {
@@ -167,6 +179,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
       report.errors = batch.issues;
       throw new RunFailed(`${batch.issues.length}${batch.issues.length >= 100 ? '+' : ''} invalid upstream records; nothing was written`);
     }
+    opts.signal?.throwIfAborted();
     await stage.seal();
     const staged = stage;
     // The upstream did not list these this run: a full run marks none of their records tobedeleted.
@@ -180,6 +193,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
           throw new RunFailed(`${applied.issues.length} upstream records cannot be stored; nothing was written`);
         }
         Object.assign(report, { changed: applied.changed, deleted: applied.deleted, tables: applied.tables });
+        opts.signal?.throwIfAborted(); // before the commit: rolled back
         if (opts.dryRun) throw new DryRunDone();
       });
     } catch (err) {
@@ -188,6 +202,8 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     report.ok = true;
   } catch (err) {
     report.error = err instanceof Error ? err.message : String(err);
+    // Counted by an apply that was then rolled back (stopped, or the commit failed): nothing changed.
+    Object.assign(report, { changed: 0, deleted: 0, tables: {} });
   } finally {
     await stage?.close();
   }

@@ -16,8 +16,8 @@ export function startSyncSchedule(db: Database, config: Pick<AppConfig, 'sources
   return startSourceLoop(db, config, log, {
     tickMs: opts.tickMs ?? 30_000,
     due: dueSources,
-    each: async (key, name) => {
-      const report = await syncSource(db, key, name);
+    each: async (key, name, signal) => {
+      const report = await syncSource(db, key, name, { signal });
       const summary = { source: name, mode: report.mode, changed: report.changed, deleted: report.deleted, seconds: report.seconds,
         ...(Object.keys(report.skipped).length ? { skipped: report.skipped } : {}) };
       if (report.ok) log.info(summary, 'scheduled sync done');

@@ -15,8 +15,8 @@ export interface SourceLoopSpec {
   tickMs: number;
   /** The sources with something to do now. */
   due(em: EntityManager): Promise<string[]>;
-  /** One source's work; a throw is logged as `skipped` with its message. */
-  each(key: Buffer, source: string): Promise<void>;
+  /** One source's work, to be cut short when `signal` aborts (the server is stopping); a throw is logged as `skipped` with its message. */
+  each(key: Buffer, source: string, signal: AbortSignal): Promise<void>;
   /** Log messages: work waits for SOURCES_KEY; a source skipped; a tick failed. */
   messages: { noKey: string; skipped: string; tickFailed: string };
 }
@@ -25,6 +25,7 @@ export function startSourceLoop(db: Database, config: Pick<AppConfig, 'sourcesKe
   let stopped = false;
   let running: Promise<void> | undefined;
   let warned = false;
+  const stopping = new AbortController();
   const tick = async () => {
     const due = await spec.due(db.orm.em.fork());
     if (!due.length) return;
@@ -37,7 +38,7 @@ export function startSourceLoop(db: Database, config: Pick<AppConfig, 'sourcesKe
     for (const source of due) {
       if (stopped) return;
       try {
-        await spec.each(key, source);
+        await spec.each(key, source, stopping.signal);
       } catch (err) {
         log.warn({ source, error: (err as Error).message }, spec.messages.skipped);
       }
@@ -54,6 +55,7 @@ export function startSourceLoop(db: Database, config: Pick<AppConfig, 'sourcesKe
     async stop() {
       stopped = true;
       clearInterval(timer);
+      stopping.abort(new Error('interrupted: the server is stopping; nothing of the run was kept'));
       await running;
     },
   };

@@ -6,6 +6,7 @@
  * appear in an error message.
  */
 import LinkHeader from 'http-link-header';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { basePath } from '../rest/endpoints.js';
 import type { Service } from '../rest/openapi.js';
@@ -33,9 +34,13 @@ export interface UpstreamOptions {
   maxPageBytes?: number;
   /** Called before each retry, for progress output (never with credentials). */
   onRetry?: (url: string, reason: string, attempt: number) => void;
+  /** Stops the requests in flight and any retry: they fail with the signal's reason. */
+  signal?: AbortSignal;
 }
 
-const DEFAULTS: Required<Omit<UpstreamOptions, 'onRetry'>> = {
+type Tuning = Required<Omit<UpstreamOptions, 'onRetry' | 'signal'>>;
+
+const DEFAULTS: Tuning = {
   pageSize: 1000, pagesInFlight: 2, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
   maxRetryAfterMs: 120_000, maxPageBytes: 256 * 1024 ** 2,
 };
@@ -60,10 +65,9 @@ const retryAfterMs = (value: string | null): number | undefined => {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Upstream {
-  private readonly opts: Required<Omit<UpstreamOptions, 'onRetry'>> & Pick<UpstreamOptions, 'onRetry'>;
+  private readonly opts: Tuning & Pick<UpstreamOptions, 'onRetry' | 'signal'>;
   private token?: { value: string; expiresAt: number };
   private readonly origin: string;
   /** A request of this client ran out of time: no more pages are asked for ahead (pages()). */
@@ -255,7 +259,8 @@ export class Upstream {
 
   private async request(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+      return await fetch(url, { ...init, redirect: 'error', signal: this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout });
     } catch (err) {
       throw this.transportError(err, url);
     }
@@ -263,6 +268,7 @@ export class Upstream {
 
   private transportError(err: unknown, url: string): UpstreamError {
     if (err instanceof UpstreamError) return err;
+    if (this.opts.signal?.aborted) return new UpstreamError(this.stopped(), url, false);
     const name = (err as { name?: string }).name;
     if (name === 'TimeoutError') this.timedOut = true;
     const reason = name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms`
@@ -314,11 +320,19 @@ export class Upstream {
         }
         this.opts.onRetry?.(url, error.message, attemptNumber);
         // 429: wait what the upstream asked for; p-retry's own backoff comes on top.
-        if (wait) await sleep(wait);
+        if (wait) await sleep(wait, undefined, { signal: this.opts.signal });
       },
+      signal: this.opts.signal,
     }).catch((err: unknown) => {
+      if (this.opts.signal?.aborted) throw new UpstreamError(this.stopped(), url, false);
       if (err instanceof UpstreamError && err.retryable) throw new UpstreamError(`${err.message} (gave up after ${this.opts.retries + 1} attempts)`, url, false, undefined, err.status);
       throw err;
     });
+  }
+
+  /** Why the caller stopped the run (the signal's reason), for the error that ends it. */
+  private stopped(): string {
+    const reason: unknown = this.opts.signal?.reason;
+    return reason instanceof Error ? reason.message : String(reason ?? 'stopped');
   }
 }
