@@ -41,7 +41,7 @@ const REFERENCE_CHUNK = 50_000;
 const textArray = (ids: readonly string[]): Sql => sql`array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
 
 export interface TableCount { changed: number; deleted: number }
-export interface ApplyResult { issues: SyncIssue[]; tables: Record<string, TableCount>; changed: number; deleted: number }
+export interface ApplyResult { issues: SyncIssue[]; tables: Record<string, TableCount>; changed: number; deleted: number; adopted: number }
 
 export interface StagedRun {
   source: string;
@@ -53,25 +53,36 @@ export interface StagedRun {
   full: boolean;
   /** Entities whose collection the upstream did not list in this run (not offered): never marked tobedeleted for it. */
   unlisted?: ReadonlySet<EntityName>;
+  /** Records here that belong to no source and that the run delivers become the source's (checkOwnership). */
+  adopt?: boolean;
 }
 
 const count1 = async (em: EntityManager, statement: Sql) => Number((await run(em, statement))[0]!.n);
 
-/** Every sourcedId must be this source's or new: another source's record, or one loaded by CSV or the API, is never overwritten. */
-async function checkOwnership(em: EntityManager, r: StagedRun): Promise<SyncIssue[]> {
+/**
+ * Every sourcedId must be this source's or new: another source's record is never overwritten. One that
+ * belongs to no source (loaded by CSV or written through the API) is refused too, unless the run adopts
+ * such records (`--adopt`, a district moving from nightly CSV files to syncing its SIS): they become this
+ * source's and are updated like its own. Returns the issues and how many records were adopted.
+ */
+async function checkOwnership(em: EntityManager, r: StagedRun): Promise<{ issues: SyncIssue[]; adopted: number }> {
   const issues: SyncIssue[] = [];
+  let adopted = 0;
   for (const entity of WRITE_ORDER) {
     const table = entityDef(entity).table;
-    const rows = await run(em, sql`select x.sourced_id as id, r.source_name from (${r.stage.idsOf(entity)}) x
+    const others = (where: Sql, limit: Sql) => sql`select x.sourced_id as id, r.source_name from (${r.stage.idsOf(entity)}) x
       join ${sql.table(table)} t on t.sourced_id = x.sourced_id
       left join source_records r on r.table_name = ${table} and r.sourced_id = x.sourced_id
-      where r.source_name is distinct from ${r.source} and not ${awaitingPush(r.source, table, 't')} limit ${MAX_REPORTED}`);
-    for (const row of rows) {
+      where ${where} and not ${awaitingPush(r.source, table, 't')} ${limit}`;
+    const foreign = r.adopt ? sql`r.source_name <> ${r.source}` : sql`r.source_name is distinct from ${r.source}`;
+    for (const row of await run(em, others(foreign, sql`limit ${MAX_REPORTED}`))) {
       const owner = row.source_name ? `belongs to source ${String(row.source_name)}` : 'exists here and was not delivered by this source (CSV import or API)';
-      issues.push({ url: '', sourcedId: String(row.id), field: 'sourcedId', reason: `${table} record ${quoteId(String(row.id))} ${owner}; give this source a --prefix` });
+      const remedy = row.source_name ? 'give this source a --prefix' : 'give this source a --prefix, or sync with --adopt to make such records its own';
+      issues.push({ url: '', sourcedId: String(row.id), field: 'sourcedId', reason: `${table} record ${quoteId(String(row.id))} ${owner}; ${remedy}` });
     }
+    if (r.adopt) adopted += await count1(em, sql`select count(*)::int as n from (${others(sql`r.source_name is null`, sql``)}) a`);
   }
-  return issues;
+  return { issues, adopted };
 }
 
 /** References must resolve within the run or to a record already here. */
@@ -161,8 +172,10 @@ async function replaceLinks(em: EntityManager, table: string, ownerCol: string, 
 }
 
 export async function applyStaged(em: EntityManager, r: StagedRun): Promise<ApplyResult> {
-  const result: ApplyResult = { issues: [], tables: {}, changed: 0, deleted: 0 };
-  result.issues = [...(await checkOwnership(em, r)), ...(await checkReferences(em, r))];
+  const result: ApplyResult = { issues: [], tables: {}, changed: 0, deleted: 0, adopted: 0 };
+  const ownership = await checkOwnership(em, r);
+  result.adopted = ownership.adopted;
+  result.issues = [...ownership.issues, ...(await checkReferences(em, r))];
   if (result.issues.length) return result;
 
   const [{ now }] = await run(em, sql`select now() as now`);

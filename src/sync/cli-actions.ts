@@ -71,6 +71,7 @@ function formatReport(r: SyncReport): string {
   const lines = [`${r.source}: ${r.mode}${r.dryRun ? ' dry run' : ''} sync ${r.ok ? 'succeeded' : 'FAILED'} in ${r.seconds.toFixed(1)} s`
     + (r.since ? ` (changes since ${r.since})` : '')];
   if (r.ok) lines.push(`  ${r.changed} records changed, ${r.deleted} marked tobedeleted${r.dryRun ? ' (nothing written)' : ''}`);
+  if (r.ok && r.adopted !== undefined) lines.push(`  ${r.adopted} records here of no source ${r.dryRun ? 'would become' : 'became'} this source's (--adopt)`);
   for (const [collection, n] of Object.entries(r.fetched)) lines.push(`  fetched ${collection.padEnd(20)} ${n}`);
   for (const [collection, why] of Object.entries(r.skipped)) lines.push(`  skipped ${collection.padEnd(20)} ${why}`);
   if (r.error) lines.push(`  error: ${r.error}`);
@@ -100,7 +101,7 @@ function progress(source: string, json: boolean): { opts: SyncOptions; stop(): v
   };
 }
 
-export async function syncCommand(name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) {
+export async function syncCommand(name: string | undefined, opts: { full?: boolean; dryRun?: boolean; adopt?: boolean; json?: boolean }) {
   const key = sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
     const names = name ? [name] : await sourceNames(db.orm.em.fork());
@@ -111,7 +112,7 @@ export async function syncCommand(name: string | undefined, opts: { full?: boole
       for (const n of names) {
         if (stop.signal.aborted) break;
         const shown = progress(n, !!opts.json);
-        const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, ...shown.opts, signal: stop.signal }).finally(() => shown.stop());
+        const report = await syncSource(db, key, n, { full: opts.full, dryRun: opts.dryRun, adopt: opts.adopt, ...shown.opts, signal: stop.signal }).finally(() => shown.stop());
         reports.push(report);
         if (!opts.json) console.log(formatReport(report));
       }

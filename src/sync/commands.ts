@@ -36,8 +36,9 @@ export function registerSyncCommands(program: Command) {
   program.command('sync [name]').description('pull every source (or one) now: incremental after a first full run')
     .option('--full', 'fetch every record, marking those the source no longer lists tobedeleted')
     .option('--dry-run', 'fetch and validate, write nothing')
+    .option('--adopt', 'records here that belong to no source (CSV import, API) and that the source delivers become its own instead of failing the run')
     .option('--json', 'print the report as JSON')
-    .action(async (name: string | undefined, opts: { full?: boolean; dryRun?: boolean; json?: boolean }) =>
+    .action(async (name: string | undefined, opts: { full?: boolean; dryRun?: boolean; adopt?: boolean; json?: boolean }) =>
       (await import('./cli-actions.js')).syncCommand(name, opts));
 
   program.command('push-grades [name]').description('send the grades waiting in the outbox to every --push-grades source (or one) now, once')

@@ -24,6 +24,8 @@ export interface SyncOptions {
   /** Fetch everything and mark what the source no longer lists tobedeleted (also the first run's mode). */
   full?: boolean;
   dryRun?: boolean;
+  /** Records here that belong to no source (CSV, API) and that the upstream delivers become this source's (apply.ts). */
+  adopt?: boolean;
   /** An incremental run asks for records changed since the last successful run's start minus this margin (clock skew, late commits upstream). */
   marginMs?: number;
   upstream?: UpstreamOptions;
@@ -48,6 +50,8 @@ export interface SyncReport {
   fetched: Record<string, number>;
   changed: number;
   deleted: number;
+  /** With `adopt`: records here of no source that became this source's. */
+  adopted?: number;
   tables: Record<string, TableCount>;
   /** Optional collections the upstream does not offer this client (not-offered.ts), with why: read by no run until it does. */
   skipped: Record<string, string>;
@@ -187,12 +191,12 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     try {
       await em.transactional(async (tx) => {
         await run(tx, sql`set local statement_timeout = 0`);
-        const applied = await applyStaged(tx, { source: name, stage: staged, batch, services, full: report.mode === 'full', unlisted });
+        const applied = await applyStaged(tx, { source: name, stage: staged, batch, services, full: report.mode === 'full', unlisted, adopt: opts.adopt });
         if (applied.issues.length) {
           report.errors = applied.issues;
           throw new RunFailed(`${applied.issues.length} upstream records cannot be stored; nothing was written`);
         }
-        Object.assign(report, { changed: applied.changed, deleted: applied.deleted, tables: applied.tables });
+        Object.assign(report, { changed: applied.changed, deleted: applied.deleted, tables: applied.tables, ...(opts.adopt ? { adopted: applied.adopted } : {}) });
         opts.signal?.throwIfAborted(); // before the commit: rolled back
         if (opts.dryRun) throw new DryRunDone();
       });
@@ -203,7 +207,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
   } catch (err) {
     report.error = err instanceof Error ? err.message : String(err);
     // Counted by an apply that was then rolled back (stopped, or the commit failed): nothing changed.
-    Object.assign(report, { changed: 0, deleted: 0, tables: {} });
+    Object.assign(report, { changed: 0, deleted: 0, tables: {}, ...(opts.adopt ? { adopted: 0 } : {}) });
   } finally {
     await stage?.close();
   }
