@@ -31,7 +31,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     import('./sync/schedule.js'), import('./sync/outbox-schedule.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { isEmptyStore, seedDistrict }, { startSyncSchedule }, { startGradePush }] =
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { hasNoRoster, isEmptyStore, seedDistrict }, { startSyncSchedule }, { startGradePush }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
   const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: {
@@ -44,6 +44,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     const client = await new ClientStore(db.orm.em).add('demo', [...ALL_READ_SCOPES]);
     await markDemoDistrict(db.orm.em, client.client_id);
     await handOverDemoSecret(client, config.dataDir, printsToTerminal, print);
+  } else if (db.embedded && (await hasNoRoster(db.orm.em))) {
+    print('No roster yet (API clients or sources are set up, so no demo district is loaded): `oneroster-graph import` a CSV package, or let a source sync.');
   }
   // The demo token is only handed to this machine, so the embedded store listens there unless HOST says otherwise.
   const host = config.host ?? (db.embedded ? '127.0.0.1' : '0.0.0.0');

@@ -27,8 +27,19 @@ export async function seedDistrict(em: EntityManager, opts: DistrictOptions, onB
   return { rows, total, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Whether the store holds no OneRoster data yet (a fresh embedded database). */
-export async function isEmptyStore(em: EntityManager): Promise<boolean> {
+/** Whether the store holds no OneRoster data yet. */
+export async function hasNoRoster(em: EntityManager): Promise<boolean> {
   const [row] = await run(em.fork(), sql`select not exists (select 1 from ${sql.table(entityDef('Org').table)}) as empty`);
+  return !!row.empty;
+}
+
+/**
+ * Whether the store is untouched: no OneRoster data, and no API client nor upstream source configured.
+ * A district that has added its vendors' clients or its SIS as a source (with the server stopped, as the
+ * embedded store asks) is setting up for real data, which the demo district would mix with and collide with.
+ */
+export async function isEmptyStore(em: EntityManager): Promise<boolean> {
+  const [row] = await run(em.fork(), sql`select not exists (select 1 from ${sql.table(entityDef('Org').table)})
+    and not exists (select 1 from oauth_clients) and not exists (select 1 from sources) as empty`);
   return !!row.empty;
 }

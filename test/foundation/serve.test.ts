@@ -70,6 +70,27 @@ describe('serve on the embedded database', { timeout: 240_000 }, () => {
     expect(await exited(second.child)).toBe(0);
   });
 
+  it('loads no demo district into a store where API clients are already set up for real data', async () => {
+    const own = await fs.mkdtemp(path.join(os.tmpdir(), 'og-serve-clients-'));
+    try {
+      const ownEnv = { ...env(), DATA_DIR: own };
+      const added = await runCli(['clients', 'add', 'Acme LMS', '--scopes', 'roster.readonly'], ownEnv);
+      expect(added.code, added.stderr).toBe(0);
+      const port = freePort();
+      const server = await startServe(ownEnv, port);
+      try {
+        expect(server.output()).not.toContain('Loaded the demo district');
+        expect(server.output()).toContain('No roster yet (API clients or sources are set up, so no demo district is loaded)');
+        await expect(fs.stat(path.join(own, 'demo-client.json'))).rejects.toThrow();
+      } finally {
+        server.child.kill('SIGTERM');
+        expect(await exited(server.child)).toBe(0);
+      }
+    } finally {
+      await fs.rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a second process on the same data directory with one clear line', async () => {
     const port = freePort();
     const server = await startServe(env(), port);
