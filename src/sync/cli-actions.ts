@@ -6,7 +6,7 @@ import { probeSource } from './probe.js';
 import { syncSource, type SyncOptions, type SyncReport } from './run.js';
 import { sourcesKey } from './source-secrets.js';
 import { pushGrades } from './outbox-deliver.js';
-import { addSource, listSources, removeSource, setPushGrades, sourceNames } from './sources.js';
+import { addSource, listSources, parsePageSize, removeSource, setPageSize, setPushGrades, sourceNames } from './sources.js';
 
 export async function addSourceCommand(name: string, opts: Record<string, string>) {
   const key = sourcesKey(loadConfig().sourcesKey); // before the (slow to open) database
@@ -14,17 +14,22 @@ export async function addSourceCommand(name: string, opts: Record<string, string
     await addSource(db.orm.em.fork(), key, {
       name, baseUrl: opts.baseUrl, version: opts.version, auth: opts.auth, tokenUrl: opts.tokenUrl, clientId: opts.clientId,
       clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix, every: opts.every,
-      pushGrades: (opts as Record<string, unknown>).pushGrades === true,
+      pushGrades: (opts as Record<string, unknown>).pushGrades === true, pageSize: opts.pageSize,
     });
     console.log(`added source ${name}; run \`oneroster-graph sync ${name}\` to pull it`);
   });
 }
 
-export async function updateSourceCommand(name: string, opts: { pushGrades?: boolean }) {
-  if (opts.pushGrades === undefined) throw new Error('nothing to change: give --push-grades or --no-push-grades');
+export async function updateSourceCommand(name: string, opts: { pushGrades?: boolean; pageSize?: string }) {
+  if (opts.pushGrades === undefined && opts.pageSize === undefined) throw new Error('nothing to change: give --push-grades, --no-push-grades or --page-size');
+  const pageSize = opts.pageSize === undefined ? undefined : parsePageSize(opts.pageSize);
   await withDatabase(async (db) => {
-    await setPushGrades(db.orm.em.fork(), name, opts.pushGrades!);
-    console.log(`source ${name}: grades are ${opts.pushGrades ? 'sent back' : 'no longer sent back'}`);
+    await db.orm.em.fork().transactional(async (tx) => {
+      if (opts.pushGrades !== undefined) await setPushGrades(tx, name, opts.pushGrades);
+      if (pageSize !== undefined) await setPageSize(tx, name, pageSize);
+    });
+    if (opts.pushGrades !== undefined) console.log(`source ${name}: grades are ${opts.pushGrades ? 'sent back' : 'no longer sent back'}`);
+    if (pageSize !== undefined) console.log(`source ${name}: pages of ${pageSize} records from the next run on`);
   });
 }
 

@@ -18,14 +18,16 @@ export function registerSyncCommands(program: Command) {
     .option('--prefix <prefix>', 'prepended to every sourcedId of this source, so two sources cannot collide')
     .option('--every <interval>', 'serve syncs the source this often: 30s, 15m, 2h, 1d')
     .option('--push-grades', 'send line items and results written here for this source\'s classes back to its gradebook service')
+    .option('--page-size <n>', 'records asked for per page, 1-10000 (default 1000; a provider that caps it silently is paged correctly)')
     .action(async (name: string, opts: Record<string, string>) => {
       const { addSourceCommand } = await import('./cli-actions.js');
       await addSourceCommand(name, opts);
     });
-  sources.command('update <name>').description('change a source: turn sending grades back on or off')
+  sources.command('update <name>').description('change a source: turn sending grades back on or off, or its page size')
     .option('--push-grades', 'send line items and results written here for its classes back to it')
     .option('--no-push-grades', 'stop sending grades back (rows waiting in the outbox stay)')
-    .action(async (name: string, opts: { pushGrades?: boolean }) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
+    .option('--page-size <n>', 'records asked for per page from the next run on, 1-10000')
+    .action(async (name: string, opts: { pushGrades?: boolean; pageSize?: string }) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
   sources.command('list').description('list sources with their last sync (never their secrets)')
     .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
   sources.command('test <name>').description('fetch a token (oauth2; oauth1 sources sign each request) and the first page of each collection the sync reads; print what was found')

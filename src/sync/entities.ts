@@ -22,6 +22,8 @@ export const Source = new EntitySchema({
     everySeconds: { type: 'integer', nullable: true },
     /** `--push-grades`: line items and results written here for this source's classes go back to it (src/sync/outbox-*.ts). */
     pushGrades: { type: 'boolean', default: false },
+    /** `--page-size`: records asked for per page (src/sync/upstream.ts); null: the default. */
+    pageSize: { type: 'integer', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   },
 });

@@ -161,6 +161,7 @@ async function syncLocked(db: Database, key: Buffer, name: string, opts: SyncOpt
     const prefix = source.prefix ?? '';
     const reader = source.version === '1.1' ? new V1p1Reader(batch, prefix) : new RecordReader(batch, prefix, services, await keptIds(em, name, prefix));
     const upstream = new Upstream(source, {
+      pageSize: source.pageSize,
       ...opts.upstream,
       signal: opts.signal,
       onRetry: (url, reason, attempt) => { opts.onProgress?.(`retrying (${attempt}) after: ${reason}`); opts.upstream?.onRetry?.(url, reason, attempt); },

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { run, sql } from '../db/sql.js';
 import type { Service } from '../rest/openapi.js';
 import { openSecret, sealSecret } from './source-secrets.js';
+import { DEFAULT_PAGE_SIZE } from './upstream.js';
 
 export const SERVICES: readonly Service[] = ['rostering', 'gradebook', 'resources'];
 
@@ -22,6 +23,8 @@ export interface SourceInput {
   every?: string;
   /** Send line items and results written here for this source's classes back to it (src/sync/outbox-*.ts). */
   pushGrades?: boolean;
+  /** Records asked for per page (`--page-size`); default 1,000. */
+  pageSize?: string;
 }
 
 export type SourceVersion = '1.1' | '1.2';
@@ -41,6 +44,8 @@ export interface Source {
   scope?: string;
   services: Service[];
   prefix?: string;
+  /** Records asked for per page; undefined: the client's default (src/sync/upstream.ts). */
+  pageSize?: number;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -53,6 +58,16 @@ export function parseEvery(value: string): number {
   if (!m || seconds < 1 || seconds > 30 * 86_400) throw new Error('--every must be a whole number with s, m, h or d (e.g. 15m), between 1s and 30d');
   return seconds;
 }
+/** Most providers cap `limit` at some size of their own (paging copes with a silent cap); larger pages cost more memory per page in flight. */
+export const MAX_PAGE_SIZE = 10_000;
+
+/** `--page-size`: a whole number of records from 1 to MAX_PAGE_SIZE. */
+export function parsePageSize(value: string): number {
+  const n = /^\d{1,6}$/.test(value) ? Number(value) : 0;
+  if (n < 1 || n > MAX_PAGE_SIZE) throw new Error(`--page-size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
 
@@ -118,6 +133,7 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
     scope: input.scope || undefined, services: [...new Set(services)] as Service[], prefix: input.prefix,
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
     pushGrades: input.pushGrades === true,
+    pageSize: input.pageSize === undefined ? undefined : parsePageSize(input.pageSize),
   };
 }
 
@@ -125,9 +141,10 @@ export async function addSource(em: EntityManager, key: Buffer, input: SourceInp
   const s = checkSourceInput(input);
   const sealed = sealSecret(key, s.clientSecret, s.name);
   const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
-      every_seconds, push_grades, created_at)
+      every_seconds, push_grades, page_size, created_at)
     values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl ?? null}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
-      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades}, now())
+      array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades},
+      ${s.pageSize ?? null}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
 }
@@ -140,6 +157,7 @@ export async function loadSource(em: EntityManager, key: Buffer, name: string): 
     tokenUrl: (row.token_url as string | null) ?? undefined,
     clientId: String(row.client_id), clientSecret: openSecret(key, String(row.client_secret_sealed), String(row.name)),
     scope: (row.scope as string | null) ?? undefined, services: row.services as Service[], prefix: (row.prefix as string | null) ?? undefined,
+    pageSize: (row.page_size as number | null) ?? undefined,
   };
 }
 
@@ -164,7 +182,7 @@ const isoTime = (v: unknown): string | null => (v === null || v === undefined ? 
 /** Every source with its last runs and its grade outbox; never the secret, sealed or not. Times in ISO 8601 (UTC). */
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
-      s.created_at,
+      s.page_size, s.created_at,
       (select row_to_json(r) from (select id, mode, dry_run as "dryRun", started_at as "startedAt", finished_at as "finishedAt", status, error, fetched, changed, deleted, skipped
          from sync_runs where source_name = s.name order by id desc limit 1) r) as last_run,
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
@@ -183,7 +201,7 @@ export async function listSources(em: EntityManager) {
     const failure = r.push_last_failure as PushFailure | null;
     return {
       name: r.name, baseUrl: r.base_url, version: r.version, auth: r.auth, tokenUrl: r.token_url, clientId: r.client_id,
-      scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, createdAt: isoTime(r.created_at),
+      scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, pageSize: r.page_size ?? DEFAULT_PAGE_SIZE, createdAt: isoTime(r.created_at),
       records: r.records, lastSuccess: isoTime(r.last_success), lastError: r.last_error ?? null,
       lastRun: lastRun && { ...lastRun, startedAt: isoTime(lastRun.startedAt), finishedAt: isoTime(lastRun.finishedAt) },
       pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: failure && { ...failure, at: isoTime(failure.at)! } },
@@ -200,6 +218,11 @@ export async function setPushGrades(em: EntityManager, name: string, on: boolean
   if (!rows.length) throw new Error(`no source ${name}`);
 }
 
+/** `sources update NAME --page-size N`: the next run asks for pages of N records. */
+export async function setPageSize(em: EntityManager, name: string, pageSize: number): Promise<void> {
+  const rows = await run(em, sql`update sources set page_size = ${pageSize} where name = ${name} returning name`);
+  if (!rows.length) throw new Error(`no source ${name}`);
+}
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
 export async function removeSource(em: EntityManager, name: string): Promise<boolean> {

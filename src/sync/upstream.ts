@@ -40,8 +40,11 @@ export interface UpstreamOptions {
 
 type Tuning = Required<Omit<UpstreamOptions, 'onRetry' | 'signal'>>;
 
+/** Records asked for per page unless the source says otherwise (`--page-size`). */
+export const DEFAULT_PAGE_SIZE = 1000;
+
 const DEFAULTS: Tuning = {
-  pageSize: 1000, pagesInFlight: 2, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
+  pageSize: DEFAULT_PAGE_SIZE, pagesInFlight: 2, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,
   maxRetryAfterMs: 120_000, maxPageBytes: 256 * 1024 ** 2,
 };
 
@@ -76,7 +79,8 @@ export class Upstream {
   private readonly signer?: OAuth1Signer;
 
   constructor(private readonly source: Source, opts: UpstreamOptions = {}) {
-    this.opts = { ...DEFAULTS, ...opts };
+    // An option given as undefined keeps its default.
+    this.opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
     this.origin = new URL(source.baseUrl).origin;
     if (source.auth === 'oauth1') this.signer = new OAuth1Signer(source.clientId, source.clientSecret);
   }

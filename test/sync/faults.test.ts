@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource } from '../../src/sync/sources.js';
-import { Upstream } from '../../src/sync/upstream.js';
+import { addSource, checkSourceInput, listSources, removeSource, setPageSize } from '../../src/sync/sources.js';
+import { DEFAULT_PAGE_SIZE, Upstream } from '../../src/sync/upstream.js';
 import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 const FAST_RETRIES = { minRetryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 1500, pageSize: 10 };
@@ -287,6 +287,32 @@ describe('sync through faults', () => {
       expect(proxy.seen.filter((u) => u.includes('/users?'))).toHaveLength(Math.ceil(expected.length / 3) + 1);
     } finally {
       proxy.faults.length = 0;
+    }
+  });
+
+  it('asks for pages of the source\'s --page-size, checked when given, changed by sources update for the next run', async () => {
+    const input = { name: 'paged', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
+      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources' };
+    for (const bad of ['0', '10001', '5.5', 'ten', '']) {
+      expect(() => checkSourceInput({ ...input, pageSize: bad }), bad).toThrow('--page-size must be a whole number from 1 to 10000');
+    }
+    const em = gateway.db.orm.em.fork();
+    await addSource(em, SOURCES_KEY, { ...input, prefix: 'p-', pageSize: '9' });
+    expect((await listSources(em)).find((s) => s.name === 'paged')?.pageSize).toBe(9);
+    expect((await listSources(em)).find((s) => s.name === 'sis')?.pageSize).toBe(DEFAULT_PAGE_SIZE);
+    const limits = () => new Set(proxy.seen.filter((u) => u.startsWith('/ims/')).map((u) => new URL(u, 'http://x').searchParams.get('limit')));
+    try {
+      proxy.seen.length = 0;
+      expect((await syncSource(gateway.db, SOURCES_KEY, 'paged')).ok).toBe(true);
+      expect(limits()).toEqual(new Set(['9']));
+      await setPageSize(em, 'paged', 4);
+      proxy.seen.length = 0;
+      const report = await syncSource(gateway.db, SOURCES_KEY, 'paged', { full: true });
+      expect(report).toMatchObject({ ok: true, changed: 0, deleted: 0 });
+      expect(limits()).toEqual(new Set(['4']));
+      await expect(setPageSize(em, 'nope', 4)).rejects.toThrow('no source nope');
+    } finally {
+      await removeSource(em, 'paged');
     }
   });
 });
