@@ -11,7 +11,7 @@
  * 4. CSV: the upstream exported to a folder by the export code, imported into another fresh database (a child).
  * Prints the figures as a Markdown section (also written to tmp/bench-sync/section.md).
  *
- * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SCHOOLS (20), BENCH_STUDENTS (20000).
+ * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_SCHOOLS (20), BENCH_STUDENTS (20000), BENCH_PAGE_SIZE (5000).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
