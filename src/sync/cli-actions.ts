@@ -6,7 +6,7 @@ import { probeSource } from './probe.js';
 import { syncSource, type SyncOptions, type SyncReport } from './run.js';
 import { sourcesKey } from './source-secrets.js';
 import { pushGrades } from './outbox-deliver.js';
-import { addSource, listSources, parsePageSize, removeSource, setPageSize, setPushGrades, sourceNames } from './sources.js';
+import { addSource, listSources, removeSource, sourceNames, updateSource, type SourceChanges } from './sources.js';
 
 export async function addSourceCommand(name: string, opts: Record<string, string>) {
   const key = sourcesKey(loadConfig().sourcesKey); // before the (slow to open) database
@@ -20,16 +20,19 @@ export async function addSourceCommand(name: string, opts: Record<string, string
   });
 }
 
-export async function updateSourceCommand(name: string, opts: { pushGrades?: boolean; pageSize?: string }) {
-  if (opts.pushGrades === undefined && opts.pageSize === undefined) throw new Error('nothing to change: give --push-grades, --no-push-grades or --page-size');
-  const pageSize = opts.pageSize === undefined ? undefined : parsePageSize(opts.pageSize);
+export async function updateSourceCommand(name: string, opts: Record<string, string | boolean>) {
+  const changes: SourceChanges = {
+    baseUrl: opts.baseUrl as string | undefined, tokenUrl: opts.tokenUrl as string | undefined, clientId: opts.clientId as string | undefined,
+    clientSecret: opts.clientSecret as string | undefined, scope: opts.scope as string | undefined, every: opts.every as string | undefined,
+    pageSize: opts.pageSize as string | undefined, pushGrades: opts.pushGrades as boolean | undefined,
+  };
+  const given = Object.entries(changes).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (!given.length) throw new Error('nothing to change: give --base-url, --token-url, --client-id, --client-secret, --scope, --every, --page-size or --(no-)push-grades');
+  const key = changes.clientSecret === undefined ? undefined : sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
-    await db.orm.em.fork().transactional(async (tx) => {
-      if (opts.pushGrades !== undefined) await setPushGrades(tx, name, opts.pushGrades);
-      if (pageSize !== undefined) await setPageSize(tx, name, pageSize);
-    });
-    if (opts.pushGrades !== undefined) console.log(`source ${name}: grades are ${opts.pushGrades ? 'sent back' : 'no longer sent back'}`);
-    if (pageSize !== undefined) console.log(`source ${name}: pages of ${pageSize} records from the next run on`);
+    await updateSource(db.orm.em.fork(), key, name, changes);
+    // Never the secret itself.
+    console.log(`updated source ${name}: ${given.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}`);
   });
 }
 

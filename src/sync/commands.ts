@@ -23,11 +23,17 @@ export function registerSyncCommands(program: Command) {
       const { addSourceCommand } = await import('./cli-actions.js');
       await addSourceCommand(name, opts);
     });
-  sources.command('update <name>').description('change a source: turn sending grades back on or off, or its page size')
+  sources.command('update <name>').description('change how a source is reached (a rotated secret, a new URL), its schedule, page size or grade push; its records and history stay')
+    .option('--base-url <url>', 'the provider\'s base URL, before /ims/oneroster/...')
+    .option('--token-url <url>', 'OAuth 2 token endpoint')
+    .option('--client-id <id>', 'client id (OAuth 1.0a: the consumer key)')
+    .option('--client-secret <secret>', 'client secret, sealed with SOURCES_KEY')
+    .option('--scope <scopes>', 'space-separated scope URIs to ask for ("" for none)')
+    .option('--every <interval>', 'serve syncs the source this often (30s, 15m, 2h, 1d), or off')
+    .option('--page-size <n>', 'records asked for per page from the next run on, 1-10000')
     .option('--push-grades', 'send line items and results written here for its classes back to it')
     .option('--no-push-grades', 'stop sending grades back (rows waiting in the outbox stay)')
-    .option('--page-size <n>', 'records asked for per page from the next run on, 1-10000')
-    .action(async (name: string, opts: { pushGrades?: boolean; pageSize?: string }) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
+    .action(async (name: string, opts: Record<string, string | boolean>) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));
   sources.command('list').description('list sources with their last sync (never their secrets)')
     .action(async () => (await import('./cli-actions.js')).listSourcesCommand());
   sources.command('test <name>').description('fetch a token (oauth2; oauth1 sources sign each request) and the first page of each collection the sync reads; print what was found')

@@ -209,20 +209,53 @@ export async function listSources(em: EntityManager) {
   });
 }
 
-/**
- * `sources update NAME --push-grades / --no-push-grades`. Turning it off stops deliveries; rows already
- * in the outbox stay and go out if it is turned on again. Only writes made while it is on are enqueued.
- */
-export async function setPushGrades(em: EntityManager, name: string, on: boolean): Promise<void> {
-  const rows = await run(em, sql`update sources set push_grades = ${on} where name = ${name} returning name`);
-  if (!rows.length) throw new Error(`no source ${name}`);
+/** What `sources update` may change: where and how the source is reached, its schedule, page size and grade push. */
+export interface SourceChanges {
+  baseUrl?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  /** Sealed anew under the key given to updateSource. */
+  clientSecret?: string;
+  /** An empty string asks for no scope. */
+  scope?: string;
+  /** `15m`, ..., or `off` to sync only on demand. */
+  every?: string;
+  pageSize?: string;
+  /**
+   * Turning it off stops deliveries; rows already in the outbox stay and go out if it is turned on again.
+   * Only writes made while it is on are enqueued.
+   */
+  pushGrades?: boolean;
 }
 
-/** `sources update NAME --page-size N`: the next run asks for pages of N records. */
-export async function setPageSize(em: EntityManager, name: string, pageSize: number): Promise<void> {
-  const rows = await run(em, sql`update sources set page_size = ${pageSize} where name = ${name} returning name`);
-  if (!rows.length) throw new Error(`no source ${name}`);
+/**
+ * `sources update NAME ...`: the source as it would be after the changes is checked like a new one (same
+ * messages), then stored. Name, version, services and prefix stay: they decide which records are the
+ * source's and under which ids. A new secret (a rotated SIS credential) needs the key; the run history and
+ * the records the source delivered stay, so the next run goes on incrementally.
+ */
+export async function updateSource(em: EntityManager, key: Buffer | undefined, name: string, changes: SourceChanges): Promise<void> {
+  const [row] = await run(em, sql`select * from sources where name = ${name}`);
+  if (!row) throw new Error(`no source ${name}`);
+  const keepEvery = row.every_seconds === null ? undefined : `${String(row.every_seconds)}s`;
+  const checked = checkSourceInput({
+    name, version: String(row.version), auth: String(row.auth), services: (row.services as string[]).join(','), prefix: (row.prefix as string | null) ?? undefined,
+    baseUrl: changes.baseUrl ?? String(row.base_url), tokenUrl: changes.tokenUrl ?? (row.token_url as string | null) ?? undefined,
+    clientId: changes.clientId ?? String(row.client_id), clientSecret: changes.clientSecret ?? 'unchanged',
+    scope: changes.scope ?? (row.scope as string | null) ?? undefined,
+    every: changes.every === 'off' ? undefined : changes.every ?? keepEvery,
+    pageSize: changes.pageSize ?? (row.page_size === null ? undefined : String(row.page_size)),
+    pushGrades: changes.pushGrades ?? row.push_grades === true,
+  });
+  if (changes.clientSecret !== undefined && !key) throw new Error('a new --client-secret is sealed with SOURCES_KEY, which is not set');
+  const sealed = changes.clientSecret === undefined ? String(row.client_secret_sealed) : sealSecret(key!, checked.clientSecret, name);
+  await run(em, sql`update sources set base_url = ${checked.baseUrl}, token_url = ${checked.tokenUrl ?? null}, client_id = ${checked.clientId},
+    client_secret_sealed = ${sealed}, scope = ${checked.scope ?? null}, every_seconds = ${checked.everySeconds ?? null},
+    page_size = ${checked.pageSize ?? null}, push_grades = ${checked.pushGrades} where name = ${name}`);
 }
+
+/** `sources update NAME --push-grades / --no-push-grades` (updateSource). */
+export const setPushGrades = (em: EntityManager, name: string, on: boolean) => updateSource(em, undefined, name, { pushGrades: on });
 
 /** Forgets a source and its run history. The records it delivered stay served, belonging to no source. */
 export async function removeSource(em: EntityManager, name: string): Promise<boolean> {

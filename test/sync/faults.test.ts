@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource, checkSourceInput, listSources, removeSource, setPageSize } from '../../src/sync/sources.js';
+import { addSource, checkSourceInput, listSources, removeSource, updateSource } from '../../src/sync/sources.js';
 import { DEFAULT_PAGE_SIZE, Upstream } from '../../src/sync/upstream.js';
 import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
 
@@ -305,12 +305,13 @@ describe('sync through faults', () => {
       proxy.seen.length = 0;
       expect((await syncSource(gateway.db, SOURCES_KEY, 'paged')).ok).toBe(true);
       expect(limits()).toEqual(new Set(['9']));
-      await setPageSize(em, 'paged', 4);
+      await updateSource(em, undefined, 'paged', { pageSize: '4' });
       proxy.seen.length = 0;
       const report = await syncSource(gateway.db, SOURCES_KEY, 'paged', { full: true });
       expect(report).toMatchObject({ ok: true, changed: 0, deleted: 0 });
       expect(limits()).toEqual(new Set(['4']));
-      await expect(setPageSize(em, 'nope', 4)).rejects.toThrow('no source nope');
+      await expect(updateSource(em, undefined, 'nope', { pageSize: '4' })).rejects.toThrow('no source nope');
+      await expect(updateSource(em, undefined, 'paged', { pageSize: '0' })).rejects.toThrow('--page-size must be');
     } finally {
       await removeSource(em, 'paged');
     }

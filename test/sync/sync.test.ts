@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { ClientStore } from '../../src/auth/clients.js';
 import { insertRows } from '../../src/db/bulk.js';
 import { run, runOnClient, sql } from '../../src/db/sql.js';
 import { probeSource } from '../../src/sync/probe.js';
 import { syncSource } from '../../src/sync/run.js';
 import { startSyncSchedule } from '../../src/sync/schedule.js';
-import { addSource, dueSources, listSources, parseEvery } from '../../src/sync/sources.js';
+import { addSource, dueSources, listSources, parseEvery, updateSource } from '../../src/sync/sources.js';
 import { collection, COLLECTIONS, instance, listen, SOURCES_KEY, stamps, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 /** Upstream: a second instance of this server with the demo district, over real HTTP. Gateway: an empty instance that syncs from it. */
@@ -207,5 +208,33 @@ describe('sync from an upstream OneRoster 1.2 provider', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('sources update takes a rotated secret and a new address without losing the source\'s records or history', async () => {
+    const em = gateway.db.orm.em.fork();
+    const sourceRecords = async () => Number((await run(em, sql`select count(*)::int as n from source_records where source_name = 'district'`))[0]!.n);
+    const owned = await sourceRecords();
+    expect(owned).toBeGreaterThan(0);
+    const rotated = await new ClientStore(upstream.db.orm.em.fork()).rotateSecret(credentials.client_id);
+    const refused = await syncSource(gateway.db, SOURCES_KEY, 'district');
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toMatch(/401/);
+
+    await expect(updateSource(em, undefined, 'district', { clientSecret: rotated!.client_secret })).rejects.toThrow('SOURCES_KEY');
+    await expect(updateSource(em, SOURCES_KEY, 'district', { tokenUrl: 'ftp://x' })).rejects.toThrow('--token-url must be an absolute http(s) URL');
+    await expect(updateSource(em, SOURCES_KEY, 'district', { every: 'soon' })).rejects.toThrow('--every must be');
+    await expect(updateSource(em, SOURCES_KEY, 'nosuch', { pageSize: '5' })).rejects.toThrow('no source nosuch');
+    // The same server under another address (a SIS that moved): base URL and token URL change together.
+    const moved = base.replace('127.0.0.1', 'localhost');
+    await updateSource(em, SOURCES_KEY, 'district', { clientSecret: rotated!.client_secret, baseUrl: moved, tokenUrl: `${moved}/oauth/token`, every: '15m' });
+    const [listed] = (await listSources(em)).filter((s) => s.name === 'district');
+    expect(listed).toMatchObject({ baseUrl: moved, tokenUrl: `${moved}/oauth/token`, everySeconds: 900, services: ['rostering', 'resources'] });
+    expect(JSON.stringify(listed)).not.toContain(rotated!.client_secret);
+
+    const report = await syncSource(gateway.db, SOURCES_KEY, 'district');
+    expect(report).toMatchObject({ ok: true, mode: 'incremental' });
+    expect(await sourceRecords()).toBe(owned);
+    await updateSource(em, undefined, 'district', { every: 'off' });
+    expect((await listSources(em)).find((s) => s.name === 'district')?.everySeconds).toBeNull();
   });
 });
