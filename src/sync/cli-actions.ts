@@ -31,8 +31,11 @@ export async function updateSourceCommand(name: string, opts: Record<string, str
   const key = changes.clientSecret === undefined ? undefined : sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
     await updateSource(db.orm.em.fork(), key, name, changes);
-    // Never the secret itself.
-    console.log(`updated source ${name}: ${given.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}`);
+    const settings = given.filter((k) => k !== 'pushGrades' && k !== 'pageSize');
+    // The names of what changed, never the secret itself.
+    if (settings.length) console.log(`source ${name}: updated ${settings.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}`);
+    if (changes.pageSize !== undefined) console.log(`source ${name}: pages of ${Number(changes.pageSize)} records from the next run on`);
+    if (changes.pushGrades !== undefined) console.log(`source ${name}: grades are ${changes.pushGrades ? 'sent back' : 'no longer sent back'}`);
   });
 }
 

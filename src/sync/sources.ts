@@ -2,7 +2,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { run, sql } from '../db/sql.js';
 import type { Service } from '../rest/openapi.js';
 import { openSecret, sealSecret } from './source-secrets.js';
-import { DEFAULT_PAGE_SIZE } from './upstream.js';
 
 export const SERVICES: readonly Service[] = ['rostering', 'gradebook', 'resources'];
 
@@ -58,6 +57,9 @@ export function parseEvery(value: string): number {
   if (!m || seconds < 1 || seconds > 30 * 86_400) throw new Error('--every must be a whole number with s, m, h or d (e.g. 15m), between 1s and 30d');
   return seconds;
 }
+/** Records asked for per page unless the source says otherwise (`--page-size`). */
+export const DEFAULT_PAGE_SIZE = 1000;
+
 /** Most providers cap `limit` at some size of their own (paging copes with a silent cap); larger pages cost more memory per page in flight. */
 export const MAX_PAGE_SIZE = 10_000;
 

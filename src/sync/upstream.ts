@@ -11,7 +11,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { basePath } from '../rest/endpoints.js';
 import type { Service } from '../rest/openapi.js';
 import { OAuth1Signer } from './oauth1-signer.js';
-import type { Source } from './sources.js';
+import { DEFAULT_PAGE_SIZE, type Source } from './sources.js';
 
 export interface UpstreamOptions {
   /** Records asked for per page (the upstream may silently return fewer; paging copes). */
@@ -39,9 +39,6 @@ export interface UpstreamOptions {
 }
 
 type Tuning = Required<Omit<UpstreamOptions, 'onRetry' | 'signal'>>;
-
-/** Records asked for per page unless the source says otherwise (`--page-size`). */
-export const DEFAULT_PAGE_SIZE = 1000;
 
 const DEFAULTS: Tuning = {
   pageSize: DEFAULT_PAGE_SIZE, pagesInFlight: 2, timeoutMs: 30_000, retries: 6, minRetryDelayMs: 500, maxRetryDelayMs: 30_000,

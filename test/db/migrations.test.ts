@@ -45,8 +45,9 @@ describe('migrations', () => {
     await run(em, sql`insert into source_records (table_name, sourced_id, source_name) values ('line_item_score_scales', ${`${li!.sourced_id}:scoreScale`}, 'sis')`);
 
     const migrator = db.orm.getMigrator();
-    await migrator.down({ to: 'Migration20261207060500' }); // reverts that one only (its down changes nothing)
-    expect((await migrator.up()).map((m) => m.name)).toEqual(['Migration20261207060500']);
+    await migrator.down({ to: 'Migration20261207060500' }); // reverts it and those after it (none of their downs touches these rows)
+    expect((await migrator.up({ to: 'Migration20261207060500' })).map((m) => m.name)).toEqual(['Migration20261207060500']);
+    await migrator.up();
     const ids = (await run(em, sql`select sourced_id from line_item_score_scales where line_item_sourced_id in (${String(li!.sourced_id)}, ${String(other!.sourced_id)})
       and sourced_id like '%scoreScale' order by 1`)).map((r) => String(r.sourced_id));
     expect(ids).toEqual([`${li!.sourced_id}/scoreScale`, `${other!.sourced_id}/scoreScale`, `${other!.sourced_id}:scoreScale`].sort());

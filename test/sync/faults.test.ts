@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource, checkSourceInput, listSources, removeSource, updateSource } from '../../src/sync/sources.js';
-import { DEFAULT_PAGE_SIZE, Upstream } from '../../src/sync/upstream.js';
+import { addSource, checkSourceInput, DEFAULT_PAGE_SIZE, listSources, removeSource, updateSource } from '../../src/sync/sources.js';
+import { Upstream } from '../../src/sync/upstream.js';
 import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 const FAST_RETRIES = { minRetryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 1500, pageSize: 10 };
