@@ -62,6 +62,7 @@ export async function testSourceCommand(name: string) {
   await withDatabase(async (db) => {
     const report = await probeSource(db.orm.em.fork(), key, name);
     console.log(report.auth === 'oauth1' ? `${name}: signed requests accepted` : `${name}: token ok`);
+    if (report.pushGrades) console.log(`  grades sent back: ${report.pushGrades.ok ? 'ok' : 'FAILED'}: ${report.pushGrades.note}`);
     for (const c of report.collections) {
       console.log(`  ${c.collection.padEnd(20)} ${c.error === undefined
         ? `${String(c.records).padStart(5)} on the first page${c.total === undefined ? '' : `, ${c.total} in all`}`

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { run, sql } from '../db/sql.js';
 import { whyNotOffered } from './not-offered.js';
 import { collectionsOf } from './records.js';
 import { loadSource } from './sources.js';
@@ -20,8 +21,26 @@ export interface ProbeReport {
   /** How the source authenticates: a fetched token (oauth2) or signed requests (oauth1). */
   auth: 'oauth1' | 'oauth2';
   collections: ProbedCollection[];
-  /** A sync would fail: some collection it needs could not be read. */
+  /** A sync would fail (some collection it needs could not be read), or grades could not be sent back. */
   ok: boolean;
+  /** With --push-grades on an OAuth 2 source: whether the token was granted the write scopes the grade push needs. */
+  pushGrades?: { ok: boolean; note: string };
+}
+
+/** What sending grades back needs of the upstream client: PUT and DELETE of line items and results. */
+const PUSH_SCOPES = ['gradebook.createput', 'gradebook.delete'];
+
+/**
+ * Whether the granted scopes (1.2 or 1.1 URIs, or bare names) allow the grade push. A token endpoint may leave
+ * `scope` out when it granted what was asked (RFC 6749 §5.1): then nothing can be told before the first PUT.
+ */
+function pushScopesCheck(granted: string[] | undefined): { ok: boolean; note: string } {
+  if (!granted) return { ok: true, note: 'the token endpoint did not say which scopes it granted; the first grade sent will tell' };
+  const has = (name: string) => granted.some((s) => s === name || s.endsWith(`/scope/${name}`));
+  const missing = PUSH_SCOPES.filter((name) => !has(name));
+  return missing.length
+    ? { ok: false, note: `the token lacks ${missing.join(' and ')}: the upstream will refuse the grades sent back (give its client those scopes, or --scope)` }
+    : { ok: true, note: `the token has ${PUSH_SCOPES.join(' and ')}` };
 }
 
 /**
@@ -34,6 +53,11 @@ export async function probeSource(em: EntityManager, key: Buffer, name: string, 
   const upstream = new Upstream(source, { pageSize: 100, ...opts });
   if (source.auth === 'oauth2') await upstream.accessToken();
   const report: ProbeReport = { source: name, auth: source.auth, collections: [], ok: true };
+  const [settings] = await run(em, sql`select push_grades from sources where name = ${name}`);
+  if (source.auth === 'oauth2' && settings?.push_grades === true) {
+    report.pushGrades = pushScopesCheck(upstream.grantedScopes);
+    if (!report.pushGrades.ok) report.ok = false;
+  }
   for (const c of collectionsOf(source.services)) {
     const url = upstream.collectionUrl(c.service, c.path, 0);
     try {

@@ -69,6 +69,8 @@ const retryAfterMs = (value: string | null): number | undefined => {
 export class Upstream {
   private readonly opts: Tuning & Pick<UpstreamOptions, 'onRetry' | 'signal'>;
   private token?: { value: string; expiresAt: number };
+  /** The scopes the token endpoint said it granted (its `scope`), when it said. */
+  grantedScopes?: string[];
   private readonly origin: string;
   /** A request of this client ran out of time: no more pages are asked for ahead (pages()). */
   private timedOut = false;
@@ -255,6 +257,7 @@ export class Upstream {
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 300;
     // Renewed a little early, so that no request sets out with a token about to expire.
     this.token = { value: body.access_token, expiresAt: Date.now() + Math.max(ttl * 1000 - 30_000, ttl * 500) };
+    if (typeof body.scope === 'string') this.grantedScopes = body.scope.split(/\s+/).filter(Boolean);
     return this.token.value;
   }
 

@@ -13,7 +13,8 @@ import { seedDistrict } from '../../src/seed/seed.js';
 import { pushGrades } from '../../src/sync/outbox-deliver.js';
 import { startGradePush } from '../../src/sync/outbox-schedule.js';
 import { syncSource } from '../../src/sync/run.js';
-import { addSource, checkSourceInput, listSources, setPushGrades } from '../../src/sync/sources.js';
+import { addSource, checkSourceInput, listSources, removeSource, setPushGrades, updateSource } from '../../src/sync/sources.js';
+import { probeSource } from '../../src/sync/probe.js';
 import { bearer, graphql, TEST_SIGNING_KEY } from '../support/app.js';
 import { testDatabase } from '../support/db.js';
 import { collection, instance, SOURCES_KEY, upstreamView, type Instance } from './support.js';
@@ -250,5 +251,27 @@ describe('grades back to the SIS (--push-grades)', () => {
     await setPushGrades(gateway.db.orm.em.fork(), 'pulled', true);
     expect((await listSources(gateway.db.orm.em.fork())).find((s) => s.name === 'pulled')!.pushGrades.on).toBe(true);
     await expect(setPushGrades(gateway.db.orm.em.fork(), 'nosuch', true)).rejects.toThrow('no source nosuch');
+  });
+
+  it('sources test says whether the token allows sending grades back (gradebook.createput and gradebook.delete)', async () => {
+    const em = gateway.db.orm.em.fork();
+    const writer = await probeSource(em, SOURCES_KEY, 'sis', { pageSize: 5 });
+    expect(writer.pushGrades).toEqual({ ok: true, note: 'the token has gradebook.createput and gradebook.delete' });
+    const base = `http://127.0.0.1:${port}`;
+    const reader = await new ClientStore(upstreamDb.orm.em.fork()).add('reader', ['roster.readonly', 'gradebook.readonly']);
+    await addSource(em, SOURCES_KEY, {
+      name: 'reads-only', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: reader.client_id, clientSecret: reader.client_secret, prefix: 'ro-', pushGrades: true,
+    });
+    const refused = await probeSource(em, SOURCES_KEY, 'reads-only', { pageSize: 5 });
+    expect(refused.ok).toBe(false);
+    expect(refused.pushGrades).toEqual({ ok: false,
+      note: 'the token lacks gradebook.createput and gradebook.delete: the upstream will refuse the grades sent back (give its client those scopes, or --scope)' });
+    expect(refused.collections.every((c) => c.error === undefined || c.skipped)).toBe(true); // the reads themselves are fine
+    await updateSource(em, undefined, 'reads-only', { pushGrades: false });
+    const plain = await probeSource(em, SOURCES_KEY, 'reads-only', { pageSize: 5 });
+    expect(plain).toMatchObject({ ok: true });
+    expect(plain.pushGrades).toBeUndefined();
+    await removeSource(em, 'reads-only');
   });
 });
