@@ -31,20 +31,21 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     import('./sync/schedule.js'), import('./sync/outbox-schedule.js')]);
   loading.catch(() => {}); // awaited below, once the database is open
   const db = await opening;
-  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { hasNoRoster, isEmptyStore, seedDistrict }, { startSyncSchedule }, { startGradePush }] =
+  const [{ buildApp }, { ClientStore }, { demoGraphiqlHeaders, markDemoDistrict }, { seedDistrict, storeContents }, { startSyncSchedule }, { startGradePush }] =
     await loading.catch(async (err: unknown) => { await db.close(); throw err; });
   // Without JWT_SIGNING_KEY the keys live in the database, shared by every instance (src/auth/signing-keys.ts).
   const keys = await loadSigningKeys({ em: db.orm.em, dataDir: config.dataDir, env: {
     JWT_SIGNING_KEY: config.jwtSigningKey, JWT_PREVIOUS_SIGNING_KEYS: config.jwtPreviousSigningKeys,
     SIGNING_KEYS_REFRESH_SECONDS: config.signingKeysRefreshSeconds,
   } });
-  if (db.embedded && (await isEmptyStore(db.orm.em))) {
+  const store = db.embedded ? await storeContents(db.orm.em) : undefined;
+  if (store && !store.roster && !store.setUp) {
     const report = await seedDistrict(db.orm.em, { schools: 3, students: 300, seed: 42 });
     print(`Loaded the demo district: ${report.total} records in ${report.seconds.toFixed(1)} s.`);
     const client = await new ClientStore(db.orm.em).add('demo', [...ALL_READ_SCOPES]);
     await markDemoDistrict(db.orm.em, client.client_id);
     await handOverDemoSecret(client, config.dataDir, printsToTerminal, print);
-  } else if (db.embedded && (await hasNoRoster(db.orm.em))) {
+  } else if (store && !store.roster) {
     print('No roster yet (API clients or sources are set up, so no demo district is loaded): `oneroster-graph import` a CSV package, or let a source sync.');
   }
   // The demo token is only handed to this machine, so the embedded store listens there unless HOST says otherwise.

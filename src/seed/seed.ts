@@ -27,19 +27,13 @@ export async function seedDistrict(em: EntityManager, opts: DistrictOptions, onB
   return { rows, total, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Whether the store holds no OneRoster data yet. */
-export async function hasNoRoster(em: EntityManager): Promise<boolean> {
-  const [row] = await run(em.fork(), sql`select not exists (select 1 from ${sql.table(entityDef('Org').table)}) as empty`);
-  return !!row.empty;
-}
-
 /**
- * Whether the store is untouched: no OneRoster data, and no API client nor upstream source configured.
- * A district that has added its vendors' clients or its SIS as a source (with the server stopped, as the
- * embedded store asks) is setting up for real data, which the demo district would mix with and collide with.
+ * What the store holds: a roster (any org), and whether it was set up for real data (an API client or an
+ * upstream source added). The demo district goes only into a store with neither: a district that has added its
+ * vendors' clients or its SIS (with the server stopped, as the embedded store asks) would have it mixed in.
  */
-export async function isEmptyStore(em: EntityManager): Promise<boolean> {
-  const [row] = await run(em.fork(), sql`select not exists (select 1 from ${sql.table(entityDef('Org').table)})
-    and not exists (select 1 from oauth_clients) and not exists (select 1 from sources) as empty`);
-  return !!row.empty;
+export async function storeContents(em: EntityManager): Promise<{ roster: boolean; setUp: boolean }> {
+  const [row] = await run(em.fork(), sql`select exists (select 1 from ${sql.table(entityDef('Org').table)}) as roster,
+    exists (select 1 from oauth_clients) or exists (select 1 from sources) as set_up`);
+  return { roster: !!row.roster, setUp: !!row.set_up };
 }

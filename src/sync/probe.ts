@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { run, sql } from '../db/sql.js';
 import { whyNotOffered } from './not-offered.js';
 import { collectionsOf } from './records.js';
 import { loadSource } from './sources.js';
@@ -53,8 +52,7 @@ export async function probeSource(em: EntityManager, key: Buffer, name: string, 
   const upstream = new Upstream(source, { pageSize: 100, ...opts });
   if (source.auth === 'oauth2') await upstream.accessToken();
   const report: ProbeReport = { source: name, auth: source.auth, collections: [], ok: true };
-  const [settings] = await run(em, sql`select push_grades from sources where name = ${name}`);
-  if (source.auth === 'oauth2' && settings?.push_grades === true) {
+  if (source.auth === 'oauth2' && source.pushGrades) {
     report.pushGrades = pushScopesCheck(upstream.grantedScopes);
     if (!report.pushGrades.ok) report.ok = false;
   }

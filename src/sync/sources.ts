@@ -45,6 +45,8 @@ export interface Source {
   prefix?: string;
   /** Records asked for per page; undefined: the client's default (src/sync/upstream.ts). */
   pageSize?: number;
+  /** `--push-grades` (as stored; loadSource gives it). */
+  pushGrades?: boolean;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -159,7 +161,7 @@ export async function loadSource(em: EntityManager, key: Buffer, name: string): 
     tokenUrl: (row.token_url as string | null) ?? undefined,
     clientId: String(row.client_id), clientSecret: openSecret(key, String(row.client_secret_sealed), String(row.name)),
     scope: (row.scope as string | null) ?? undefined, services: row.services as Service[], prefix: (row.prefix as string | null) ?? undefined,
-    pageSize: (row.page_size as number | null) ?? undefined,
+    pageSize: (row.page_size as number | null) ?? undefined, pushGrades: row.push_grades === true,
   };
 }
 

@@ -8,7 +8,7 @@ import { folderSink } from '../../src/csv/sinks.js';
 import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource } from '../../src/sync/sources.js';
-import { closeInstances, collection, COLLECTIONS, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
+import { closeInstances, collection, COLLECTIONS, instance, listen, snapshot, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
 
 /**
  * A district that loaded its SIS's CSV export here and now syncs the SIS over REST: the records are already
@@ -40,24 +40,23 @@ describe('sync --adopt: records loaded here by CSV become the source\'s', () => 
     await closeInstances(upstream, gateway);
   });
 
-  const snapshot = async () => Object.fromEntries(await Promise.all(COLLECTIONS.map(async (c) => [c, await collection(gateway, c)])));
   const owners = async () => (await run(gateway.db.orm.em.fork(), sql`select count(*)::int as n from source_records where source_name = 'sis'`))[0]!.n;
 
   it('without --adopt the run is refused, naming the record and the way out, and writes nothing', async () => {
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     const report = await syncSource(gateway.db, SOURCES_KEY, 'sis');
     expect(report.ok).toBe(false);
     expect(report.errors[0]).toMatchObject({ field: 'sourcedId', reason: expect.stringMatching(/exists here and was not delivered by this source \(CSV import or API\); give this source a --prefix, or sync with --adopt/) });
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(gateway)).toEqual(before);
     expect(await owners()).toBe(0);
   });
 
   it('a dry run counts what it would adopt and writes nothing', async () => {
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { adopt: true, dryRun: true });
     expect(report.ok).toBe(true);
     expect(report.adopted).toBeGreaterThan(0);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(gateway)).toEqual(before);
     expect(await owners()).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { run, sql } from '../../src/db/sql.js';
 import { syncSource } from '../../src/sync/run.js';
 import { addSource, checkSourceInput, DEFAULT_PAGE_SIZE, listSources, removeSource, updateSource } from '../../src/sync/sources.js';
 import { Upstream } from '../../src/sync/upstream.js';
-import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Instance } from './support.js';
+import { closeInstances, collection, expectConverged, faultProxy, proxiedSource, requestTo, snapshot, SOURCES_KEY, withoutStamp, type Instance } from './support.js';
 
 const FAST_RETRIES = { minRetryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 1500, pageSize: 10 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,50 +16,36 @@ describe('sync through faults', () => {
   let credentials: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
-    upstream = await instance({ schools: 1, students: 16, seed: 9 });
-    gateway = await instance();
-    proxy = await faultProxy(await listen(upstream.app));
-    credentials = await upstreamClient(upstream.db);
-    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
-      name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
-    });
+    ({ upstream, gateway, proxy, credentials } = await proxiedSource(9));
   });
   afterAll(async () => {
     await proxy?.close();
     await closeInstances(upstream, gateway);
   });
 
-  /** Every collection with every field, dateLastModified included: "exactly as before". */
-  const snapshot = async () => Object.fromEntries(await Promise.all(COLLECTIONS.map(async (c) => [c, await collection(gateway, c)])));
-  const expectConverged = async () => {
-    for (const c of COLLECTIONS) expect(withoutStamp(await collection(gateway, c)), c).toEqual(withoutStamp(await collection(upstream, c)));
-  };
-  const on = (path: string) => (req: { url?: string }) => new URL(req.url ?? '', 'http://x').pathname.endsWith(path);
-
   it('converges through 429 with Retry-After, 500s, a refused token, a dropped connection and a page slower than the timeout', async () => {
     const times: number[] = [];
     let slowed = false;
     proxy.faults.push(
       async (req, res) => {
-        if (!on('/users')(req)) return false;
+        if (!requestTo('/users')(req)) return false;
         times.push(Date.now());
         res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{}');
         return true;
       },
-      async (req) => { if (on('/users')(req)) times.push(Date.now()); return false; }, // observes the retry
-      async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(500).end('oops'); return true; },
-      async (req, res) => { if (!on('/orgs')(req)) return false; res.writeHead(503).end('busy'); return true; },
-      async (req, res) => { if (!on('/enrollments')(req)) return false; res.writeHead(401).end(); return true; }, // a revoked token
+      async (req) => { if (requestTo('/users')(req)) times.push(Date.now()); return false; }, // observes the retry
+      async (req, res) => { if (!requestTo('/orgs')(req)) return false; res.writeHead(500).end('oops'); return true; },
+      async (req, res) => { if (!requestTo('/orgs')(req)) return false; res.writeHead(503).end('busy'); return true; },
+      async (req, res) => { if (!requestTo('/enrollments')(req)) return false; res.writeHead(401).end(); return true; }, // a revoked token
       async (req, res) => {
-        if (!on('/classes')(req)) return false;
+        if (!requestTo('/classes')(req)) return false;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"classes": [{"sourcedId": "cl');
         res.socket?.destroy(); // dropped mid-page
         return true;
       },
       async (req, _res, forward) => {
-        if (!on('/courses')(req) || slowed) return false;
+        if (!requestTo('/courses')(req) || slowed) return false;
         slowed = true; // only the first attempt is slow: its retry arrives while this one still sleeps
         await sleep(2500); // past the 1.5 s timeout
         await forward();
@@ -72,7 +58,7 @@ describe('sync through faults', () => {
     expect(report.ok).toBe(true);
     expect(proxy.faults).toHaveLength(1); // the observer; every fault was used
     proxy.faults.length = 0;
-    await expectConverged();
+    await expectConverged(gateway, upstream);
     // The retry after the 429 waited the second the upstream asked for.
     const usersRequests = proxy.seen.filter((u) => u.includes('/users?'));
     expect(usersRequests.length).toBeGreaterThanOrEqual(2);
@@ -84,10 +70,10 @@ describe('sync through faults', () => {
 
   it('an invalid record fails the run naming URL, sourcedId and field, and keeps nothing of it; the next run converges', async () => {
     await run(upstream.db.orm.em.fork(), sql`update orgs set name = 'Renamed District', date_last_modified = now() where sourced_id = 'district-1'`);
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     let broken = '';
     proxy.faults.push(async (req, _res, forward) => {
-      if (!on('/enrollments')(req)) return false;
+      if (!requestTo('/enrollments')(req)) return false;
       await forward((body) => {
         broken = body.enrollments[0].sourcedId;
         body.enrollments[0].role = 'wizard';
@@ -100,19 +86,19 @@ describe('sync through faults', () => {
     expect(report.error).toMatch(/1 invalid upstream records; nothing was written/);
     expect(report.errors).toEqual([expect.objectContaining({ sourcedId: broken, field: 'role', url: expect.stringContaining('/ims/oneroster/rostering/v1p2/enrollments?') })]);
     expect(report.errors[0].reason).toMatch(/"wizard" is not one of/);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(gateway)).toEqual(before);
 
     const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { upstream: FAST_RETRIES });
     expect(again.error).toBeUndefined();
-    await expectConverged();
+    await expectConverged(gateway, upstream);
     expect((await collection(gateway, 'orgs')).find((o) => o.sourcedId === 'district-1')?.name).toBe('Renamed District');
   });
 
   it('an upstream that keeps failing ends the run cleanly, naming the URL, with the data as before', async () => {
     await run(upstream.db.orm.em.fork(), sql`update orgs set name = 'Third Name', date_last_modified = now() where sourced_id = 'district-1'`);
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     const failing = async (req: { url?: string }, res: import('node:http').ServerResponse) => {
-      if (!on('/demographics')(req)) return false;
+      if (!requestTo('/demographics')(req)) return false;
       res.writeHead(502).end();
       return 'keep' as const;
     };
@@ -121,7 +107,7 @@ describe('sync through faults', () => {
       const report = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: { ...FAST_RETRIES, retries: 2 } });
       expect(report.ok).toBe(false);
       expect(report.error).toMatch(/^upstream answered 502: http:\/\/127\.0\.0\.1:\d+\/ims\/oneroster\/rostering\/v1p2\/demographics\?.* \(gave up after 3 attempts\)$/);
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(gateway)).toEqual(before);
     } finally {
       proxy.faults.splice(proxy.faults.indexOf(failing), 1);
     }
@@ -133,7 +119,7 @@ describe('sync through faults', () => {
     const before = (await collection(gateway, 'enrollments')).find((e) => e.sourcedId === gone.sourced_id)!;
     expect(before.status).toBe('active');
     proxy.faults.push(async (req, _res, forward) => {
-      if (!on('/enrollments')(req)) return false;
+      if (!requestTo('/enrollments')(req)) return false;
       await forward((body) => ({
         enrollments: body.enrollments.map((e: any) => (e.status === 'tobedeleted' ? { sourcedId: e.sourcedId, status: e.status, dateLastModified: e.dateLastModified } : e)),
       }));
@@ -152,7 +138,7 @@ describe('sync through faults', () => {
     // The second page carries again a user of the first page, since edited upstream: another name and one role fewer.
     proxy.faults.push(async (req, _res, forward) => {
       const url = new URL(req.url ?? '', 'http://x');
-      if (!on('/users')(req) || url.searchParams.get('offset') !== '10') return false;
+      if (!requestTo('/users')(req) || url.searchParams.get('offset') !== '10') return false;
       await forward((body) => ({ users: [...body.users, { ...twice, givenName: 'Second copy', roles: twice.roles.slice(0, 1) }] }));
       return true;
     });
@@ -165,7 +151,7 @@ describe('sync through faults', () => {
 
     const again = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true, upstream: FAST_RETRIES });
     expect(again.error).toBeUndefined();
-    await expectConverged();
+    await expectConverged(gateway, upstream);
   });
 
   it('keeps the page after next in flight while pages come by plain limit/offset, and drops a guess the upstream\'s links contradict', async () => {
@@ -202,7 +188,7 @@ describe('sync through faults', () => {
     // at offset 20 goes unused, and every record arrives once.
     proxy.faults.push(async (req, _res, forward) => {
       const url = new URL(req.url ?? '', 'http://x');
-      if (!on('/users')(req) || url.searchParams.get('offset') !== '10') return false;
+      if (!requestTo('/users')(req) || url.searchParams.get('offset') !== '10') return false;
       url.searchParams.set('limit', '5');
       await forward(undefined, { url: url.pathname + url.search });
       return true;
@@ -216,7 +202,7 @@ describe('sync through faults', () => {
     // make the request in flight wait for the one before it, and time out as well.
     let slowed = false;
     proxy.faults.push(async (req, _res, forward) => {
-      if (!on('/users')(req) || slowed) return false;
+      if (!requestTo('/users')(req) || slowed) return false;
       slowed = true; // the first attempt only: its retry is answered at once
       await sleep(FAST_RETRIES.timeoutMs + 500);
       await forward();
@@ -234,7 +220,7 @@ describe('sync through faults', () => {
   it('never follows a next link to another origin (a SIS naming its internal host): pages by offset instead, and the token stays here', async () => {
     const elsewhere = await faultProxy(proxy.url); // a second listener: any request reaching it would be the token leaving
     proxy.faults.push(async (req, res, forward) => {
-      if (!on('/users')(req)) return false;
+      if (!requestTo('/users')(req)) return false;
       await forward(undefined, { linkOrigin: elsewhere.url });
       return 'keep';
     });
@@ -257,7 +243,7 @@ describe('sync through faults', () => {
   it('pages by offset when the upstream sends no Link header, never trusting a silently capped limit', async () => {
     // The proxy caps every page at 3 records whatever limit was asked for, and drops the Link header.
     const capped = async (req: { url?: string }, _res: unknown, forward: Parameters<(typeof proxy.faults)[number]>[2]) => {
-      if (!on('/users')(req)) return false;
+      if (!requestTo('/users')(req)) return false;
       const url = new URL(req.url!, 'http://x');
       url.searchParams.set('limit', '3');
       await forward(undefined, { url: url.pathname + url.search, dropHeaders: ['link'] });
@@ -276,7 +262,7 @@ describe('sync through faults', () => {
       expect(await usersOf(new Upstream(source, FAST_RETRIES))).toEqual(expected);
       // With X-Total-Count also gone, paging goes on until an empty page.
       proxy.faults.splice(proxy.faults.indexOf(capped), 1, async (req, res, forward) => {
-        if (!on('/users')(req)) return false;
+        if (!requestTo('/users')(req)) return false;
         const url = new URL(req.url!, 'http://x');
         url.searchParams.set('limit', '3');
         await forward(undefined, { url: url.pathname + url.search, dropHeaders: ['link', 'x-total-count'] });

@@ -6,9 +6,8 @@ import { startSyncSchedule } from '../../src/sync/schedule.js';
 import { addSource } from '../../src/sync/sources.js';
 import { cliDatabase } from '../csv/support.js';
 import { CLI, runCli, runCliKilledWhen } from '../support/cli.js';
-import { closeInstances, collection, COLLECTIONS, faultProxy, instance, listen, SOURCES_KEY, upstreamClient, withoutStamp, type Fault, type Instance } from './support.js';
+import { closeInstances, expectConverged, faultProxy, instance, listen, proxiedSource, requestTo, snapshot, SOURCES_KEY, stagingTables, upstreamClient, type Fault, type Instance } from './support.js';
 
-const on = (path: string) => (req: { url?: string }) => new URL(req.url ?? '', 'http://x').pathname.endsWith(path);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Holds every /users request (the run waits there) until the test's end; `reached` resolves at the first one. */
@@ -16,7 +15,7 @@ function holdUsers(): { fault: Fault; reached: Promise<void> } {
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
   const fault: Fault = async (req, res) => {
-    if (!on('/users')(req)) return false;
+    if (!requestTo('/users')(req)) return false;
     reach();
     await sleep(20_000);
     res.destroy();
@@ -30,17 +29,9 @@ describe('sync runs stopped before they finish', { timeout: 300_000 }, () => {
   let upstream: Instance;
   let gateway: Instance;
   let proxy: Awaited<ReturnType<typeof faultProxy>>;
-  let credentials: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
-    upstream = await instance({ schools: 1, students: 16, seed: 11 });
-    gateway = await instance();
-    proxy = await faultProxy(await listen(upstream.app));
-    credentials = await upstreamClient(upstream.db);
-    await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
-      name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
-      clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
-    });
+    ({ upstream, gateway, proxy } = await proxiedSource(11));
     // A first run, so that "as before" holds data.
     expect((await syncSource(gateway.db, SOURCES_KEY, 'sis')).ok).toBe(true);
     await run(upstream.db.orm.em.fork(), sql`update users set given_name = given_name || '-changed', date_last_modified = now()`);
@@ -51,15 +42,10 @@ describe('sync runs stopped before they finish', { timeout: 300_000 }, () => {
     await closeInstances(upstream, gateway);
   });
 
-  const snapshot = async () => Object.fromEntries(await Promise.all(COLLECTIONS.map(async (c) => [c, await collection(gateway, c)])));
   const lastRun = async () => (await run(gateway.db.orm.em.fork(), sql`select status, error, finished_at from sync_runs where source_name = 'sis' order by id desc limit 1`))[0]!;
-  const stagedTables = async () => (await run(gateway.db.orm.em.fork(), sql`select table_name from information_schema.tables where table_schema = 'sync_stage'`)).length;
-  const expectConverged = async () => {
-    for (const c of COLLECTIONS) expect(withoutStamp(await collection(gateway, c)), c).toEqual(withoutStamp(await collection(upstream, c)));
-  };
 
   it('a run stopped mid-fetch ends at once with the reason, keeps nothing and is recorded failed; the next run converges', async () => {
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     const held = holdUsers();
     proxy.faults.push(held.fault);
     const controller = new AbortController();
@@ -70,11 +56,11 @@ describe('sync runs stopped before they finish', { timeout: 300_000 }, () => {
     expect(Date.now() - t0).toBeLessThan(10_000); // not the page's timeout, nor its retries
     expect(report).toMatchObject({ ok: false, error: 'stopped by the test', changed: 0, deleted: 0 });
     expect(await lastRun()).toMatchObject({ status: 'failed', error: 'stopped by the test' });
-    expect(await stagedTables()).toBe(0);
-    expect(await snapshot()).toEqual(before);
+    expect(await stagingTables(gateway.db)).toEqual([]);
+    expect(await snapshot(gateway)).toEqual(before);
 
     expect((await syncSource(gateway.db, SOURCES_KEY, 'sis')).ok).toBe(true);
-    await expectConverged();
+    await expectConverged(gateway, upstream);
   });
 
   it('a run recorded running whose process died is marked failed by the next run of its source', async () => {
@@ -89,7 +75,7 @@ describe('sync runs stopped before they finish', { timeout: 300_000 }, () => {
   it('`serve` stopping cuts a scheduled run short: recorded failed with why, the data as before', async () => {
     await run(upstream.db.orm.em.fork(), sql`update users set family_name = family_name || '-again', date_last_modified = now()`);
     await run(gateway.db.orm.em.fork(), sql`update sources set every_seconds = 1 where name = 'sis'`);
-    const before = await snapshot();
+    const before = await snapshot(gateway);
     const held = holdUsers();
     proxy.faults.push(held.fault);
     const schedule = startSyncSchedule(gateway.db, { sourcesKey: SOURCES_KEY.toString('base64') }, gateway.app.log, { tickMs: 100 });
@@ -103,7 +89,7 @@ describe('sync runs stopped before they finish', { timeout: 300_000 }, () => {
       await run(gateway.db.orm.em.fork(), sql`update sources set every_seconds = null where name = 'sis'`);
     }
     expect(await lastRun()).toMatchObject({ status: 'failed', error: 'interrupted: the server is stopping; nothing of the run was kept' });
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(gateway)).toEqual(before);
   });
 });
 
@@ -165,7 +151,7 @@ describe('oneroster-graph sync interrupted', { timeout: 300_000 }, () => {
     try {
       const statuses = (await run(db.orm.em.fork(), sql`select status, error from sync_runs order by id`)).map((r) => [r.status, r.error]);
       expect(statuses).toEqual([['failed', 'interrupted by SIGINT; nothing of the run was kept'], ['failed', INTERRUPTED], ['succeeded', null]]);
-      expect(await run(db.orm.em.fork(), sql`select table_name from information_schema.tables where table_schema = 'sync_stage'`)).toEqual([]);
+      expect(await stagingTables(db)).toEqual([]);
     } finally {
       await db.close();
     }

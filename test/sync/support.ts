@@ -9,6 +9,7 @@ import { V1P2_ENDPOINTS, basePath, type Endpoint } from '../../src/rest/endpoint
 import { loadSigningKeys } from '../../src/auth/signing-keys.js';
 import { loadConfig } from '../../src/db/config.js';
 import type { Database } from '../../src/db/orm.js';
+import { run, sql } from '../../src/db/sql.js';
 import { seedDistrict } from '../../src/seed/seed.js';
 import { addSource } from '../../src/sync/sources.js';
 import { bearer, TEST_SIGNING_KEY } from '../support/app.js';
@@ -77,6 +78,41 @@ export async function stamps(i: Instance): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const c of COLLECTIONS) for (const r of await collection(i, c)) out.set(`${c}/${r.sourcedId}`, r.dateLastModified);
   return out;
+}
+
+/** Every rostering collection of the instance, every field (dateLastModified included): "exactly as before". */
+export async function snapshot(i: Instance): Promise<Record<string, Record<string, any>[]>> {
+  return Object.fromEntries(await Promise.all(COLLECTIONS.map(async (c) => [c, await collection(i, c)])));
+}
+
+/** The gateway serves every rostering collection as the upstream does (change times aside). */
+export async function expectConverged(gateway: Instance, upstream: Instance): Promise<void> {
+  for (const c of COLLECTIONS) expect(withoutStamp(await collection(gateway, c)), c).toEqual(withoutStamp(await collection(upstream, c)));
+}
+
+/** The staging tables sync runs left in the database (none once a run has ended). */
+export async function stagingTables(db: Database): Promise<string[]> {
+  return (await run(db.orm.em.fork(), sql`select table_name from information_schema.tables where table_schema = 'sync_stage'`)).map((r) => String(r.table_name));
+}
+
+/** Whether a request proxied by faultProxy goes to a path ending so (`/users`). */
+export const requestTo = (path: string) => (req: { url?: string }) => new URL(req.url ?? '', 'http://x').pathname.endsWith(path);
+
+/**
+ * An upstream with a small demo district (`seed`), a fault proxy in front of it, and an empty gateway whose
+ * source `sis` (rostering and resources) reaches the upstream through the proxy.
+ */
+export async function proxiedSource(seed: number): Promise<{ upstream: Instance; gateway: Instance; proxy: Awaited<ReturnType<typeof faultProxy>>;
+  credentials: { client_id: string; client_secret: string } }> {
+  const upstream = await instance({ schools: 1, students: 16, seed });
+  const gateway = await instance();
+  const proxy = await faultProxy(await listen(upstream.app));
+  const credentials = await upstreamClient(upstream.db);
+  await addSource(gateway.db.orm.em.fork(), SOURCES_KEY, {
+    name: 'sis', baseUrl: proxy.url, version: '1.2', auth: 'oauth2', tokenUrl: `${proxy.url}/oauth/token`,
+    clientId: credentials.client_id, clientSecret: credentials.client_secret, services: 'rostering,resources',
+  });
+  return { upstream, gateway, proxy, credentials };
 }
 
 /** Forwards the request (to `url` instead of its own, if given), optionally editing the JSON body or dropping response headers. */
