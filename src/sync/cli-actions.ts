@@ -15,6 +15,7 @@ export async function addSourceCommand(name: string, opts: Record<string, string
       name, baseUrl: opts.baseUrl, version: opts.version, auth: opts.auth, tokenUrl: opts.tokenUrl, clientId: opts.clientId,
       clientSecret: opts.clientSecret, scope: opts.scope, services: opts.services, prefix: opts.prefix, every: opts.every,
       pushGrades: (opts as Record<string, unknown>).pushGrades === true, pageSize: opts.pageSize,
+      pushConcurrency: opts.pushConcurrency,
     });
     console.log(`added source ${name}; run \`oneroster-graph sync ${name}\` to pull it`);
   });
@@ -25,16 +26,18 @@ export async function updateSourceCommand(name: string, opts: Record<string, str
     baseUrl: opts.baseUrl as string | undefined, tokenUrl: opts.tokenUrl as string | undefined, clientId: opts.clientId as string | undefined,
     clientSecret: opts.clientSecret as string | undefined, scope: opts.scope as string | undefined, every: opts.every as string | undefined,
     pageSize: opts.pageSize as string | undefined, pushGrades: opts.pushGrades as boolean | undefined,
+    pushConcurrency: opts.pushConcurrency as string | undefined,
   };
   const given = Object.entries(changes).filter(([, v]) => v !== undefined).map(([k]) => k);
-  if (!given.length) throw new Error('nothing to change: give --base-url, --token-url, --client-id, --client-secret, --scope, --every, --page-size or --(no-)push-grades');
+  if (!given.length) throw new Error('nothing to change: give --base-url, --token-url, --client-id, --client-secret, --scope, --every, --page-size, --(no-)push-grades or --push-concurrency');
   const key = changes.clientSecret === undefined ? undefined : sourcesKey(loadConfig().sourcesKey);
   await withDatabase(async (db) => {
     await updateSource(db.orm.em.fork(), key, name, changes);
-    const settings = given.filter((k) => k !== 'pushGrades' && k !== 'pageSize');
+    const settings = given.filter((k) => !['pushGrades', 'pageSize', 'pushConcurrency'].includes(k));
     // The names of what changed, never the secret itself.
     if (settings.length) console.log(`source ${name}: updated ${settings.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ')}`);
     if (changes.pageSize !== undefined) console.log(`source ${name}: pages of ${Number(changes.pageSize)} records from the next run on`);
+    if (changes.pushConcurrency !== undefined) console.log(`source ${name}: up to ${Number(changes.pushConcurrency)} grade requests at once`);
     if (changes.pushGrades !== undefined) console.log(`source ${name}: grades are ${changes.pushGrades ? 'sent back' : 'no longer sent back'}`);
   });
 }

@@ -19,11 +19,12 @@ export function registerSyncCommands(program: Command) {
     .option('--every <interval>', 'serve syncs the source this often: 30s, 15m, 2h, 1d')
     .option('--push-grades', 'send line items and results written here for this source\'s classes back to its gradebook service')
     .option('--page-size <n>', 'records asked for per page, 1-10000 (default 1000; a provider that caps it silently is paged correctly)')
+    .option('--push-concurrency <n>', 'grade requests sent to the source at once, 1-16 (default 4)')
     .action(async (name: string, opts: Record<string, string>) => {
       const { addSourceCommand } = await import('./cli-actions.js');
       await addSourceCommand(name, opts);
     });
-  sources.command('update <name>').description('change how a source is reached (a rotated secret, a new URL), its schedule, page size or grade push; its records and history stay')
+  sources.command('update <name>').description('change how a source is reached (a rotated secret, a new URL), its schedule, page size or grade push (and how many grade requests at once); its records and history stay')
     .option('--base-url <url>', 'the provider\'s base URL, before /ims/oneroster/...')
     .option('--token-url <url>', 'OAuth 2 token endpoint')
     .option('--client-id <id>', 'client id (OAuth 1.0a: the consumer key)')
@@ -31,6 +32,7 @@ export function registerSyncCommands(program: Command) {
     .option('--scope <scopes>', 'space-separated scope URIs to ask for ("" for none)')
     .option('--every <interval>', 'serve syncs the source this often (30s, 15m, 2h, 1d), or off')
     .option('--page-size <n>', 'records asked for per page from the next run on, 1-10000')
+    .option('--push-concurrency <n>', 'grade requests sent to the source at once, 1-16')
     .option('--push-grades', 'send line items and results written here for its classes back to it')
     .option('--no-push-grades', 'stop sending grades back (rows waiting in the outbox stay)')
     .action(async (name: string, opts: Record<string, string | boolean>) => (await import('./cli-actions.js')).updateSourceCommand(name, opts));

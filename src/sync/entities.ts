@@ -24,6 +24,8 @@ export const Source = new EntitySchema({
     pushGrades: { type: 'boolean', default: false },
     /** `--page-size`: records asked for per page (src/sync/upstream.ts); null: the default. */
     pageSize: { type: 'integer', nullable: true },
+    /** `--push-concurrency`: grade requests sent to it at once (src/sync/outbox-deliver.ts); null: the default. */
+    pushConcurrency: { type: 'integer', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', onCreate: () => new Date() },
   },
 });

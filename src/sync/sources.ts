@@ -24,6 +24,8 @@ export interface SourceInput {
   pushGrades?: boolean;
   /** Records asked for per page (`--page-size`); default 1,000. */
   pageSize?: string;
+  /** Grade requests sent at once (`--push-concurrency`); default 4. */
+  pushConcurrency?: string;
 }
 
 export type SourceVersion = '1.1' | '1.2';
@@ -47,6 +49,8 @@ export interface Source {
   pageSize?: number;
   /** `--push-grades` (as stored; loadSource gives it). */
   pushGrades?: boolean;
+  /** Grade requests sent at once; undefined: DEFAULT_PUSH_CONCURRENCY. */
+  pushConcurrency?: number;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -65,12 +69,21 @@ export const DEFAULT_PAGE_SIZE = 1000;
 /** Most providers cap `limit` at some size of their own (paging copes with a silent cap); larger pages cost more memory per page in flight. */
 export const MAX_PAGE_SIZE = 10_000;
 
-/** `--page-size`: a whole number of records from 1 to MAX_PAGE_SIZE. */
-export function parsePageSize(value: string): number {
+/** Grade requests in flight to one source unless it says otherwise (`--push-concurrency`). */
+export const DEFAULT_PUSH_CONCURRENCY = 4;
+
+/** A SIS is a shared server: more than this many writes at once from one client is more than a district should ask of it. */
+export const MAX_PUSH_CONCURRENCY = 16;
+
+/** A whole number from 1 to max, or an error naming the option. */
+function wholeNumber(option: string, value: string, max: number): number {
   const n = /^\d{1,6}$/.test(value) ? Number(value) : 0;
-  if (n < 1 || n > MAX_PAGE_SIZE) throw new Error(`--page-size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  if (n < 1 || n > max) throw new Error(`${option} must be a whole number from 1 to ${max}`);
   return n;
 }
+
+/** `--page-size`: a whole number of records from 1 to MAX_PAGE_SIZE. */
+export const parsePageSize = (value: string) => wholeNumber('--page-size', value, MAX_PAGE_SIZE);
 
 // A prefix becomes part of sourcedIds, so it may only hold sourcedId characters (src/shared/sourced-id.ts).
 const PREFIX = /^[0-9A-Za-z.\-_/@]{1,32}$/;
@@ -138,6 +151,7 @@ export function checkSourceInput(input: SourceInput): Source & { everySeconds?: 
     everySeconds: input.every === undefined ? undefined : parseEvery(input.every),
     pushGrades: input.pushGrades === true,
     pageSize: input.pageSize === undefined ? undefined : parsePageSize(input.pageSize),
+    pushConcurrency: input.pushConcurrency === undefined ? undefined : wholeNumber('--push-concurrency', input.pushConcurrency, MAX_PUSH_CONCURRENCY),
   };
 }
 
@@ -145,10 +159,10 @@ export async function addSource(em: EntityManager, key: Buffer, input: SourceInp
   const s = checkSourceInput(input);
   const sealed = sealSecret(key, s.clientSecret, s.name);
   const rows = await run(em, sql`insert into sources (name, base_url, version, auth, token_url, client_id, client_secret_sealed, scope, services, prefix,
-      every_seconds, push_grades, page_size, created_at)
+      every_seconds, push_grades, page_size, push_concurrency, created_at)
     values (${s.name}, ${s.baseUrl}, ${s.version}, ${s.auth}, ${s.tokenUrl ?? null}, ${s.clientId}, ${sealed}, ${s.scope ?? null},
       array(select jsonb_array_elements_text(${JSON.stringify(s.services)}::jsonb)), ${s.prefix ?? null}, ${s.everySeconds ?? null}, ${s.pushGrades},
-      ${s.pageSize ?? null}, now())
+      ${s.pageSize ?? null}, ${s.pushConcurrency ?? null}, now())
     on conflict (name) do nothing returning name`);
   if (!rows.length) throw new Error(`a source named ${s.name} exists already; remove it first`);
 }
@@ -162,6 +176,7 @@ export async function loadSource(em: EntityManager, key: Buffer, name: string): 
     clientId: String(row.client_id), clientSecret: openSecret(key, String(row.client_secret_sealed), String(row.name)),
     scope: (row.scope as string | null) ?? undefined, services: row.services as Service[], prefix: (row.prefix as string | null) ?? undefined,
     pageSize: (row.page_size as number | null) ?? undefined, pushGrades: row.push_grades === true,
+    pushConcurrency: (row.push_concurrency as number | null) ?? undefined,
   };
 }
 
@@ -192,7 +207,7 @@ export async function listSources(em: EntityManager) {
       (select max(finished_at) from sync_runs where source_name = s.name and status = 'succeeded' and not dry_run) as last_success,
       (select error from sync_runs where source_name = s.name and status = 'failed' order by id desc limit 1) as last_error,
       (select count(*)::int from source_records where source_name = s.name) as records,
-      s.push_grades,
+      s.push_grades, s.push_concurrency,
       (select count(*)::int from grade_outbox o where o.source_name = s.name and o.delivered_at is null and o.failed_at is null) as push_pending,
       (select count(*)::int from grade_outbox o where o.source_name = s.name and o.failed_at is not null) as push_failed,
       (select row_to_json(f) from (select o.record_type as "recordType", o.sourced_id as "sourcedId", o.method, o.attempts, o.last_error as error,
@@ -208,7 +223,7 @@ export async function listSources(em: EntityManager) {
       scope: r.scope ?? undefined, services: r.services, prefix: r.prefix ?? undefined, everySeconds: r.every_seconds ?? null, pageSize: r.page_size ?? DEFAULT_PAGE_SIZE, createdAt: isoTime(r.created_at),
       records: r.records, lastSuccess: isoTime(r.last_success), lastError: r.last_error ?? null,
       lastRun: lastRun && { ...lastRun, startedAt: isoTime(lastRun.startedAt), finishedAt: isoTime(lastRun.finishedAt) },
-      pushGrades: { on: r.push_grades === true, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: failure && { ...failure, at: isoTime(failure.at)! } },
+      pushGrades: { on: r.push_grades === true, concurrency: r.push_concurrency ?? DEFAULT_PUSH_CONCURRENCY, pending: Number(r.push_pending), failed: Number(r.push_failed), lastFailure: failure && { ...failure, at: isoTime(failure.at)! } },
     };
   });
 }
@@ -225,6 +240,7 @@ export interface SourceChanges {
   /** `15m`, ..., or `off` to sync only on demand. */
   every?: string;
   pageSize?: string;
+  pushConcurrency?: string;
   /**
    * Turning it off stops deliveries; rows already in the outbox stay and go out if it is turned on again.
    * Only writes made while it is on are enqueued.
@@ -250,12 +266,14 @@ export async function updateSource(em: EntityManager, key: Buffer | undefined, n
     every: changes.every === 'off' ? undefined : changes.every ?? keepEvery,
     pageSize: changes.pageSize ?? (row.page_size === null ? undefined : String(row.page_size)),
     pushGrades: changes.pushGrades ?? row.push_grades === true,
+    pushConcurrency: changes.pushConcurrency ?? (row.push_concurrency === null ? undefined : String(row.push_concurrency)),
   });
   if (changes.clientSecret !== undefined && !key) throw new Error('a new --client-secret is sealed with SOURCES_KEY, which is not set');
   const sealed = changes.clientSecret === undefined ? String(row.client_secret_sealed) : sealSecret(key!, checked.clientSecret, name);
   await run(em, sql`update sources set base_url = ${checked.baseUrl}, token_url = ${checked.tokenUrl ?? null}, client_id = ${checked.clientId},
     client_secret_sealed = ${sealed}, scope = ${checked.scope ?? null}, every_seconds = ${checked.everySeconds ?? null},
-    page_size = ${checked.pageSize ?? null}, push_grades = ${checked.pushGrades} where name = ${name}`);
+    page_size = ${checked.pageSize ?? null}, push_grades = ${checked.pushGrades}, push_concurrency = ${checked.pushConcurrency ?? null}
+    where name = ${name}`);
 }
 
 /** `sources update NAME --push-grades / --no-push-grades` (updateSource). */

@@ -69,6 +69,7 @@ const retryAfterMs = (value: string | null): number | undefined => {
 export class Upstream {
   private readonly opts: Tuning & Pick<UpstreamOptions, 'onRetry' | 'signal'>;
   private token?: { value: string; expiresAt: number };
+  private tokenRequest?: Promise<string>;
   /** The scopes the token endpoint said it granted (its `scope`), when it said. */
   grantedScopes?: string[];
   private readonly origin: string;
@@ -244,6 +245,12 @@ export class Upstream {
   /** The cached token, or a new one from the token endpoint (client_secret_basic, RFC 6749 §2.3.1). */
   async accessToken(): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
+    // Requests setting out together (pages in flight, a batch of grades) share one token request.
+    this.tokenRequest ??= this.requestToken().finally(() => (this.tokenRequest = undefined));
+    return this.tokenRequest;
+  }
+
+  private async requestToken(): Promise<string> {
     const url = this.source.tokenUrl;
     if (!url) throw new UpstreamError(`source ${this.source.name} has no token URL (it signs its requests with OAuth 1.0a)`, this.source.baseUrl, false);
     const basic = Buffer.from(`${encodeURIComponent(this.source.clientId)}:${encodeURIComponent(this.source.clientSecret)}`).toString('base64');

@@ -42,7 +42,12 @@ describe('oneroster-graph push-grades', { timeout: 300_000 }, () => {
     const added = await runCli(['sources', 'add', 'sis', '--base-url', base, '--token-url', `${base}/oauth/token`,
       '--client-id', credentials.client_id, '--client-secret', credentials.client_secret, '--push-grades'], env);
     expect(added.stderr).toBe('');
-    expect(await listed()).toEqual({ on: true, pending: 0, failed: 0, lastFailure: null });
+    expect(await listed()).toEqual({ on: true, concurrency: 4, pending: 0, failed: 0, lastFailure: null });
+    const faster = await runCli(['sources', 'update', 'sis', '--push-concurrency', '8'], env);
+    expect(faster.stdout).toMatch(/up to 8 grade requests at once/);
+    expect((await listed()).concurrency).toBe(8);
+    expect((await runCli(['sources', 'update', 'sis', '--push-concurrency', '40'], env)).stderr).toMatch(/--push-concurrency must be a whole number from 1 to 16/);
+    expect((await listed()).concurrency).toBe(8);
 
     const off = await runCli(['sources', 'update', 'sis', '--no-push-grades'], env);
     expect(off.stdout).toMatch(/no longer sent back/);

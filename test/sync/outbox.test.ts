@@ -39,6 +39,10 @@ describe('grades back to the SIS (--push-grades)', () => {
   let gateway: Instance;
   let auth: string;
   const writes: string[] = [];
+  /** Gradebook writes the upstream is answering, the most at once, and when each started (>) and was answered (<). */
+  const concurrent = { now: 0, most: 0, events: [] as string[] };
+  /** Paths the upstream answers 503 to, once each. */
+  const unavailableOnce = new Set<string>();
   /** Milliseconds the upstream takes over each gradebook write, so that concurrent passes overlap. */
   let slow = 0;
   let classId: string;
@@ -48,11 +52,18 @@ describe('grades back to the SIS (--push-grades)', () => {
   const startUpstream = async () => {
     const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: TEST_SIGNING_KEY } as NodeJS.ProcessEnv });
     const app = await buildApp({ db: upstreamDb, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), keys });
-    app.addHook('onRequest', async (req) => {
-      if (slow && req.method !== 'GET' && req.url.startsWith(G)) await new Promise((r) => setTimeout(r, slow));
+    app.addHook('onRequest', async (req, reply) => {
+      if (req.method === 'GET' || !req.url.startsWith(G)) return;
+      concurrent.most = Math.max(concurrent.most, ++concurrent.now);
+      concurrent.events.push(`> ${req.url.slice(G.length)}`);
+      if (slow) await new Promise((r) => setTimeout(r, slow));
+      if (unavailableOnce.delete(req.url.slice(G.length))) return reply.code(503).send({ imsx_codeMajor: 'failure', imsx_description: 'busy' });
     });
     app.addHook('onResponse', async (req, reply) => {
-      if (req.method !== 'GET' && req.url.startsWith(G)) writes.push(`${req.method} ${req.url.slice(G.length)} ${reply.statusCode}`);
+      if (req.method === 'GET' || !req.url.startsWith(G)) return;
+      concurrent.now--;
+      concurrent.events.push(`< ${req.url.slice(G.length)}`);
+      writes.push(`${req.method} ${req.url.slice(G.length)} ${reply.statusCode}`);
     });
     await app.listen({ port, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
@@ -153,7 +164,8 @@ describe('grades back to the SIS (--push-grades)', () => {
       await push.stop();
     }
     expect(await pending()).toEqual([]);
-    expect(writes).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-2 201']);
+    expect(writes.filter((w) => w.includes('res-push-1'))).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201']);
+    expect(writes.filter((w) => w.includes('res-push-2'))).toEqual(['PUT /results/res-push-2 201']);
     expect((await get(upstream, '/results/res-push-1')).result.score).toBe(60);
     expect((await get(upstream, '/results/res-push-2')).result.score).toBe(70);
     expect(await pushInfo()).toMatchObject({ pending: 0, failed: 0, lastFailure: null });
@@ -200,7 +212,9 @@ describe('grades back to the SIS (--push-grades)', () => {
     const allocated = posted.json().sourcedIdPairs[0].allocatedSourcedId as string;
 
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 3, failed: 1, pending: 0 }]);
-    expect(writes).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422', 'DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`]);
+    // The last two are results of two records, sent at once: either may be answered first.
+    expect(writes.slice(0, 2)).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422']);
+    expect(writes.slice(2).sort()).toEqual(['DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`].sort());
     expect((await get(upstream, `/results/${allocated}`)).result.score).toBe(66);
     expect((await get(upstream, '/results/res-push-2')).result.status).toBe('tobedeleted');
     expect((await get(upstream, '/results/res-push-3')).result.score).toBe(89);
@@ -222,8 +236,54 @@ describe('grades back to the SIS (--push-grades)', () => {
     const reports = (await Promise.all([pass(), new Promise((r) => setTimeout(r, 50)).then(pass)])).flat();
     slow = 0;
     expect(reports.reduce((n, r) => n + r.delivered, 0)).toBe(4);
-    expect(writes).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-3 201']);
+    expect(writes.filter((w) => w.includes('res-push-1'))).toEqual(['PUT /results/res-push-1 201', 'PUT /results/res-push-1 201', 'PUT /results/res-push-1 201']);
+    expect(writes.filter((w) => w.includes('res-push-3'))).toEqual(['PUT /results/res-push-3 201']);
     expect((await get(upstream, '/results/res-push-1')).result.score).toBe(73);
+  });
+
+  it('sends up to --push-concurrency requests at once, but never two of one record, nor a result before its line item is answered', async () => {
+    await updateSource(gateway.db.orm.em.fork(), undefined, 'sis', { pushConcurrency: '3' });
+    Object.assign(concurrent, { most: 0, events: [] });
+    try {
+      expect((await put('/lineItems/li-many', lineItem('li-many'))).statusCode).toBe(201);
+      const ids = ['res-many-1', 'res-many-2', 'res-many-3', 'res-many-4'];
+      for (const [i, id] of ids.entries()) expect((await put(`/results/${id}`, result(id, students[i % students.length]!, 40 + i, 'li-many'))).statusCode).toBe(201);
+      expect((await put('/results/res-many-1', result('res-many-1', students[0]!, 99, 'li-many'))).statusCode).toBe(201);
+      slow = 100;
+      expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 6, failed: 0, pending: 0 }]);
+      slow = 0;
+      // Batches: the line item; three results; the fourth result with the second write of the first.
+      expect(concurrent.most).toBe(3);
+      const at = (event: string, nth = 0) => concurrent.events.map((e, i) => (e === event ? i : -1)).filter((i) => i >= 0)[nth]!;
+      for (const id of ids) expect(at(`> /results/${id}`)).toBeGreaterThan(at('< /lineItems/li-many'));
+      expect(at('> /results/res-many-1', 1)).toBeGreaterThan(at('< /results/res-many-1', 0));
+      expect((await get(upstream, '/results/res-many-1')).result.score).toBe(99);
+      expect((await get(upstream, '/results/res-many-4')).result.score).toBe(43);
+      expect((await pushInfo()).concurrency).toBe(3);
+    } finally {
+      slow = 0;
+      await updateSource(gateway.db.orm.em.fork(), undefined, 'sis', { pushConcurrency: '4' });
+    }
+  });
+
+  it('a batch with one request refused for now: the others are delivered, the pass ends, and that row goes first in the next', async () => {
+    writes.length = 0;
+    for (const [i, id] of ['res-many-2', 'res-many-3', 'res-many-4'].entries()) {
+      expect((await put(`/results/${id}`, result(id, students[(i + 1) % students.length]!, 70 + i, 'li-many'))).statusCode).toBe(201);
+    }
+    expect((await put('/lineItems/li-many', lineItem('li-many'))).statusCode).toBe(201);
+    unavailableOnce.add('/results/res-many-3');
+    const [first] = await pushGrades(gateway.db, SOURCES_KEY, FAST);
+    expect(first).toMatchObject({ source: 'sis', delivered: 2, failed: 0, pending: 2 });
+    expect(first!.waiting).toMatch(/503 to PUT .*res-many-3: busy/);
+    // The line item, behind the waiting row, was not sent.
+    expect(writes.sort()).toEqual(['PUT /results/res-many-2 201', 'PUT /results/res-many-3 503', 'PUT /results/res-many-4 201']);
+    expect((await pending()).map((r) => r.sourced_id)).toEqual(['res-many-3', 'li-many']);
+    await new Promise((r) => setTimeout(r, 450)); // past FAST's longest first backoff
+    writes.length = 0;
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /results/res-many-3 201', 'PUT /lineItems/li-many 201']);
+    expect((await get(upstream, '/results/res-many-3')).result.score).toBe(71);
   });
 
   it('a row claimed by a worker that died is sent again once its claim runs out', async () => {

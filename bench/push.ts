@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:push`: grades sent back to a SIS (`--push-grades`) against plain HTTP requests of the same rows.
+ *
+ * Upstream: a scratch database with a small district (the CLI's `seed` in a child), served by this server on a
+ * loopback port, every gradebook write held `BENCH_LATENCY_MS` before it is handled (a SIS across a network).
+ * Gateway: a scratch database that synced the upstream's rosters as source `upstream` with `--push-grades`; line
+ * items and results are written through its REST API, so the outbox holds what vendors' writes leave there.
+ * For each concurrency, the same rows are queued again and delivered by `pushGrades` (claims, ordering rules,
+ * bookkeeping); the baseline sends the same requests with `fetch` from a shared queue at the same concurrency,
+ * with one token and no bookkeeping: the floor this upstream allows. Prints rows/s and the ratio of the times.
+ *
+ * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_RESULTS (1000), BENCH_LATENCY_MS (50).
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { scratchDatabase } from './scratch-database.js';
+import { seedInChild } from './seed-child.js';
+import { runsBuild, service, serviceFrom } from './service-modules.js';
+
+const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const RESULTS = Number(process.env.BENCH_RESULTS || 1000);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const CONCURRENCIES = [1, 4, 8];
+const SIGNING_KEY = 'bench-push-signing-key-'.padEnd(48, 'x');
+const G = '/ims/oneroster/gradebook/v1p2';
+const SCOPES = ['roster.readonly', 'gradebook.readonly', 'gradebook.createput', 'gradebook.delete'];
+
+const ref = (type: string, sourcedId: string) => ({ sourcedId, type });
+
+/** A client-credentials token from the app's own token endpoint (client_secret_basic). */
+async function accessToken(app: { inject(o: object): Promise<{ statusCode: number; body: string; json(): any }> }, client: { client_id: string; client_secret: string }) {
+  const res = await app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: {
+    'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` } });
+  if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
+  return String(res.json().access_token);
+}
+
+async function main() {
+  console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
+  const { openDatabase } = await service<typeof import('../src/db/orm.js')>('db/orm.js');
+  const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
+  const { buildApp } = await service<typeof import('../src/app.js')>('app.js');
+  const { loadConfig } = await service<typeof import('../src/db/config.js')>('db/config.js');
+  const { loadSigningKeys } = await service<typeof import('../src/auth/signing-keys.js')>('auth/signing-keys.js');
+  const { ClientStore } = await service<typeof import('../src/auth/clients.js')>('auth/clients.js');
+  const { addSource } = await service<typeof import('../src/sync/sources.js')>('sync/sources.js');
+  const { syncSource } = await service<typeof import('../src/sync/run.js')>('sync/run.js');
+  const { pushGrades } = await service<typeof import('../src/sync/outbox-deliver.js')>('sync/outbox-deliver.js');
+  const openAt = (url: string) => openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
+
+  const up = await scratchDatabase(SERVER, 'bench_push_up');
+  const gw = await scratchDatabase(SERVER, 'bench_push_gw');
+  const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });
+  const config = (url: string) => loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const upDb = await openAt(up.url);
+  const gwDb = await openAt(gw.url);
+  const apps: { close(): Promise<unknown> }[] = [];
+  try {
+    seedInChild(up.url, { schools: 1, students: Math.max(100, Math.ceil(RESULTS / 4)), seed: 3 });
+    const upstream = await buildApp({ db: upDb, config: config(up.url), keys });
+    apps.push(upstream);
+    upstream.addHook('onRequest', async (req) => {
+      if (LATENCY_MS && req.method !== 'GET' && req.url.startsWith(G)) await new Promise((r) => setTimeout(r, LATENCY_MS));
+    });
+    await upstream.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
+    const upClient = await new ClientStore(upDb.orm.em.fork()).add('gateway', SCOPES);
+
+    const sourcesKey = randomBytes(32);
+    await addSource(gwDb.orm.em.fork(), sourcesKey, {
+      name: 'upstream', baseUrl: base, version: '1.2', auth: 'oauth2', tokenUrl: `${base}/oauth/token`,
+      clientId: upClient.client_id, clientSecret: upClient.client_secret, pushGrades: true,
+    });
+    const synced = await syncSource(gwDb, sourcesKey, 'upstream');
+    if (!synced.ok) throw new Error(`sync failed: ${synced.error}`);
+
+    // Vendors' writes on the gateway: a line item per class, then a result per enrolled student, until RESULTS.
+    const gateway = await buildApp({ db: gwDb, config: config(gw.url), keys });
+    apps.push(gateway);
+    const gwClient = await new ClientStore(gwDb.orm.em.fork()).add('vendor', SCOPES);
+    const authorization = `Bearer ${await accessToken(gateway, gwClient)}`;
+    const put = async (path: string, payload: Record<string, unknown>) => {
+      const res = await gateway.inject({ method: 'PUT', url: `${G}${path}`, headers: { authorization }, payload });
+      if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`PUT ${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    };
+    await put('/categories/cat-homework', { category: { sourcedId: 'cat-homework', status: 'active', title: 'Homework' } });
+    const enrollments = await run(gwDb.orm.em.fork(), sql`select e.class_sourced_id as class, e.user_sourced_id as student, c.school_sourced_id as school
+      from enrollments e join classes c on c.sourced_id = e.class_sourced_id where e.role = 'student' order by e.class_sourced_id, e.user_sourced_id limit ${RESULTS}`);
+    const lineItems = new Set<string>();
+    for (const [i, e] of enrollments.entries()) {
+      const lineItem = `li-bench-${String(e.class)}`;
+      if (!lineItems.has(lineItem)) {
+        lineItems.add(lineItem);
+        await put(`/lineItems/${lineItem}`, { lineItem: { sourcedId: lineItem, status: 'active', title: 'Unit test', assignDate: '2026-11-01T08:00:00.000Z',
+          dueDate: '2026-11-08T08:00:00.000Z', class: ref('class', String(e.class)), school: ref('org', String(e.school)), category: ref('category', 'cat-homework'),
+          resultValueMin: 0, resultValueMax: 100 } });
+      }
+      await put(`/results/res-bench-${i}`, { result: { sourcedId: `res-bench-${i}`, status: 'active', lineItem: ref('lineItem', lineItem),
+        student: ref('user', String(e.student)), scoreStatus: 'fully graded', score: i % 101, scoreDate: '2026-11-20' } });
+    }
+    const rows = await run(gwDb.orm.em.fork(), sql`select record_type, sourced_id, body from grade_outbox order by id`);
+    console.log(`outbox: ${rows.length} rows (${lineItems.size} line items, ${enrollments.length} results); upstream write latency ${LATENCY_MS} ms`);
+
+    const upToken = await accessToken(upstream, upClient);
+    const baseline = async (concurrency: number) => {
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < rows.length; i = next++) {
+          const row = rows[i]!;
+          const res = await fetch(`${base}${G}/${row.record_type === 'LineItem' ? 'lineItems' : 'results'}/${encodeURIComponent(String(row.sourced_id))}`, {
+            method: 'PUT', body: JSON.stringify(row.body), headers: { authorization: `Bearer ${upToken}`, 'content-type': 'application/json' } });
+          await res.text();
+          if (!res.ok) throw new Error(`baseline PUT: ${res.status}`);
+        }
+      };
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      return (performance.now() - t0) / 1000;
+    };
+    const pushed = async (concurrency: number) => {
+      await run(gwDb.orm.em.fork(), sql`update grade_outbox set delivered_at = null, failed_at = null, claimed_until = null, attempts = 0, next_attempt_at = now()`);
+      const t0 = performance.now();
+      const [report] = await pushGrades(gwDb, sourcesKey, { source: 'upstream', concurrency, maxRows: rows.length });
+      const seconds = (performance.now() - t0) / 1000;
+      if (report?.delivered !== rows.length) throw new Error(`push delivered ${report?.delivered} of ${rows.length}: ${JSON.stringify(report)}`);
+      return seconds;
+    };
+
+    const lines = ['| Requests at once | push-grades | rows/s | plain fetch | rows/s | ratio |', '|---:|---:|---:|---:|---:|---:|'];
+    for (const c of CONCURRENCIES) {
+      const p = await pushed(c);
+      const b = await baseline(c);
+      lines.push(`| ${c} | ${p.toFixed(2)} s | ${Math.round(rows.length / p)} | ${b.toFixed(2)} s | ${Math.round(rows.length / b)} | ${(p / b).toFixed(2)} |`);
+      console.log(lines.at(-1));
+    }
+    console.log(`\n## bench:push (${new Date().toISOString().slice(0, 10)}, ${rows.length} outbox rows, upstream write latency ${LATENCY_MS} ms)\n\n${lines.join('\n')}`);
+  } finally {
+    for (const app of apps) await app.close();
+    await upDb.close();
+    await gwDb.close();
+    await up.drop();
+    await gw.drop();
+  }
+}
+
+await main();
