@@ -12,16 +12,15 @@
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_RESULTS (1000), BENCH_LATENCY_MS (50).
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { scratchDatabase } from './scratch-database.js';
-import { seedInChild } from './seed-child.js';
 import { runsBuild, service, serviceFrom } from './service-modules.js';
+import { benchApp, benchClient, servedUpstream } from './upstream.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = Number(process.env.BENCH_RESULTS || 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const CONCURRENCIES = [1, 4, 8];
-const SIGNING_KEY = 'bench-push-signing-key-'.padEnd(48, 'x');
 const G = '/ims/oneroster/gradebook/v1p2';
 const SCOPES = ['roster.readonly', 'gradebook.readonly', 'gradebook.createput', 'gradebook.delete'];
 
@@ -39,32 +38,19 @@ async function main() {
   console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
   const { openDatabase } = await service<typeof import('../src/db/orm.js')>('db/orm.js');
   const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
-  const { buildApp } = await service<typeof import('../src/app.js')>('app.js');
-  const { loadConfig } = await service<typeof import('../src/db/config.js')>('db/config.js');
-  const { loadSigningKeys } = await service<typeof import('../src/auth/signing-keys.js')>('auth/signing-keys.js');
-  const { ClientStore } = await service<typeof import('../src/auth/clients.js')>('auth/clients.js');
   const { addSource } = await service<typeof import('../src/sync/sources.js')>('sync/sources.js');
   const { syncSource } = await service<typeof import('../src/sync/run.js')>('sync/run.js');
   const { pushGrades } = await service<typeof import('../src/sync/outbox-deliver.js')>('sync/outbox-deliver.js');
-  const openAt = (url: string) => openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
 
-  const up = await scratchDatabase(SERVER, 'bench_push_up');
-  const gw = await scratchDatabase(SERVER, 'bench_push_gw');
-  const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });
-  const config = (url: string) => loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' });
-  const upDb = await openAt(up.url);
-  const gwDb = await openAt(gw.url);
-  const apps: { close(): Promise<unknown> }[] = [];
-  try {
-    seedInChild(up.url, { schools: 1, students: Math.max(100, Math.ceil(RESULTS / 4)), seed: 3 });
-    const upstream = await buildApp({ db: upDb, config: config(up.url), keys });
-    apps.push(upstream);
-    upstream.addHook('onRequest', async (req) => {
+  const upstream = await servedUpstream(SERVER, 'bench_push_up', { schools: 1, students: Math.max(100, Math.ceil(RESULTS / 4)), seed: 3 }, SCOPES,
+    (app) => app.addHook('onRequest', async (req) => {
       if (LATENCY_MS && req.method !== 'GET' && req.url.startsWith(G)) await new Promise((r) => setTimeout(r, LATENCY_MS));
-    });
-    await upstream.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
-    const upClient = await new ClientStore(upDb.orm.em.fork()).add('gateway', SCOPES);
+    }));
+  const { base, client: upClient } = upstream;
+  const gw = await scratchDatabase(SERVER, 'bench_push_gw');
+  const gwDb = await openDatabase({ databaseUrl: gw.url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
+  let gateway: FastifyInstance | undefined;
+  try {
 
     const sourcesKey = randomBytes(32);
     await addSource(gwDb.orm.em.fork(), sourcesKey, {
@@ -75,12 +61,11 @@ async function main() {
     if (!synced.ok) throw new Error(`sync failed: ${synced.error}`);
 
     // Vendors' writes on the gateway: a line item per class, then a result per enrolled student, until RESULTS.
-    const gateway = await buildApp({ db: gwDb, config: config(gw.url), keys });
-    apps.push(gateway);
-    const gwClient = await new ClientStore(gwDb.orm.em.fork()).add('vendor', SCOPES);
+    gateway = await benchApp(gwDb, gw.url, 'bench_push_gw');
+    const gwClient = await benchClient(gwDb, 'vendor', SCOPES);
     const authorization = `Bearer ${await accessToken(gateway, gwClient)}`;
     const put = async (path: string, payload: Record<string, unknown>) => {
-      const res = await gateway.inject({ method: 'PUT', url: `${G}${path}`, headers: { authorization }, payload });
+      const res = await gateway!.inject({ method: 'PUT', url: `${G}${path}`, headers: { authorization }, payload });
       if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`PUT ${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
     };
     await put('/categories/cat-homework', { category: { sourcedId: 'cat-homework', status: 'active', title: 'Homework' } });
@@ -101,7 +86,7 @@ async function main() {
     const rows = await run(gwDb.orm.em.fork(), sql`select record_type, sourced_id, body from grade_outbox order by id`);
     console.log(`outbox: ${rows.length} rows (${lineItems.size} line items, ${enrollments.length} results); upstream write latency ${LATENCY_MS} ms`);
 
-    const upToken = await accessToken(upstream, upClient);
+    const upToken = await accessToken(upstream.app, upClient);
     const baseline = async (concurrency: number) => {
       let next = 0;
       const worker = async () => {
@@ -135,11 +120,10 @@ async function main() {
     }
     console.log(`\n## bench:push (${new Date().toISOString().slice(0, 10)}, ${rows.length} outbox rows, upstream write latency ${LATENCY_MS} ms)\n\n${lines.join('\n')}`);
   } finally {
-    for (const app of apps) await app.close();
-    await upDb.close();
+    await gateway?.close();
     await gwDb.close();
-    await up.drop();
     await gw.drop();
+    await upstream.close();
   }
 }
 

@@ -19,10 +19,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import { scratchDatabase } from './scratch-database.js';
-import { seedInChild } from './seed-child.js';
 import { runsBuild, service, serviceFrom } from './service-modules.js';
+import { servedUpstream } from './upstream.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS || 20);
@@ -31,7 +30,6 @@ const STUDENTS = Number(process.env.BENCH_STUDENTS || 20_000);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE || 5000);
 const WORK = path.resolve('tmp/bench-sync');
 const SELF = fileURLToPath(import.meta.url);
-const SIGNING_KEY = 'bench-sync-signing-key-'.padEnd(48, 'x');
 const SOURCE = 'upstream';
 /** Tables the 1 % change touches (all synced root tables). */
 const CHANGED_TABLES = ['orgs', 'academic_sessions', 'courses', 'classes', 'users', 'enrollments', 'demographics', 'categories',
@@ -82,31 +80,19 @@ function runChild(mode: string, arg: string, env: NodeJS.ProcessEnv): Promise<Ch
 async function main() {
   console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
   const { run, sql } = await service<typeof import('../src/db/sql.js')>('db/sql.js');
-  const { buildApp } = await service<typeof import('../src/app.js')>('app.js');
-  const { loadConfig } = await service<typeof import('../src/db/config.js')>('db/config.js');
-  const { loadSigningKeys } = await service<typeof import('../src/auth/signing-keys.js')>('auth/signing-keys.js');
-  const { ClientStore } = await service<typeof import('../src/auth/clients.js')>('auth/clients.js');
   const { addSource } = await service<typeof import('../src/sync/sources.js')>('sync/sources.js');
   const { exportPackage } = await service<typeof import('../src/csv/export.js')>('csv/export.js');
   const { folderSink } = await service<typeof import('../src/csv/sinks.js')>('csv/sinks.js');
 
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
-  const up = await scratchDatabase(SERVER, 'bench_sync_up');
+  const upstream = await servedUpstream(SERVER, 'bench_sync_up', { schools: SCHOOLS, students: STUDENTS, seed: 1 },
+    ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly', 'assessment.readonly', 'resource.readonly']);
+  const { base, client, seeded, db: upDb } = upstream;
   const gw = await scratchDatabase(SERVER, 'bench_sync_gw');
   const csv = await scratchDatabase(SERVER, 'bench_sync_csv');
-  const upDb = await openAt(up.url);
-  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    const seeded = seedInChild(up.url, { schools: SCHOOLS, students: STUDENTS, seed: 1 });
-    await run(upDb.orm.em.fork(), sql`vacuum analyze`);
     console.log(`upstream: seeded ${seeded.total.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s (child process)`);
-    const keys = await loadSigningKeys({ env: { JWT_SIGNING_KEY: SIGNING_KEY } as NodeJS.ProcessEnv });
-    app = await buildApp({ db: upDb, config: loadConfig({ ...process.env, DATABASE_URL: up.url, LOG_LEVEL: 'silent' }), keys });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const client = await new ClientStore(upDb.orm.em.fork()).add('gateway',
-      ['roster.readonly', 'roster-demographics.readonly', 'gradebook.readonly', 'assessment.readonly', 'resource.readonly']);
 
     const sourcesKey = randomBytes(32).toString('base64');
     for (const url of [gw.url, csv.url]) await (await openAt(url)).close(); // migrate
@@ -169,9 +155,7 @@ async function main() {
     fs.writeFileSync(path.join(WORK, 'section.md'), section);
     console.log(`\n${section}`);
   } finally {
-    await app?.close();
-    await upDb.close();
-    await up.drop();
+    await upstream.close();
     await gw.drop();
     await csv.drop();
   }
