@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scratchDatabase } from './scratch-database.js';
 import { runsBuild, service, serviceFrom } from './service-modules.js';
+import { readEveryPage } from './fetch-floor.js';
 import { servedUpstream } from './upstream.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -47,23 +48,25 @@ async function openAt(url: string) {
   return openDatabase({ databaseUrl: url, dataDir: '', embeddedConnections: 1, statementTimeoutMs: 0 });
 }
 
-/** Child mode: one sync run or one CSV import in this process; prints the timing and this process's peak RSS. */
+/** Child mode: one sync run, one CSV import or the fetch floor in this process; prints the timing and this process's peak RSS. */
 async function child(mode: string, arg: string) {
-  const db = await openAt(process.env.DATABASE_URL!);
+  const db = mode === 'fetch' ? undefined : await openAt(process.env.DATABASE_URL!);
   const t0 = performance.now();
   let result: unknown;
-  if (mode === 'import') {
+  if (mode === 'fetch') {
+    result = await readEveryPage(arg, { id: process.env.BENCH_CLIENT_ID!, secret: process.env.BENCH_CLIENT_SECRET! }, PAGE_SIZE);
+  } else if (mode === 'import') {
     const { importPackage } = await service<typeof import('../src/csv/import.js')>('csv/import.js');
-    result = await importPackage(db, arg);
+    result = await importPackage(db!, arg);
   } else {
     const { syncSource } = await service<typeof import('../src/sync/run.js')>('sync/run.js');
-    result = await syncSource(db, Buffer.from(process.env.SOURCES_KEY!, 'base64'), SOURCE,
+    result = await syncSource(db!, Buffer.from(process.env.SOURCES_KEY!, 'base64'), SOURCE,
       { full: arg === 'full', marginMs: 0,
         // Where the time goes: each collection's fetch, then the write (the rest of the run).
         onProgress: (m) => process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(1)} s ${m}\n`) });
   }
   const seconds = (performance.now() - t0) / 1000;
-  await db.close();
+  await db?.close();
   const usage = process.resourceUsage();
   console.log(JSON.stringify({ seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssBytes: usage.maxRSS * 1024, result }));
 }
@@ -115,6 +118,13 @@ async function main() {
     const fetched = Object.values(full.result.fetched as Record<string, number>).reduce((a, b) => a + b, 0);
     console.log(`full sync: ${full.seconds.toFixed(1)} s, ${fetched.toLocaleString('en-US')} records fetched, ${full.result.changed.toLocaleString('en-US')} rows written, peak RSS ${mb(full.maxRssBytes)}`);
 
+    // The floor: reading the pages and nothing else, with the upstream's CPU while it serves them.
+    const floorUpstreamCpu0 = process.cpuUsage();
+    const floor = await runChild('fetch', base, { BENCH_CLIENT_ID: client.client_id, BENCH_CLIENT_SECRET: client.client_secret });
+    const floorUpstreamCpu = process.cpuUsage(floorUpstreamCpu0);
+    if (floor.result !== fetched) throw new Error(`the floor read ${floor.result} records, the sync ${fetched}`);
+    console.log(`floor (every page read with plain fetch, nothing else): ${floor.seconds.toFixed(1)} s`);
+
     let touched = 0;
     for (const table of CHANGED_TABLES) {
       const rows = await run(upDb.orm.em.fork(), sql`with u as (update ${sql.table(table)} set date_last_modified = now(),
@@ -146,6 +156,9 @@ async function main() {
       `| full sync (${fetched.toLocaleString('en-US')} records, ${full.result.changed.toLocaleString('en-US')} rows written) | ${full.seconds.toFixed(1)} | | ${mb(full.maxRssBytes)} | ${full.cpuSeconds.toFixed(1)} s |`,
       `| CSV import of the upstream's export (${csvRows.toLocaleString('en-US')} rows) | ${imp.seconds.toFixed(1)} | | ${mb(imp.maxRssBytes)} | ${imp.cpuSeconds.toFixed(1)} s |`,
       `| ratio full sync ÷ CSV import | ${ratio.toFixed(2)} | ≤ 2 | | |`,
+      `| floor: every page read with plain fetch + JSON.parse and nothing else, two in flight (the least any full sync of this upstream takes) | ${floor.seconds.toFixed(1)} | | ${mb(floor.maxRssBytes)} | ${floor.cpuSeconds.toFixed(1)} s (upstream ${((floorUpstreamCpu.user + floorUpstreamCpu.system) / 1e6).toFixed(1)} s) |`,
+      `| floor ÷ CSV import | ${(floor.seconds / imp.seconds).toFixed(2)} | | | |`,
+      `| full sync ÷ floor | ${(full.seconds / floor.seconds).toFixed(2)} | | | |`,
       `| incremental sync after a 1 % change (${touched.toLocaleString('en-US')} records) | ${inc.seconds.toFixed(1)} | | ${mb(inc.maxRssBytes)} | ${inc.cpuSeconds.toFixed(1)} s |`,
       `| incremental ÷ full | ${share.toFixed(3)} | < 0.10 | | |`,
       `| peak RSS of the sync process | | < 400 MB | ${mb(peak)} | |`,

@@ -1,0 +1,31 @@
+import { service } from './service-modules.js';
+
+/**
+ * bench:sync's floor: every page of every collection the full sync reads, with plain `fetch` and `JSON.parse`
+ * and nothing else (no checks, no database), two requests in flight as the sync has, pages of the same size.
+ * A sync must at least read every page, so this is the least a full run can take against that upstream.
+ * Returns the number of records read.
+ */
+export async function readEveryPage(base: string, client: { id: string; secret: string }, pageSize: number): Promise<number> {
+  const { SYNC_COLLECTIONS } = await service<typeof import('../src/sync/records.js')>('sync/records.js');
+  const { basePath } = await service<typeof import('../src/rest/endpoints.js')>('rest/endpoints.js');
+  const token = await fetch(`${base}/oauth/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: {
+    'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` } });
+  if (!token.ok) throw new Error(`token: ${token.status}`);
+  const authorization = `Bearer ${(await token.json() as { access_token: string }).access_token}`;
+  const page = async (url: string, wrapper: string) => {
+    const res = await fetch(url, { headers: { authorization, accept: 'application/json' } });
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    return (JSON.parse(await res.text()) as Record<string, unknown[]>)[wrapper]!.length;
+  };
+  let records = 0;
+  for (const c of SYNC_COLLECTIONS) {
+    const url = (offset: number) => `${base}${basePath(c.service, 'v1p2')}${c.path}?limit=${pageSize}&offset=${offset}`;
+    for (let offset = 0; ; offset += 2 * pageSize) {
+      const [a, b] = await Promise.all([page(url(offset), c.wrapper), page(url(offset + pageSize), c.wrapper)]);
+      records += a + b;
+      if (a < pageSize || b < pageSize) break;
+    }
+  }
+  return records;
+}
