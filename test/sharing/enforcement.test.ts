@@ -104,6 +104,7 @@ describe('denied fields', () => {
 describe('writes of a client limited to one school', () => {
   const WRITE = [SCOPES['roster-core.readonly'], SCOPES['gradebook.readonly'], SCOPES['gradebook.createput'], SCOPES['gradebook.createpost'], SCOPES['gradebook.delete']];
   let limited: string;
+  let limitedTo2: string;
   let district: string;
   const lineItem = (sourcedId: string, classId: string, school: string) => ({ lineItem: {
     sourcedId, status: 'active', dateLastModified: STAMP, title: 'Lab', assignDate: '2025-09-01T08:00:00.000Z', dueDate: '2025-09-08T08:00:00.000Z',
@@ -111,6 +112,7 @@ describe('writes of a client limited to one school', () => {
   } });
   beforeAll(async () => {
     limited = (await f.client(WRITE, { orgs: ['school-001'] })).auth;
+    limitedTo2 = (await f.client(WRITE, { orgs: ['school-002'] })).auth;
     district = (await f.client(WRITE, { orgs: ['district-1'] })).auth;
   });
 
@@ -140,6 +142,24 @@ describe('writes of a client limited to one school', () => {
     expect(await rows(sql`select sourced_id from line_items where sourced_id = 'sh-li-2' union all select sourced_id from results where sourced_id = 'sh-res-2'`)).toEqual([]);
     // The district-wide client writes there.
     expect((await send('PUT', `${G}/lineItems/sh-li-3`, district, lineItem('sh-li-3', 'class-002-0001', 'school-002'))).status).toBe(201);
+  });
+
+  it('creates its own category first, as grade passback begins, and may send it again; another school\'s category stays out of reach', async () => {
+    const category = (title: string) => ({ category: { sourcedId: 'sh-cat-lms', status: 'active', dateLastModified: STAMP, title } });
+    expect((await send('PUT', `${G}/categories/sh-cat-lms`, limited, category('Quizzes'))).status).toBe(201);
+    // A category no line item uses tells nothing about any school: the client reads it back.
+    expect((await get(`${G}/categories/sh-cat-lms`, limited)).body.category.title).toBe('Quizzes');
+    const item = lineItem('sh-li-cat', 'class-001-0001', 'school-001');
+    item.lineItem.category = ref('category', 'sh-cat-lms');
+    expect((await send('PUT', `${G}/lineItems/sh-li-cat`, limited, item)).status).toBe(201);
+    // A retry, or a new title, of the category its own line item now uses.
+    expect((await send('PUT', `${G}/categories/sh-cat-lms`, limited, category('Quizzes and tests'))).status).toBe(201);
+    expect((await get(`${G}/categories?filter=${encodeURIComponent("sourcedId='sh-cat-lms'")}`, limited)).body.categories.map((c: any) => c.title)).toEqual(['Quizzes and tests']);
+    // A category only another school's line items use is neither visible nor replaceable.
+    const other = limitedTo2;
+    expect((await get(`${G}/categories/sh-cat-lms`, other)).status).toBe(404);
+    expect((await send('PUT', `${G}/categories/sh-cat-lms`, other, category('Taken over'))).status).toBe(403);
+    expect(await rows(sql`select title from categories where sourced_id = 'sh-cat-lms'`)).toEqual([{ title: 'Quizzes and tests' }]);
   });
 
   it('answers 404 for another school\'s records in DELETE and POST paths, with the body of a record that does not exist', async () => {

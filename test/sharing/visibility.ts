@@ -71,7 +71,8 @@ export function expectedVisibility(all: Record<EntityName, R[]>, given: readonly
     ClassTerm: keys('ClassTerm', (r) => classes.has(r.class_sourced_id)),
     Enrollment: keys('Enrollment', (r) => orgs.has(r.school_sourced_id)),
     Demographics: keys('Demographics', (r) => users.has(r.sourced_id)),
-    Category: keys('Category', (c) => all.LineItem.some((l) => lineItems.has(l.sourced_id) && l.category_sourced_id === c.sourced_id)),
+    Category: keys('Category', (c) => all.LineItem.some((l) => lineItems.has(l.sourced_id) && l.category_sourced_id === c.sourced_id)
+      || !all.LineItem.some((l) => l.category_sourced_id === c.sourced_id)),
     LineItem: lineItems,
     LineItemLearningObjective: keys('LineItemLearningObjective', (r) => lineItems.has(r.line_item_sourced_id)),
     LineItemScoreScale: keys('LineItemScoreScale', (r) => lineItems.has(r.line_item_sourced_id)),

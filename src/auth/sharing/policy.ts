@@ -84,7 +84,12 @@ export class SharingPolicy implements ReadPolicy {
       // Agents only where both people are visible.
       case 'UserAgent': return sql`${this.userVisible(c('user_sourced_id'))} and ${this.userVisible(c('agent_sourced_id'))}`;
       case 'Demographics': return this.userVisible(c('sourced_id'));
-      case 'Category': return sql`exists (select 1 from line_items sh_li where sh_li.category_sourced_id = ${c('sourced_id')} and sh_li.school_sourced_id = any(${this.orgs}))`;
+      // A category has no org: it is seen through the line items that use it. One that no line item uses yet tells
+      // nothing about any school, and a vendor creates its category before the line items (grade passback's order).
+      case 'Category': return or([
+        sql`exists (select 1 from line_items sh_li where sh_li.category_sourced_id = ${c('sourced_id')} and sh_li.school_sourced_id = any(${this.orgs}))`,
+        sql`not exists (select 1 from line_items sh_lu where sh_lu.category_sourced_id = ${c('sourced_id')})`,
+      ]);
       case 'LineItem': return this.inOrgs(c('school_sourced_id'));
       case 'LineItemLearningObjective': case 'LineItemScoreScale': return this.lineItemVisible(c('line_item_sourced_id'));
       case 'Result': return this.lineItemVisible(c('line_item_sourced_id'));
