@@ -15,7 +15,7 @@ import { entityDef } from '../model/index.js';
 import { quoteId } from '../shared/sourced-id.js';
 import type { Service } from '../rest/openapi.js';
 import { awaitingPush } from './outbox-pending.js';
-import { PART_OWNERS, PARTS, type Batch, type Link, type SyncIssue } from './records.js';
+import { collectionsOf, PART_OWNERS, PARTS, type Batch, type Link, type SyncIssue } from './records.js';
 import type { SyncStage } from './stage.js';
 
 /** Entities in the order their references allow (parts after their owners). */
@@ -190,6 +190,10 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
   };
   const readParts = new Set<EntityName>(['UserRole', 'UserProfile',
     ...PARTS.filter((p) => !p.service || r.services.includes(p.service)).map((p) => p.entity)]);
+  // What a full run lists whole: the collections of its services and their parts. Anything else the source owns
+  // (line items and results it took from --push-grades while its gradebook is not read) is not up for deletion.
+  const read = new Set<EntityName>(collectionsOf(r.services).map((c) => c.entity).filter((e) => !r.unlisted?.has(e)));
+  const listedWhole = (entity: EntityName) => read.has(entity) || (readParts.has(entity) && read.has(PART_OWNERS.get(entity)!.owner));
   // Which source delivered each record; a first load of an empty gateway builds this table's keys once, too.
   const restoreRecords = await dropStructuresIfEmpty(em, ['source_records']);
   let owned = 0;
@@ -215,7 +219,7 @@ export async function applyStaged(em: EntityManager, r: StagedRun): Promise<Appl
     count(table, changed, 0);
     if (fresh) continue;
     let deleted = await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (${r.stage.tombstonesOf(entity)})`, runTime));
-    if (r.full && !r.unlisted?.has(entity)) {
+    if (r.full && listedWhole(entity)) {
       deleted += await count1(em, markDeleted(r.source, entity, sql`t.sourced_id in (select sr.sourced_id from source_records sr
         where sr.source_name = ${r.source} and sr.table_name = ${table}) and ${notStaged}
         and t.sourced_id not in (${r.stage.tombstonesOf(entity)})`, runTime));

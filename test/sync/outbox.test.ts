@@ -138,6 +138,11 @@ describe('grades back to the SIS (--push-grades)', () => {
     // Nothing left to send: a second pass sends nothing.
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
     expect(writes).toHaveLength(2);
+    // A full sync of the source's rostering leaves the grades it took alone: it does not read its gradebook.
+    const full = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true });
+    expect(full.error).toBeUndefined();
+    expect((await get(gateway.app, '/lineItems/li-push-1')).lineItem.status).toBe('active');
+    expect((await get(gateway.app, '/results/res-push-1')).result.status).toBe('active');
   });
 
   it('with the upstream down, PUTs succeed here and wait in the outbox; once it is back they arrive, once each and in order', async () => {
