@@ -1,6 +1,6 @@
 /**
- * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}` or
- * `GET /results/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
+ * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}`,
+ * `GET /results/{id}` or `GET /categories/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
  * write's transaction, then addressed to the upstream: the source's `--prefix` comes off every
  * sourcedId (the upstream knows its own ids) and every href points at the upstream. A 1.1 source gets
  * the record as our `/ims/oneroster/v1p1` GET serves it (V1P1_SHAPES): the 1.1 body our own 1.1 PUT
@@ -18,7 +18,8 @@ import { RefMaker, type GuidRef } from '../rest/serialize.js';
 import type { RefType } from '../rest/shapes.js';
 import { Translator } from '../rest/translate.js';
 
-export type PushedType = 'LineItem' | 'Result';
+/** Line items and results, and the categories line items name (a SIS refuses a line item whose category it lacks). */
+export type PushedType = 'Category' | 'LineItem' | 'Result';
 
 /** A source's view of our sourcedIds: its prefix removed where present. */
 export const upstreamId = (prefix: string | null | undefined, sourcedId: string) =>
@@ -35,7 +36,7 @@ class UpstreamRefs extends RefMaker {
   }
 }
 
-const SINGLE: Record<PushedType, string> = { LineItem: 'getLineItem', Result: 'getResult' };
+const SINGLE: Record<PushedType, string> = { Category: 'getCategory', LineItem: 'getLineItem', Result: 'getResult' };
 const endpointOf = (type: PushedType, version: ApiVersion): Endpoint =>
   ENDPOINTS.find((e) => e.version === version && e.operationId === SINGLE[type])!;
 

@@ -81,21 +81,23 @@ describe('grades back to a 1.1 source, signed with OAuth 1.0a', () => {
     } })).statusCode).toBe(201);
 
     // The outbox holds the records as our own 1.1 GET serves them: 1.1 properties only, the upstream's ids and 1.1 hrefs.
-    const queued = await run(gateway.db.orm.em.fork(), sql`select body from grade_outbox order by id`);
-    const result = (queued[1]!.body as Json).result as Json;
+    // The gateway's category goes first (a 1.1 source's gradebook is not synchronised, so it does not have it from here).
+    const queued = await run(gateway.db.orm.em.fork(), sql`select record_type, body from grade_outbox order by id`);
+    expect(queued.map((r) => r.record_type)).toEqual(['Category', 'LineItem', 'Result']);
+    const result = (queued[2]!.body as Json).result as Json;
     expect(Object.keys(result).sort()).toEqual(['comment', 'dateLastModified', 'lineItem', 'score', 'scoreDate', 'scoreStatus', 'sourcedId', 'status', 'student']);
     expect(result.student).toEqual({ href: `${base}${V1P1}/users/${strip(student)}`, sourcedId: strip(student), type: 'user' });
-    expect((queued[0]!.body as Json).lineItem.school).toBeUndefined();
+    expect((queued[1]!.body as Json).lineItem.school).toBeUndefined();
 
     seen.length = 0;
-    expect(await pushGrades(gateway.db, SOURCES_KEY, { minDelayMs: 50, maxDelayMs: 200 })).toEqual([{ source: 'legacy', delivered: 2, failed: 0, pending: 0 }]);
-    expect(writes()).toEqual([`PUT ${V1P1}/lineItems/li-old-1 201`, `PUT ${V1P1}/results/res-old-1 201`]);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, { minDelayMs: 50, maxDelayMs: 200 })).toEqual([{ source: 'legacy', delivered: 3, failed: 0, pending: 0 }]);
+    expect(writes()).toEqual([`PUT ${V1P1}/categories/cat-homework 201`, `PUT ${V1P1}/lineItems/li-old-1 201`, `PUT ${V1P1}/results/res-old-1 201`]);
     for (const r of seen) {
       expect(r.authorization).toMatch(/^OAuth /);
       expect(r.authorization).toContain('oauth_signature_method="HMAC-SHA256"');
     }
     // What the upstream now serves on its 1.1 binding is what the gateway serves on its own.
-    for (const path of ['/lineItems/li-old-1', '/results/res-old-1']) {
+    for (const path of ['/categories/cat-homework', '/lineItems/li-old-1', '/results/res-old-1']) {
       const [there, here] = [await get1(upstream, path), await get1(gateway, path)];
       expect(asUpstream(there), path).toEqual(asUpstream(here));
     }
@@ -103,7 +105,7 @@ describe('grades back to a 1.1 source, signed with OAuth 1.0a', () => {
 
     // Delivered once: a second pass sends nothing.
     expect(await pushGrades(gateway.db, SOURCES_KEY)).toEqual([]);
-    expect(writes()).toHaveLength(2);
+    expect(writes()).toHaveLength(3);
   });
 
   it('a DELETE goes to the 1.1 path too, signed', async () => {

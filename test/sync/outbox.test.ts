@@ -41,8 +41,8 @@ describe('grades back to the SIS (--push-grades)', () => {
   const writes: string[] = [];
   /** Gradebook writes the upstream is answering, the most at once, and when each started (>) and was answered (<). */
   const concurrent = { now: 0, most: 0, events: [] as string[] };
-  /** Paths the upstream answers 503 to, once each. */
-  const unavailableOnce = new Set<string>();
+  /** Paths the upstream answers with this status (503: busy; else refused) once each. */
+  const answerOnce = new Map<string, number>();
   /** Milliseconds the upstream takes over each gradebook write, so that concurrent passes overlap. */
   let slow = 0;
   let classId: string;
@@ -57,7 +57,11 @@ describe('grades back to the SIS (--push-grades)', () => {
       concurrent.most = Math.max(concurrent.most, ++concurrent.now);
       concurrent.events.push(`> ${req.url.slice(G.length)}`);
       if (slow) await new Promise((r) => setTimeout(r, slow));
-      if (unavailableOnce.delete(req.url.slice(G.length))) return reply.code(503).send({ imsx_codeMajor: 'failure', imsx_description: 'busy' });
+      const once = answerOnce.get(req.url.slice(G.length));
+      if (once) {
+        answerOnce.delete(req.url.slice(G.length));
+        return reply.code(once).send({ imsx_codeMajor: 'failure', imsx_description: once === 503 ? 'busy' : 'refused by the test' });
+      }
     });
     app.addHook('onResponse', async (req, reply) => {
       if (req.method === 'GET' || !req.url.startsWith(G)) return;
@@ -122,13 +126,15 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect((await put('/lineItems/li-push-1', lineItem('li-push-1'))).statusCode).toBe(201);
     expect((await put('/results/res-push-1', result('res-push-1', students[0]!, 81))).statusCode).toBe(201);
     const queued = await pending();
-    expect(queued.map((r) => `${r.method} ${r.record_type} ${r.sourced_id}`)).toEqual(['PUT LineItem li-push-1', 'PUT Result res-push-1']);
-    expect(queued[1]!.body.result.student.sourcedId).toBe(strip(students[0]!));
-    expect(queued[1]!.body.result.student.href).toBe(`http://127.0.0.1:${port}/ims/oneroster/rostering/v1p2/users/${strip(students[0]!)}`);
-    expect(await pushInfo()).toMatchObject({ on: true, pending: 2, failed: 0 });
+    // The gateway's category goes first: the source does not have it from here (its gradebook is not synced).
+    expect(queued.map((r) => `${r.method} ${r.record_type} ${r.sourced_id}`)).toEqual(['PUT Category cat-homework', 'PUT LineItem li-push-1', 'PUT Result res-push-1']);
+    expect(queued[2]!.body.result.student.sourcedId).toBe(strip(students[0]!));
+    expect(queued[2]!.body.result.student.href).toBe(`http://127.0.0.1:${port}/ims/oneroster/rostering/v1p2/users/${strip(students[0]!)}`);
+    expect(await pushInfo()).toMatchObject({ on: true, pending: 3, failed: 0 });
 
-    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
-    expect(writes).toEqual(['PUT /lineItems/li-push-1 201', 'PUT /results/res-push-1 201']);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 3, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /categories/cat-homework 201', 'PUT /lineItems/li-push-1 201', 'PUT /results/res-push-1 201']);
+    expect(asUpstream((await get(upstream, '/categories/cat-homework')).category)).toEqual(asUpstream((await get(gateway.app, '/categories/cat-homework')).category));
     const there = (await get(upstream, '/results/res-push-1')).result;
     expect(there.class?.sourcedId ?? strip(classId)).toBe(strip(classId));
     expect(asUpstream(there)).toEqual(asUpstream((await get(gateway.app, '/results/res-push-1')).result));
@@ -137,7 +143,7 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect(await pushInfo()).toMatchObject({ pending: 0, failed: 0, lastFailure: null });
     // Nothing left to send: a second pass sends nothing.
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
-    expect(writes).toHaveLength(2);
+    expect(writes).toHaveLength(3);
     // A full sync of the source's rostering leaves the grades it took alone: it does not read its gradebook.
     const full = await syncSource(gateway.db, SOURCES_KEY, 'sis', { full: true });
     expect(full.error).toBeUndefined();
@@ -205,9 +211,11 @@ describe('grades back to the SIS (--push-grades)', () => {
 
   it('a DELETE goes upstream; a record the upstream refuses is marked failed with its reason and does not hold back the rows behind it', async () => {
     writes.length = 0;
-    // A category only the gateway has: the upstream answers 422 for the line item that names it.
+    // A vendor's own category: no source has it, so writing it sends nothing, until a line item sent upstream names it.
     expect((await put('/categories/cat-local', { category: { sourcedId: 'cat-local', status: 'active', title: 'Local only' } })).statusCode).toBe(201);
+    expect(await pending()).toHaveLength(1); // res-push-3, from the test before
     expect((await put('/lineItems/li-refused', lineItem('li-refused', 'cat-local'))).statusCode).toBe(201);
+    answerOnce.set('/lineItems/li-refused', 422);
     const del = await gateway.app.inject({ method: 'DELETE', url: `${G}/results/res-push-2`, headers: { authorization: auth } });
     expect(del.statusCode).toBe(204);
     // A POST's records go as PUTs under the sourcedIds allocated here.
@@ -216,19 +224,30 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect(posted.statusCode, posted.body).toBe(201);
     const allocated = posted.json().sourcedIdPairs[0].allocatedSourcedId as string;
 
-    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 3, failed: 1, pending: 0 }]);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 4, failed: 1, pending: 0 }]);
     // The last two are results of two records, sent at once: either may be answered first.
-    expect(writes.slice(0, 2)).toEqual(['PUT /results/res-push-3 201', 'PUT /lineItems/li-refused 422']);
-    expect(writes.slice(2).sort()).toEqual(['DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`].sort());
+    expect(writes.slice(0, 3)).toEqual(['PUT /results/res-push-3 201', 'PUT /categories/cat-local 201', 'PUT /lineItems/li-refused 422']);
+    expect(writes.slice(3).sort()).toEqual(['DELETE /results/res-push-2 204', `PUT /results/${allocated} 201`].sort());
+    expect((await get(upstream, '/categories/cat-local')).category.title).toBe('Local only');
     expect((await get(upstream, `/results/${allocated}`)).result.score).toBe(66);
     expect((await get(upstream, '/results/res-push-2')).result.status).toBe('tobedeleted');
     expect((await get(upstream, '/results/res-push-3')).result.score).toBe(89);
     const info = await pushInfo();
     expect(info).toMatchObject({ pending: 0, failed: 1, lastFailure: { sourcedId: 'li-refused', gaveUp: true, attempts: 1 } });
-    expect(info.lastFailure?.error).toMatch(/422 to PUT .*lineItems\/li-refused.*cat-local/);
+    expect(info.lastFailure?.error).toMatch(/422 to PUT .*lineItems\/li-refused: refused by the test/);
     // Failed for good: not sent again.
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
-    expect(writes).toHaveLength(4);
+    expect(writes).toHaveLength(5);
+  });
+
+  it('a category the source has from here is not sent again for the next line item, and its later writes follow it there', async () => {
+    writes.length = 0;
+    expect((await put('/lineItems/li-local-2', lineItem('li-local-2', 'cat-local'))).statusCode).toBe(201);
+    expect((await put('/categories/cat-local', { category: { sourcedId: 'cat-local', status: 'active', title: 'Local, renamed' } })).statusCode).toBe(201);
+    expect((await pending()).map((r) => `${r.record_type} ${r.sourced_id}`)).toEqual(['LineItem li-local-2', 'Category cat-local']);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /lineItems/li-local-2 201', 'PUT /categories/cat-local 201']);
+    expect((await get(upstream, '/categories/cat-local')).category.title).toBe('Local, renamed');
   });
 
   it('two passes at once send every row once, in order', async () => {
@@ -277,7 +296,7 @@ describe('grades back to the SIS (--push-grades)', () => {
       expect((await put(`/results/${id}`, result(id, students[(i + 1) % students.length]!, 70 + i, 'li-many'))).statusCode).toBe(201);
     }
     expect((await put('/lineItems/li-many', lineItem('li-many'))).statusCode).toBe(201);
-    unavailableOnce.add('/results/res-many-3');
+    answerOnce.set('/results/res-many-3', 503);
     const [first] = await pushGrades(gateway.db, SOURCES_KEY, FAST);
     expect(first).toMatchObject({ source: 'sis', delivered: 2, failed: 0, pending: 2 });
     expect(first!.waiting).toMatch(/503 to PUT .*res-many-3: busy/);
