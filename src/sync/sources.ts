@@ -198,6 +198,10 @@ export interface PushFailure { recordType: string; sourcedId: string; method: st
 /** A timestamp as the database driver gives it (a Date, or text in the database's format) in ISO 8601, UTC. */
 const isoTime = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
 
+/** An outbox row `o` no later write of its record follows: a refused grade written again is no longer a failure (the newer write is sent, or was). */
+const notSuperseded = sql`not exists (select 1 from grade_outbox n where n.source_name = o.source_name and n.record_type = o.record_type
+  and n.sourced_id = o.sourced_id and n.id > o.id)`;
+
 /** Every source with its last runs and its grade outbox; never the secret, sealed or not. Times in ISO 8601 (UTC). */
 export async function listSources(em: EntityManager) {
   const rows = await run(em, sql`select s.name, s.base_url, s.version, s.auth, s.token_url, s.client_id, s.scope, s.services, s.prefix, s.every_seconds,
@@ -209,10 +213,11 @@ export async function listSources(em: EntityManager) {
       (select count(*)::int from source_records where source_name = s.name) as records,
       s.push_grades, s.push_concurrency,
       (select count(*)::int from grade_outbox o where o.source_name = s.name and o.delivered_at is null and o.failed_at is null) as push_pending,
-      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.failed_at is not null) as push_failed,
+      (select count(*)::int from grade_outbox o where o.source_name = s.name and o.failed_at is not null and ${notSuperseded}) as push_failed,
       (select row_to_json(f) from (select o.record_type as "recordType", o.sourced_id as "sourcedId", o.method, o.attempts, o.last_error as error,
          coalesce(o.failed_at, o.next_attempt_at) as at, o.failed_at is not null as "gaveUp"
          from grade_outbox o where o.source_name = s.name and o.last_error is not null and o.delivered_at is null
+           and (o.failed_at is null or ${notSuperseded})
          order by o.failed_at is null desc, o.id desc limit 1) f) as push_last_failure
     from sources s order by s.name`);
   return rows.map((r) => {

@@ -238,6 +238,10 @@ describe('grades back to the SIS (--push-grades)', () => {
     // Failed for good: not sent again.
     expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([]);
     expect(writes).toHaveLength(5);
+    // Written again and taken, the line item is no longer a failure of the source.
+    expect((await put('/lineItems/li-refused', lineItem('li-refused', 'cat-local'))).statusCode).toBe(201);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 1, failed: 0, pending: 0 }]);
+    expect(await pushInfo()).toMatchObject({ pending: 0, failed: 0, lastFailure: null });
   });
 
   it('a category the source has from here is not sent again for the next line item, and its later writes follow it there', async () => {
