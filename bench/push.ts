@@ -22,6 +22,7 @@ const RESULTS = Number(process.env.BENCH_RESULTS || 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const CONCURRENCIES = [1, 4, 8];
 const G = '/ims/oneroster/gradebook/v1p2';
+const COLLECTIONS: Record<string, string> = { Category: 'categories', LineItem: 'lineItems', Result: 'results' };
 const SCOPES = ['roster.readonly', 'gradebook.readonly', 'gradebook.createput', 'gradebook.delete'];
 
 const ref = (type: string, sourcedId: string) => ({ sourcedId, type });
@@ -84,7 +85,7 @@ async function main() {
         student: ref('user', String(e.student)), scoreStatus: 'fully graded', score: i % 101, scoreDate: '2026-11-20' } });
     }
     const rows = await run(gwDb.orm.em.fork(), sql`select record_type, sourced_id, body from grade_outbox order by id`);
-    console.log(`outbox: ${rows.length} rows (${lineItems.size} line items, ${enrollments.length} results); upstream write latency ${LATENCY_MS} ms`);
+    console.log(`outbox: ${rows.length} rows (a category, ${lineItems.size} line items, ${enrollments.length} results); upstream write latency ${LATENCY_MS} ms`);
 
     const upToken = await accessToken(upstream.app, upClient);
     const baseline = async (concurrency: number) => {
@@ -92,7 +93,7 @@ async function main() {
       const worker = async () => {
         for (let i = next++; i < rows.length; i = next++) {
           const row = rows[i]!;
-          const res = await fetch(`${base}${G}/${row.record_type === 'LineItem' ? 'lineItems' : 'results'}/${encodeURIComponent(String(row.sourced_id))}`, {
+          const res = await fetch(`${base}${G}/${COLLECTIONS[String(row.record_type)]}/${encodeURIComponent(String(row.sourced_id))}`, {
             method: 'PUT', body: JSON.stringify(row.body), headers: { authorization: `Bearer ${upToken}`, 'content-type': 'application/json' } });
           await res.text();
           if (!res.ok) throw new Error(`baseline PUT: ${res.status}`);
