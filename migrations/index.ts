@@ -12,6 +12,7 @@ import { Migration20261207052121 } from './Migration20261207052121.js';
 import { Migration20261207060500 } from './Migration20261207060500.js';
 import { Migration20261207075355 } from './Migration20261207075355.js';
 import { Migration20261207100000 } from './Migration20261207100000.js';
+import { Migration20261207105538 } from './Migration20261207105538.js';
 
 // Listed statically: globbing the folder does not work under tsx or in a bundled CLI.
 export const migrationsList = [
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261207060500', class: Migration20261207060500 },
   { name: 'Migration20261207075355', class: Migration20261207075355 },
   { name: 'Migration20261207100000', class: Migration20261207100000 },
+  { name: 'Migration20261207105538', class: Migration20261207105538 },
 ];

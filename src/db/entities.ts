@@ -78,6 +78,19 @@ export const OAuthClient = new EntitySchema<OAuthClientRow>({
   },
 });
 
+/**
+ * Which client limited to some orgs created a category (src/auth/sharing/writes.ts): a category has no org, so
+ * this is how such a client may send its own category again before any line item of its schools uses it.
+ */
+export const CategoryCreator = new EntitySchema({
+  name: 'CategoryCreator',
+  tableName: 'category_creators',
+  properties: {
+    sourcedId: { type: 'string', columnType: 'text', primary: true },
+    clientId: { type: 'string', columnType: 'text' },
+  },
+});
+
 /** OAuth 1.0a nonces seen per client, kept until their timestamp leaves the accepted window. */
 export const OAuthNonce = new EntitySchema({
   name: 'OAuthNonce',
@@ -121,4 +134,4 @@ export const SigningKeyRow = new EntitySchema({
   },
 });
 
-export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas, CsvFileDigest];
+export const entitySchemas: EntitySchema[] = [...entityDefs.map(schemaOf), OAuthClient, OAuthNonce, CategoryCreator, ServerSetting, AuthFailure, SigningKeyRow, ...syncEntitySchemas, CsvFileDigest];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hideInvisible, requireDeletable, requireRefsWithinOrgs, requireReplaceable, requireWithinOrgs } from '../auth/sharing/writes.js';
+import { hideInvisible, noteCreated, requireDeletable, requireRefsWithinOrgs, requireReplaceable, requireWithinOrgs } from '../auth/sharing/writes.js';
 import { at, tombstone, upsertRows } from '../db/bulk.js';
 import { emSession, run, sql } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
@@ -96,8 +96,9 @@ export async function putRecord(ctx: Context, type: WritableType, sourcedId: str
   const record = toRecord(type, sourcedId, input, 'input', new Date().toISOString());
   const created = await transaction(ctx, async (tx) => {
     await resolveReferences(ctx, tx, [record]);
-    await requireReplaceable(tx, ctx.sharing, type, sourcedId);
+    await requireReplaceable(tx, ctx.sharing, type, sourcedId, ctx.clientId);
     const isNew = await upsert(tx, record);
+    if (isNew) await noteCreated(tx, ctx.sharing, type, sourcedId, ctx.clientId);
     await writeSideRows(tx, [record], true);
     await requireWithinOrgs(tx, ctx.sharing, type, [sourcedId]);
     // Grades of a --push-grades source's classes go back to it: the outbox row commits with the write.
@@ -126,7 +127,7 @@ export async function deleteRecord(ctx: Context, type: WritableType, sourcedId: 
   const now = new Date().toISOString();
   const cascaded: string[] = [];
   const result = await transaction(ctx, async (tx): Promise<Tombstone> => {
-    await requireDeletable(tx, ctx.sharing, type, sourcedId);
+    await requireDeletable(tx, ctx.sharing, type, sourcedId, ctx.clientId);
     const session = emSession(tx);
     const marked = await tombstone(session, table, sql`t.sourced_id = ${sourcedId}`, at(now));
     if (marked.length) {

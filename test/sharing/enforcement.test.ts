@@ -147,8 +147,21 @@ describe('writes of a client limited to one school', () => {
   it('creates its own category first, as grade passback begins, and may send it again; another school\'s category stays out of reach', async () => {
     const category = (title: string) => ({ category: { sourcedId: 'sh-cat-lms', status: 'active', dateLastModified: STAMP, title } });
     expect((await send('PUT', `${G}/categories/sh-cat-lms`, limited, category('Quizzes'))).status).toBe(201);
-    // A category no line item uses tells nothing about any school: the client reads it back.
+    // A category no line item uses tells nothing about any school: the client reads it back, and sends it again.
     expect((await get(`${G}/categories/sh-cat-lms`, limited)).body.category.title).toBe('Quizzes');
+    expect((await send('PUT', `${G}/categories/sh-cat-lms`, limited, category('Quizzes'))).status).toBe(201);
+    // Another school's client reads it too (nothing of any school uses it yet), but it is not that client's to change.
+    expect((await get(`${G}/categories/sh-cat-lms`, limitedTo2)).status).toBe(200);
+    const taken = await send('PUT', `${G}/categories/sh-cat-lms`, limitedTo2, category('Taken over'));
+    expect([taken.status, imsx(taken.body)]).toEqual([403, 'forbidden']);
+    expect(taken.body.imsx_description).toMatch(/not this client's to change/);
+    expect((await send('DELETE', `${G}/categories/sh-cat-lms`, limitedTo2)).status).toBe(403);
+    // Nor is an unused category of the district's.
+    expect((await send('PUT', `${G}/categories/sh-cat-district`, district, { category: { ...category('District').category, sourcedId: 'sh-cat-district' } })).status).toBe(201);
+    expect((await send('PUT', `${G}/categories/sh-cat-district`, limited, { category: { ...category('Mine now').category, sourcedId: 'sh-cat-district' } })).status).toBe(403);
+    expect((await send('DELETE', `${G}/categories/sh-cat-district`, limited)).status).toBe(403);
+    expect(await rows(sql`select title, status from categories where sourced_id in ('sh-cat-lms', 'sh-cat-district') order by sourced_id`))
+      .toEqual([{ title: 'District', status: 'active' }, { title: 'Quizzes', status: 'active' }]);
     const item = lineItem('sh-li-cat', 'class-001-0001', 'school-001');
     item.lineItem.category = ref('category', 'sh-cat-lms');
     expect((await send('PUT', `${G}/lineItems/sh-li-cat`, limited, item)).status).toBe(201);

@@ -13,6 +13,9 @@ import type { Sharing } from './rules.js';
  * - a body referring to a class, school, line item, user or score scale outside what it sees (whether
  *   that record exists or not, so the answer tells nothing), replacing a record it may not see, or
  *   leaving the written record outside its orgs is refused with 403, and nothing is written.
+ * - a category has no org: the client reads those its line items use and those no line item uses
+ *   (policy.ts), and changes those its line items use and those it created that no line item uses yet,
+ *   never an unused category of the district or of another client (403).
  */
 
 /** Referenced types whose visibility hides them from a limited client's writes (district-wide vocabularies are not). */
@@ -52,11 +55,34 @@ export function requireRefsWithinOrgs(sharing: Sharing, refs: ReadonlyArray<{ fi
   }
 }
 
-/** Before a PUT: an existing record the client may not see is not its to replace. */
-export async function requireReplaceable(tx: EntityManager, sharing: Sharing, type: EntityName, sourcedId: string): Promise<void> {
+/** Whether a limited client may change an existing category: one its visible line items use, or one it created that no line item uses. */
+async function categoryChangeable(tx: EntityManager, sharing: Sharing, clientId: string | undefined, sourcedId: string): Promise<boolean> {
+  const visibleLineItem = sharing.policy.rows('LineItem', 'li') ?? sql`true`;
+  const [row] = await run(tx, sql`select exists (select 1 from line_items li where li.category_sourced_id = ${sourcedId} and ${visibleLineItem})
+    or (not exists (select 1 from line_items lu where lu.category_sourced_id = ${sourcedId})
+      and exists (select 1 from category_creators cc where cc.sourced_id = ${sourcedId} and cc.client_id = ${clientId ?? null})) as ok`);
+  return row?.ok === true;
+}
+
+const notItsCategory = (sourcedId: string) =>
+  forbidden(`Category ${sourcedId}: no line item of this client's schools uses it and it did not create it, so it is not this client's to change (its sharing rules)`);
+
+/** Before a PUT: an existing record the client may not see (a category: may not change) is not its to replace. */
+export async function requireReplaceable(tx: EntityManager, sharing: Sharing, type: EntityName, sourcedId: string, clientId: string | undefined): Promise<void> {
   if (!sharing.limited) return;
   const exists = await run(tx, sql`select 1 from ${sql.table(entityDef(type).table)} where sourced_id = ${sourcedId}`);
-  if (exists.length && !(await visibleIds(tx, sharing, type, [sourcedId])).has(sourcedId)) throw outside(type, [sourcedId]);
+  if (!exists.length) return;
+  if (type === 'Category') {
+    if (!(await categoryChangeable(tx, sharing, clientId, sourcedId))) throw notItsCategory(sourcedId);
+  } else if (!(await visibleIds(tx, sharing, type, [sourcedId])).has(sourcedId)) {
+    throw outside(type, [sourcedId]);
+  }
+}
+
+/** After a PUT that created a category: a limited client's own, which it may send again before its line items use it. */
+export async function noteCreated(tx: EntityManager, sharing: Sharing, type: EntityName, sourcedId: string, clientId: string | undefined): Promise<void> {
+  if (!sharing.limited || type !== 'Category' || !clientId) return;
+  await run(tx, sql`insert into category_creators (sourced_id, client_id) values (${sourcedId}, ${clientId}) on conflict (sourced_id) do nothing`);
 }
 
 /** After the rows are written (same transaction): each must be visible to the client, else the write is undone. */
@@ -67,10 +93,11 @@ export async function requireWithinOrgs(tx: EntityManager, sharing: Sharing, typ
   if (outsideIds.length) throw outside(type, outsideIds);
 }
 
-/** Before a DELETE: a record the client may not see answers as one that does not exist. */
-export async function requireDeletable(tx: EntityManager, sharing: Sharing, type: EntityName, sourcedId: string): Promise<void> {
+/** Before a DELETE: a record the client may not see answers as one that does not exist; a category it sees but may not change, 403. */
+export async function requireDeletable(tx: EntityManager, sharing: Sharing, type: EntityName, sourcedId: string, clientId: string | undefined): Promise<void> {
   if (!sharing.limited) return;
   if (!(await visibleIds(tx, sharing, type, [sourcedId])).has(sourcedId)) throw notFound(type, sourcedId);
+  if (type === 'Category' && !(await categoryChangeable(tx, sharing, clientId, sourcedId))) throw notItsCategory(sourcedId);
 }
 
 const outside = (type: EntityName, ids: readonly string[]) =>
