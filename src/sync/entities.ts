@@ -74,7 +74,7 @@ export const SyncRun = new EntitySchema<SyncRunRow>({
 });
 
 /**
- * The grade outbox: one row per line item, result or category written here that must reach its source's
+ * The grade outbox: one row per line item, result, category or score scale written here that must reach its source's
  * gradebook, inserted in the write's own transaction (src/sync/outbox-enqueue.ts) and sent by
  * src/sync/outbox-deliver.ts. Rows are kept after delivery (delivered_at) or permanent failure (failed_at).
  */

@@ -18,8 +18,8 @@ import { RefMaker, type GuidRef } from '../rest/serialize.js';
 import type { RefType } from '../rest/shapes.js';
 import { Translator } from '../rest/translate.js';
 
-/** Line items and results, and the categories line items name (a SIS refuses a line item whose category it lacks). */
-export type PushedType = 'Category' | 'LineItem' | 'Result';
+/** Line items and results, and the categories and score scales they name (a SIS refuses a record whose references it lacks). */
+export type PushedType = 'Category' | 'ScoreScale' | 'LineItem' | 'Result';
 
 /** A source's view of our sourcedIds: its prefix removed where present. */
 export const upstreamId = (prefix: string | null | undefined, sourcedId: string) =>
@@ -36,7 +36,7 @@ class UpstreamRefs extends RefMaker {
   }
 }
 
-const SINGLE: Record<PushedType, string> = { Category: 'getCategory', LineItem: 'getLineItem', Result: 'getResult' };
+const SINGLE: Record<PushedType, string> = { Category: 'getCategory', ScoreScale: 'getScoreScale', LineItem: 'getLineItem', Result: 'getResult' };
 const endpointOf = (type: PushedType, version: ApiVersion): Endpoint =>
   ENDPOINTS.find((e) => e.version === version && e.operationId === SINGLE[type])!;
 

@@ -15,7 +15,7 @@
  * held across a request would stall). A worker that dies mid-request leaves a claim that runs out; the
  * row is then sent again, which is why delivery is at least once rather than exactly once.
  *
- * A delivered category, line item or result (with its parts) becomes the source's record in source_records, in the
+ * A delivered line item, result, category or score scale (with its parts) becomes the source's record in source_records, in the
  * transaction that marks its row delivered: from then on the upstream holds it, so a sync of the
  * source's gradebook reads it back as the source's own (src/sync/outbox-pending.ts says what a sync does
  * before that). Not at enqueue: a row the upstream refuses for good leaves a record the upstream never had.
@@ -62,7 +62,7 @@ export interface PushReport {
   requeued?: number;
 }
 
-const COLLECTION: Record<PushedType, string> = { Category: 'categories', LineItem: 'lineItems', Result: 'results' };
+const COLLECTION: Record<PushedType, string> = { Category: 'categories', ScoreScale: 'scoreScales', LineItem: 'lineItems', Result: 'results' };
 
 /** Sources with --push-grades whose head row (oldest not delivered nor failed) is due and claimed by nobody. */
 export async function pushSourcesPending(em: EntityManager): Promise<string[]> {

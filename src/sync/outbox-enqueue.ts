@@ -4,25 +4,47 @@
  * the source that delivered its class, a result to the source of its line item's class, and only
  * when that source has `--push-grades`; everything else enqueues nothing.
  *
- * A category has no class: it goes to a push source when a line item sent there names it and the source
- * does not have it yet (a category the vendor created here, or one loaded by CSV), just before that line
- * item, since a SIS refuses a line item whose category it lacks. Once the source has it (delivered, or
- * synced from its gradebook), a later write of the category goes there too.
+ * The category and score scale a line item names, and a result's score scale, are not sent for a class:
+ * one goes to a push source when a record sent there names it and the source does not have it yet (made by
+ * a vendor here, or loaded by CSV), just before that record, since a SIS refuses a record whose references
+ * it lacks (a 1.1 source has no score scales). Once the source has it (delivered, or synced from its
+ * gradebook), later writes of it go there too.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { run, sql, tableAs, column } from '../db/sql.js';
+import { run, sql, tableAs, column, type Sql } from '../db/sql.js';
 import type { Context } from '../graph/context.js';
-import { columnOf } from '../model/dsl.js';
+import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import { apiVersionOf, pushBody, type PushedType } from './outbox-body.js';
 
-/** A write of any gradebook type; only categories, line items and results are ever sent. */
+/** A write of any gradebook type; only line items, results and what they name (categories, score scales) are ever sent. */
 export interface GradeWrite { type: string; sourcedId: string; method: 'PUT' | 'DELETE' }
 
 interface PushSource { name: string; baseUrl: string; version: ReturnType<typeof apiVersionOf>; prefix: string | null }
 
-const ref = (type: PushedType, field: string) => columnOf(field, entityDef(type).fields[field]!);
-const CATEGORIES = entityDef('Category').table;
+const ref = (type: EntityName, field: string) => columnOf(field, entityDef(type).fields[field]!);
+
+/** Records sent because others name them. */
+type Named = 'Category' | 'ScoreScale';
+
+/** What a line item or result names, as a statement of `id`s over the record's sourcedId. */
+const NAMES: Record<'LineItem' | 'Result', { type: Named; ids: (sourcedId: string) => Sql }[]> = {
+  LineItem: [
+    { type: 'Category', ids: (id) => sql`select ${sql.ref(ref('LineItem', 'category'))} as id from ${sql.table(entityDef('LineItem').table)} where sourced_id = ${id}` },
+    { type: 'ScoreScale', ids: (id) => scaleOf('LineItemScoreScale', 'lineItem', id) },
+  ],
+  Result: [{ type: 'ScoreScale', ids: (id) => scaleOf('ResultScoreScale', 'result', id) }],
+};
+
+function scaleOf(part: 'LineItemScoreScale' | 'ResultScoreScale', owner: string, id: string): Sql {
+  return sql`select ${sql.ref(ref(part, 'scoreScale'))} as id from ${sql.table(entityDef(part).table)}
+    where ${sql.ref(ref(part, owner))} = ${id} and status <> 'tobedeleted'`;
+}
+
+/** Whether the source has the record of `type` with sourcedId `id` (an SQL expression): its record, or sent there (or on its way) from here. */
+const sourceHas = (type: Named, id: Sql, source: Sql) => sql`(exists (select 1 from source_records sr where sr.table_name = ${entityDef(type).table}
+    and sr.sourced_id = ${id} and sr.source_name = ${source})
+  or exists (select 1 from grade_outbox o where o.source_name = ${source} and o.record_type = ${type} and o.sourced_id = ${id} and o.failed_at is null))`;
 
 const pushSourceOf = (r: Record<string, unknown>): PushSource => ({
   name: String(r.name), baseUrl: String(r.base_url), version: apiVersionOf(String(r.version)), prefix: (r.prefix as string | null) ?? null,
@@ -42,26 +64,25 @@ async function classSources(tx: EntityManager, type: 'LineItem' | 'Result', ids:
   return new Map(rows.map((r) => [String(r.id), [pushSourceOf(r)]]));
 }
 
-/** Category sourcedId → the push sources that have it: their record, or sent there (or on its way) from here. */
-async function categoryHolders(tx: EntityManager, ids: string[]): Promise<Map<string, PushSource[]>> {
+/** Sourced ids of a named type → the push sources that have them. */
+async function holders(tx: EntityManager, type: Named, ids: string[]): Promise<Map<string, PushSource[]>> {
   const rows = await run(tx, sql`select c.id, s.name, s.base_url, s.version, s.prefix from unnest(${ids}::text[]) c(id)
-    join sources s on s.push_grades
-      and (exists (select 1 from source_records sr where sr.table_name = ${CATEGORIES} and sr.sourced_id = c.id and sr.source_name = s.name)
-        or exists (select 1 from grade_outbox o where o.source_name = s.name and o.record_type = 'Category' and o.sourced_id = c.id and o.failed_at is null))`);
-  const holders = new Map<string, PushSource[]>();
-  for (const r of rows) holders.set(String(r.id), [...(holders.get(String(r.id)) ?? []), pushSourceOf(r)]);
-  return holders;
+    join sources s on s.push_grades and ${sourceHas(type, sql.ref('c.id'), sql.ref('s.name'))}`);
+  const found = new Map<string, PushSource[]>();
+  for (const r of rows) found.set(String(r.id), [...(found.get(String(r.id)) ?? []), pushSourceOf(r)]);
+  return found;
 }
 
-/** The category a line item sent to `source` names, when the source does not have it yet. */
-async function missingCategory(tx: EntityManager, lineItem: string, source: PushSource): Promise<string | undefined> {
-  const category = sql.ref(`li.${ref('LineItem', 'category')}`);
-  const [row] = await run(tx, sql`select ${category} as id from ${tableAs(entityDef('LineItem').table, 'li')} where li.sourced_id = ${lineItem}
-    and ${category} is not null and not exists (select 1 from source_records sr where sr.table_name = ${CATEGORIES}
-      and sr.sourced_id = ${category} and sr.source_name = ${source.name})
-    and not exists (select 1 from grade_outbox o where o.source_name = ${source.name} and o.record_type = 'Category'
-      and o.sourced_id = ${category} and o.failed_at is null)`);
-  return row ? String(row.id) : undefined;
+/** What a line item or result sent to `source` names that the source does not have yet, in the order to send it. */
+async function missingNames(tx: EntityManager, type: 'LineItem' | 'Result', sourcedId: string, source: PushSource): Promise<{ type: Named; id: string }[]> {
+  const missing: { type: Named; id: string }[] = [];
+  for (const named of NAMES[type]) {
+    if (named.type === 'ScoreScale' && source.version === 'v1p1') continue; // OneRoster 1.1 has no score scales
+    const rows = await run(tx, sql`select n.id from (${named.ids(sourcedId)}) n
+      where n.id is not null and not ${sourceHas(named.type, sql.ref('n.id'), sql`${source.name}`)}`);
+    missing.push(...rows.map((r) => ({ type: named.type, id: String(r.id) })));
+  }
+  return missing;
 }
 
 async function enqueue(ctx: Context, tx: EntityManager, type: PushedType, sourcedId: string, method: 'PUT' | 'DELETE', source: PushSource): Promise<void> {
@@ -72,22 +93,23 @@ async function enqueue(ctx: Context, tx: EntityManager, type: PushedType, source
 }
 
 /**
- * One outbox row per written or deleted record of a push source, in write order (a line item's missing
- * category just before it). A PUT carries the record as it now stands in `tx`; a DELETE carries no body.
+ * One outbox row per written or deleted record of a push source, in write order (what a record names that
+ * the source lacks just before it). A PUT carries the record as it now stands in `tx`; a DELETE carries no body.
  * Called after the record is written: writes of one record queue on its row lock, so their outbox ids
  * follow their commits, and a result's line item is committed (its write checked that) before the
  * result's row gets an id.
  */
 export async function enqueueGradeWrites(ctx: Context, tx: EntityManager, writes: readonly GradeWrite[]): Promise<void> {
-  for (const type of ['Category', 'LineItem', 'Result'] as const) {
+  for (const type of ['Category', 'ScoreScale', 'LineItem', 'Result'] as const) {
     const mine = writes.filter((w) => w.type === type);
     if (!mine.length) continue;
     const ids = [...new Set(mine.map((w) => w.sourcedId))];
-    const sources = type === 'Category' ? await categoryHolders(tx, ids) : await classSources(tx, type, ids);
+    const sources = type === 'Category' || type === 'ScoreScale' ? await holders(tx, type, ids) : await classSources(tx, type, ids);
     for (const w of mine) {
       for (const source of sources.get(w.sourcedId) ?? []) {
-        const category = type === 'LineItem' && w.method === 'PUT' ? await missingCategory(tx, w.sourcedId, source) : undefined;
-        if (category) await enqueue(ctx, tx, 'Category', category, 'PUT', source);
+        if (type === 'ScoreScale' && source.version === 'v1p1') continue;
+        const names = (type === 'LineItem' || type === 'Result') && w.method === 'PUT' ? await missingNames(tx, type, w.sourcedId, source) : [];
+        for (const n of names) await enqueue(ctx, tx, n.type, n.id, 'PUT', source);
         await enqueue(ctx, tx, type, w.sourcedId, w.method, source);
       }
     }

@@ -14,7 +14,7 @@ import type { PushedType } from './outbox-body.js';
 import { PART_OWNERS } from './records.js';
 
 /** The record types grades are pushed as. */
-export const PUSHED: readonly PushedType[] = ['Category', 'LineItem', 'Result'];
+export const PUSHED: readonly PushedType[] = ['Category', 'ScoreScale', 'LineItem', 'Result'];
 
 /** Table → the outbox record type and the column holding its sourcedId: the pushed records themselves, and their parts (by owner). */
 const HELD = new Map<string, { type: PushedType; column: string }>([

@@ -254,6 +254,21 @@ describe('grades back to the SIS (--push-grades)', () => {
     expect((await get(upstream, '/categories/cat-local')).category.title).toBe('Local, renamed');
   });
 
+  it('a score scale made here goes before the first result that names it', async () => {
+    writes.length = 0;
+    const cls = (await collection(gateway, 'classes')).find((c) => c.sourcedId === classId)!;
+    expect((await put('/scoreScales/ss-local', { scoreScale: { sourcedId: 'ss-local', status: 'active', title: 'Levels', type: 'level',
+      class: ref('class', classId), course: ref('course', cls.course.sourcedId),
+      scoreScaleValue: [{ itemValueLHS: '3 - 4', itemValueRHS: 'Proficient' }, { itemValueLHS: '0 - 2', itemValueRHS: 'Developing' }] } })).statusCode).toBe(201);
+    expect(await pending()).toEqual([]);
+    expect((await put('/results/res-scaled', { result: { ...result('res-scaled', students[0]!, 3).result, scoreScale: ref('scoreScale', 'ss-local') } })).statusCode).toBe(201);
+    expect((await pending()).map((r) => `${r.record_type} ${r.sourced_id}`)).toEqual(['ScoreScale ss-local', 'Result res-scaled']);
+    expect(await pushGrades(gateway.db, SOURCES_KEY, FAST)).toEqual([{ source: 'sis', delivered: 2, failed: 0, pending: 0 }]);
+    expect(writes).toEqual(['PUT /scoreScales/ss-local 201', 'PUT /results/res-scaled 201']);
+    expect((await get(upstream, '/results/res-scaled')).result.scoreScale.sourcedId).toBe('ss-local');
+    expect((await get(upstream, '/scoreScales/ss-local')).scoreScale.class.sourcedId).toBe(strip(classId));
+  });
+
   it('two passes at once send every row once, in order', async () => {
     writes.length = 0;
     for (const score of [71, 72, 73]) expect((await put('/results/res-push-1', result('res-push-1', students[0]!, score))).statusCode).toBe(201);
