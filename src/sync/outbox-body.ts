@@ -1,6 +1,6 @@
 /**
- * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}`,
- * `GET /results/{id}` or `GET /categories/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
+ * The body of a grade outbox PUT: the record exactly as our own `GET /lineItems/{id}`, `GET /results/{id}`,
+ * `GET /categories/{id}` or `GET /scoreScales/{id}` serves it (the same GraphQL document and REST serialiser), read inside the
  * write's transaction, then addressed to the upstream: the source's `--prefix` comes off every
  * sourcedId (the upstream knows its own ids) and every href points at the upstream. A 1.1 source gets
  * the record as our `/ims/oneroster/v1p1` GET serves it (V1P1_SHAPES): the 1.1 body our own 1.1 PUT
