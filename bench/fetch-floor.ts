@@ -1,4 +1,5 @@
 import { service } from './service-modules.js';
+import { clientToken } from './upstream.js';
 
 /**
  * bench:sync's floor: every page of every collection the full sync reads, with plain `fetch` and `JSON.parse`
@@ -6,13 +7,10 @@ import { service } from './service-modules.js';
  * A sync must at least read every page, so this is the least a full run can take against that upstream.
  * Returns the number of records read.
  */
-export async function readEveryPage(base: string, client: { id: string; secret: string }, pageSize: number): Promise<number> {
+export async function readEveryPage(base: string, client: { client_id: string; client_secret: string }, pageSize: number): Promise<number> {
   const { SYNC_COLLECTIONS } = await service<typeof import('../src/sync/records.js')>('sync/records.js');
   const { basePath } = await service<typeof import('../src/rest/endpoints.js')>('rest/endpoints.js');
-  const token = await fetch(`${base}/oauth/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: {
-    'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` } });
-  if (!token.ok) throw new Error(`token: ${token.status}`);
-  const authorization = `Bearer ${(await token.json() as { access_token: string }).access_token}`;
+  const authorization = `Bearer ${await clientToken(base, client)}`;
   const page = async (url: string, wrapper: string) => {
     const res = await fetch(url, { headers: { authorization, accept: 'application/json' } });
     if (!res.ok) throw new Error(`${url}: ${res.status}`);

@@ -12,28 +12,21 @@
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_RESULTS (1000), BENCH_LATENCY_MS (50).
  */
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { scratchDatabase } from './scratch-database.js';
 import { runsBuild, service, serviceFrom } from './service-modules.js';
-import { benchApp, benchClient, servedUpstream } from './upstream.js';
+import { benchApp, benchClient, clientToken, servedUpstream } from './upstream.js';
 
 const SERVER = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = Number(process.env.BENCH_RESULTS || 1000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const CONCURRENCIES = [1, 4, 8];
 const G = '/ims/oneroster/gradebook/v1p2';
-const COLLECTIONS: Record<string, string> = { Category: 'categories', LineItem: 'lineItems', Result: 'results' };
+const COLLECTIONS: Record<string, string> = { Category: 'categories', ScoreScale: 'scoreScales', LineItem: 'lineItems', Result: 'results' };
 const SCOPES = ['roster.readonly', 'gradebook.readonly', 'gradebook.createput', 'gradebook.delete'];
 
 const ref = (type: string, sourcedId: string) => ({ sourcedId, type });
-
-/** A client-credentials token from the app's own token endpoint (client_secret_basic). */
-async function accessToken(app: { inject(o: object): Promise<{ statusCode: number; body: string; json(): any }> }, client: { client_id: string; client_secret: string }) {
-  const res = await app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: {
-    'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` } });
-  if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
-  return String(res.json().access_token);
-}
 
 async function main() {
   console.log(`service: ${serviceFrom}${runsBuild ? '' : ' (dist/ is missing or stale: `npm run build` to measure what the command runs)'}`);
@@ -63,8 +56,9 @@ async function main() {
 
     // Vendors' writes on the gateway: a line item per class, then a result per enrolled student, until RESULTS.
     gateway = await benchApp(gwDb, gw.url, 'bench_push_gw');
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
     const gwClient = await benchClient(gwDb, 'vendor', SCOPES);
-    const authorization = `Bearer ${await accessToken(gateway, gwClient)}`;
+    const authorization = `Bearer ${await clientToken(`http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`, gwClient)}`;
     const put = async (path: string, payload: Record<string, unknown>) => {
       const res = await gateway!.inject({ method: 'PUT', url: `${G}${path}`, headers: { authorization }, payload });
       if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`PUT ${path}: ${res.statusCode} ${res.body.slice(0, 300)}`);
@@ -87,7 +81,7 @@ async function main() {
     const rows = await run(gwDb.orm.em.fork(), sql`select record_type, sourced_id, body from grade_outbox order by id`);
     console.log(`outbox: ${rows.length} rows (a category, ${lineItems.size} line items, ${enrollments.length} results); upstream write latency ${LATENCY_MS} ms`);
 
-    const upToken = await accessToken(upstream.app, upClient);
+    const upToken = await clientToken(base, upClient);
     const baseline = async (concurrency: number) => {
       let next = 0;
       const worker = async () => {

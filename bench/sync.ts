@@ -54,7 +54,7 @@ async function child(mode: string, arg: string) {
   const t0 = performance.now();
   let result: unknown;
   if (mode === 'fetch') {
-    result = await readEveryPage(arg, { id: process.env.BENCH_CLIENT_ID!, secret: process.env.BENCH_CLIENT_SECRET! }, PAGE_SIZE);
+    result = await readEveryPage(arg, { client_id: process.env.BENCH_CLIENT_ID!, client_secret: process.env.BENCH_CLIENT_SECRET! }, PAGE_SIZE);
   } else if (mode === 'import') {
     const { importPackage } = await service<typeof import('../src/csv/import.js')>('csv/import.js');
     result = await importPackage(db!, arg);

@@ -33,6 +33,14 @@ export async function benchClient(db: Database, name: string, scopes: string[]) 
   return new ClientStore(db.orm.em.fork()).add(name, scopes);
 }
 
+/** A client-credentials token from the server at `base` (client_secret_basic). */
+export async function clientToken(base: string, client: { client_id: string; client_secret: string }): Promise<string> {
+  const res = await fetch(`${base}/oauth/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: {
+    'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` } });
+  if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return String((await res.json() as { access_token: string }).access_token);
+}
+
 /**
  * A scratch database on `server` seeded with a district (the CLI's `seed`, in a child process: generating the rows
  * here would leave a heap that slows every garbage collection of the upstream while it serves), vacuumed, then

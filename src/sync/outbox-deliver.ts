@@ -27,6 +27,7 @@ import { basePath } from '../rest/endpoints.js';
 import { entityDef } from '../model/index.js';
 import { apiVersionOf, upstreamId, type PushedType } from './outbox-body.js';
 import { partTablesOf } from './outbox-pending.js';
+import { laterRowOf } from './outbox-rows.js';
 import { DEFAULT_PUSH_CONCURRENCY, loadSource, type Source } from './sources.js';
 import { Upstream, UpstreamError, type UpstreamOptions } from './upstream.js';
 
@@ -183,8 +184,7 @@ async function markDelivered(db: Database, source: string, rows: Row[]): Promise
 export async function retryFailed(em: EntityManager, source: string): Promise<number> {
   const rows = await run(em, sql`update grade_outbox o set failed_at = null, next_attempt_at = now(), claimed_until = null
     where o.source_name = ${source} and o.failed_at is not null and o.delivered_at is null
-      and not exists (select 1 from grade_outbox n where n.source_name = o.source_name and n.record_type = o.record_type
-        and n.sourced_id = o.sourced_id and n.id > o.id)
+      and not ${laterRowOf('o')}
     returning o.id`);
   return rows.length;
 }

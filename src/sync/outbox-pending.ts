@@ -11,6 +11,7 @@ import { column, sql, type Sql } from '../db/sql.js';
 import { columnOf, type EntityName } from '../model/dsl.js';
 import { entityDef } from '../model/index.js';
 import type { PushedType } from './outbox-body.js';
+import { laterRowOf } from './outbox-rows.js';
 import { PART_OWNERS } from './records.js';
 
 /** The record types grades are pushed as. */
@@ -34,8 +35,7 @@ export function awaitingPush(source: string, table: string, alias: string): Sql 
   // A failed row followed by a later delivered row of the record holds nothing: the upstream has the newer write.
   return sql`exists (select 1 from grade_outbox o where o.source_name = ${source} and o.record_type = ${held.type}
     and o.sourced_id = ${column(alias, held.column)} and o.delivered_at is null
-    and not exists (select 1 from grade_outbox n where n.source_name = o.source_name and n.record_type = o.record_type
-      and n.sourced_id = o.sourced_id and n.id > o.id and n.delivered_at is not null))`;
+    and not ${laterRowOf('o', sql`n.delivered_at is not null`)})`;
 }
 
 /** The part tables of a pushed record type with their owner column (outbox-deliver.ts registers them with the record). */

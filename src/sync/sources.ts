@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { run, sql } from '../db/sql.js';
 import type { Service } from '../rest/openapi.js';
+import { laterRowOf } from './outbox-rows.js';
 import { openSecret, sealSecret } from './source-secrets.js';
 
 export const SERVICES: readonly Service[] = ['rostering', 'gradebook', 'resources'];
@@ -199,8 +200,7 @@ export interface PushFailure { recordType: string; sourcedId: string; method: st
 const isoTime = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
 
 /** An outbox row `o` no later write of its record follows: a refused grade written again is no longer a failure (the newer write is sent, or was). */
-const notSuperseded = sql`not exists (select 1 from grade_outbox n where n.source_name = o.source_name and n.record_type = o.record_type
-  and n.sourced_id = o.sourced_id and n.id > o.id)`;
+const notSuperseded = sql`not ${laterRowOf('o')}`;
 
 /** Every source with its last runs and its grade outbox; never the secret, sealed or not. Times in ISO 8601 (UTC). */
 export async function listSources(em: EntityManager) {
